@@ -1,0 +1,1 @@
+"""Every side effect lives here: LLM calls, tool calls."""

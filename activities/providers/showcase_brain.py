@@ -1,0 +1,161 @@
+"""The built-in behaviour of the `scripted` test double: a rule-based stand-in for an LLM that
+plays the showcase (plan, orders, catalog, returns, synthesis) deterministically.
+
+It sees only what a real model would see: the messages and the tool schemas. It reads ids and
+amounts out of tool results and upstream results, exactly as a model is asked to.
+"""
+
+import json
+import re
+from typing import Any
+
+from agents.models import LlmRequest, Message, ToolCall
+
+COLOURS = ("blue", "green", "white", "navy", "black", "red", "grey")
+_ID = {"order": re.compile(r"\bO-\d+\b"), "product": re.compile(r"\bP-\d+\b")}
+
+
+def _first_user(request: LlmRequest) -> str:
+    return next((m.content for m in request.messages if m.role == "user"), "")
+
+
+def _field(text: str, label: str) -> str:
+    match = re.search(rf"^{label}: (.*)$", text, re.M)
+    return match.group(1).strip() if match else ""
+
+
+def _tool_results(request: LlmRequest) -> list[dict[str, Any]]:
+    return [json.loads(m.content) for m in request.messages if m.role == "tool"]
+
+
+def _call(request: LlmRequest, name: str, **arguments: Any) -> tuple[str, list[ToolCall]]:
+    return "", [ToolCall(id=f"call-{request.step}-{name}", name=name, arguments=arguments)]
+
+
+def _item_words(goal: str) -> tuple[str, str, str]:
+    """(colour of the item owned, its kind, colour wanted) from text like 'the blue shirt ...
+    in green'."""
+    owned = re.search(rf"\b({'|'.join(COLOURS)})\s+(\w+)", goal, re.I)
+    wanted = re.search(rf"\bin\s+({'|'.join(COLOURS)})\b", goal, re.I)
+    colour, kind = (owned.group(1).lower(), owned.group(2).lower()) if owned else ("", "item")
+    return colour, kind, wanted.group(1).lower() if wanted else ""
+
+
+def plan(request: LlmRequest) -> tuple[str, list[ToolCall]]:
+    prompt = _first_user(request)
+    goal = _field(prompt, "Goal")
+    candidates = re.findall(r"^- (\w+):", prompt, re.M)
+    colour, kind, wanted = _item_words(goal)
+    item = f"{colour} {kind}".strip()
+    tasks: list[dict[str, Any]] = []
+    if "orders" in candidates:
+        tasks.append({"id": "orders", "agent": "orders", "depends_on": [],
+                      "instruction": f"Find the customer's last order and the {item} in it."})
+    after_orders = ["orders"] if tasks else []
+    if "catalog" in candidates:
+        tasks.append({"id": "catalog", "agent": "catalog", "depends_on": after_orders,
+                      "instruction": f"Recommend a product similar to the {item} that comes "
+                                     f"in {wanted or 'another colour'}."})
+    if "returns" in candidates:
+        tasks.append({"id": "returns", "agent": "returns", "depends_on": after_orders,
+                      "instruction": f"Return the {item} from the order: check eligibility, "
+                                     "create the return and issue the refund."})
+    return json.dumps({"tasks": tasks}), []
+
+
+def _orders(request: LlmRequest) -> tuple[str, list[ToolCall]]:
+    prompt = _first_user(request)
+    results = _tool_results(request)
+    if not results:
+        return _call(request, "get_last_order", customer_id=_field(prompt, "Customer"))
+    last = results[-1]
+    if not last["ok"]:
+        return f"I could not find the order: {last['error']}", []
+    order = last["data"]
+    colour, kind, _ = _item_words(_field(prompt, "Task"))
+    matches = [i for i in order["items"] if colour in i["color"] and kind in i["category"]]
+    if not matches:
+        return f"Order {order['order_id']} has no {colour} {kind}.", []
+    item = matches[0]
+    return (
+        f"The last order is {order['order_id']} (placed {order['placed_at'][:10]}). "
+        f"It contains the {item['name']}, product {item['product_id']}, "
+        f"paid ${item['paid']:.2f}."
+    ), []
+
+
+def _catalog(request: LlmRequest) -> tuple[str, list[ToolCall]]:
+    prompt = _first_user(request)
+    results = _tool_results(request)
+    _, kind, wanted = _item_words(_field(prompt, "Task"))
+    if not results:
+        product = _ID["product"].search(prompt)
+        if product:
+            return _call(request, "find_similar_products", product_id=product.group(0),
+                         color=wanted or None)
+        return _call(request, "search_products", category=kind, color=wanted or None)
+    last = results[-1]
+    products = last["data"]["products"] if last["ok"] else []
+    if not products:
+        return f"Sorry, I found no {kind} in {wanted or 'that colour'}.", []
+    best = products[0]
+    return (
+        f"I recommend the {best['name']} (product {best['product_id']}, ${best['price']:.2f}), "
+        f"a {best['style']} {best['category']} in {best['color']}."
+    ), []
+
+
+def _returns(request: LlmRequest) -> tuple[str, list[ToolCall]]:
+    prompt = _first_user(request)
+    results = {r["tool"]: r for r in _tool_results(request)}
+    order, product = _ID["order"].search(prompt), _ID["product"].search(prompt)
+    if order is None or product is None:
+        return "I need the order id and the product id to start a return.", []
+    check = results.get("check_return_eligibility")
+    if check is None:
+        return _call(request, "check_return_eligibility", order_id=order.group(0),
+                     product_id=product.group(0))
+    if not check["ok"] or not check["data"]["eligible"]:
+        why = check["error"] or "; ".join(check["data"]["reasons"])
+        return f"The item cannot be returned: {why}.", []
+    created = results.get("create_return")
+    if created is None:
+        return _call(request, "create_return", order_id=order.group(0),
+                     product_id=product.group(0), reason="Customer asked to return it")
+    if not created["ok"]:
+        return f"The return could not be created: {created['error']}.", []
+    return_id = created["data"]["return_id"]
+    amount = created["data"]["refund_amount"]
+    refund = results.get("issue_refund")
+    if refund is None:
+        return _call(request, "issue_refund", return_id=return_id, amount=amount)
+    if refund["ok"]:
+        return (f"Return {return_id} is created and refund {refund['data']['refund_id']} of "
+                f"${amount:.2f} is issued."), []
+    return (f"Return {return_id} is created, but the refund of ${amount:.2f} was not issued: "
+            f"{refund['error']}."), []
+
+
+def synthesize(request: LlmRequest) -> tuple[str, list[ToolCall]]:
+    results = re.findall(r"<result from='(\w+)' task='[^']*'>\n(.*?)\n</result>",
+                         _first_user(request), re.S)
+    lines = [f"- {agent}: {answer}" for agent, answer in results]
+    return "Here is what we did for you:\n" + "\n".join(lines), []
+
+
+AGENT_BRAINS = {"orders": _orders, "catalog": _catalog, "returns": _returns}
+
+
+def respond(request: LlmRequest) -> tuple[str, list[ToolCall]]:
+    if request.purpose == "plan":
+        return plan(request)
+    if request.purpose == "synthesize":
+        return synthesize(request)
+    brain = AGENT_BRAINS.get(request.agent)
+    if brain is None:
+        return f"The scripted model has no behaviour for agent {request.agent!r}.", []
+    return brain(request)
+
+
+def count_replies(messages: list[Message]) -> int:
+    return sum(1 for m in messages if m.role == "assistant")

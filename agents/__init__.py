@@ -1,0 +1,1 @@
+"""Declarative specialists: specs, prompts, routing rules and the boundary models. Pure code."""

@@ -1,0 +1,260 @@
+"""Pydantic models for everything that crosses a workflow, activity or client boundary.
+
+The JSON shapes of GoalRequest, GoalResult, ApprovalDecision and PendingApproval are public
+(other SDKs and the Temporal CLI send them): add optional fields, never rename.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+AgentStatus = Literal["completed", "budget_exhausted", "rejected", "failed", "skipped"]
+GoalStatus = Literal["completed", "partial", "rejected", "failed", "budget_exhausted"]
+Verdict = Literal["approved", "rejected", "expired"]
+
+
+class Budget(BaseModel):
+    """Limits for one goal; each agent child gets `max_steps` LLM turns."""
+
+    max_steps: int = Field(default=12, ge=1, le=200)
+
+
+class GoalRequest(BaseModel):
+    goal: str
+    customer_id: str | None = None
+    model: str | None = None
+    budget: Budget | None = None
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    llm_calls: int = 0
+    # None means "unknown price", which is not the same as free.
+    cost_usd: float | None = 0.0
+
+    def plus(self, other: "Usage") -> "Usage":
+        cost = None if self.cost_usd is None or other.cost_usd is None else (
+            self.cost_usd + other.cost_usd
+        )
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            llm_calls=self.llm_calls + other.llm_calls,
+            cost_usd=cost,
+        )
+
+
+# --- approvals -------------------------------------------------------------------------------
+
+
+class ApprovalDecision(BaseModel):
+    approval_id: str
+    approver: str
+    reason: str | None = None
+
+
+class DecisionRequest(ApprovalDecision):
+    """Input of the `decide` update: an ApprovalDecision plus the verdict."""
+
+    approve: bool
+
+
+class PendingApproval(BaseModel):
+    approval_id: str
+    agent: str
+    tool: str
+    arguments: dict[str, Any]
+    reason: str
+    requested_at: datetime
+    workflow_id: str = ""
+
+
+class ApprovalRecord(BaseModel):
+    """One decided approval, for the audit list in AgentResult and GoalResult."""
+
+    approval_id: str
+    agent: str
+    tool: str
+    arguments: dict[str, Any]
+    verdict: Verdict
+    approver: str
+    reason: str | None = None
+    requested_at: datetime
+    decided_at: datetime
+
+
+# --- LLM boundary ----------------------------------------------------------------------------
+
+
+class ToolCall(BaseModel):
+    id: str
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class Message(BaseModel):
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_call_id: str | None = None
+    name: str | None = None
+
+
+class ToolSchema(BaseModel):
+    """What a model sees of a tool: name, description and JSON schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+LlmPurpose = Literal["plan", "agent", "synthesize"]
+
+
+class LlmRequest(BaseModel):
+    model: str  # one route entry, e.g. "openai:gpt-4o-mini" or "scripted"
+    purpose: LlmPurpose
+    agent: str
+    step: int = 0
+    messages: list[Message]
+    tools: list[ToolSchema] = Field(default_factory=list)
+    response_schema: dict[str, Any] | None = None
+
+
+class LlmResponse(BaseModel):
+    content: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    model: str
+    usage: Usage
+    latency_ms: float = 0.0
+
+
+# --- tool boundary ---------------------------------------------------------------------------
+
+Risk = Literal["read", "write", "irreversible"]
+
+
+class ApprovalRule(BaseModel):
+    """`argument op value`, e.g. amount > 50: a call matching it needs a human decision."""
+
+    argument: str
+    op: Literal[">", ">=", "<", "<=", "==", "!="]
+    value: float | str
+
+    def describe(self) -> str:
+        return f"{self.argument} {self.op} {self.value}"
+
+
+class ToolInfo(ToolSchema):
+    """A tool as the workflow knows it: schema plus the policy it enforces before calling."""
+
+    risk: Risk
+    approval_rule: ApprovalRule | None = None
+    timeout_seconds: float = 30.0
+    max_attempts: int = 5
+
+
+class ToolRequest(BaseModel):
+    agent: str
+    tool: str
+    arguments: dict[str, Any]
+    customer_id: str | None = None
+
+
+class ToolObservation(BaseModel):
+    """What a tool call returns to the agent: data, or a business error the model can act on."""
+
+    tool: str
+    ok: bool
+    data: Any = None
+    error: str | None = None
+    replayed: bool = False  # True when the idempotency ledger answered instead of the tool
+
+
+# --- plans, tasks, results -------------------------------------------------------------------
+
+
+class PlannedTask(BaseModel):
+    id: str
+    agent: str
+    instruction: str
+    depends_on: list[str] = Field(default_factory=list)
+
+
+class Plan(BaseModel):
+    tasks: list[PlannedTask]
+
+
+class UpstreamResult(BaseModel):
+    task_id: str
+    agent: str
+    answer: str
+
+
+class AgentTask(BaseModel):
+    goal_id: str
+    task_id: str
+    agent: str
+    instruction: str
+    customer_id: str | None = None
+    model: str
+    upstream: list[UpstreamResult] = Field(default_factory=list)
+    tools: list[ToolInfo]
+    max_steps: int = 12
+    approval_timeout_seconds: float = 24 * 3600
+    parent_workflow_id: str | None = None
+
+
+class ToolCallRecord(BaseModel):
+    step: int
+    tool: str
+    arguments: dict[str, Any]
+    outcome: Literal["ok", "error", "refused", "invalid", "rejected"]
+    detail: str = ""
+
+
+class AgentResult(BaseModel):
+    task_id: str
+    agent: str
+    status: AgentStatus
+    answer: str
+    steps: int
+    usage: Usage = Field(default_factory=Usage)
+    models: list[str] = Field(default_factory=list)
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    approvals: list[ApprovalRecord] = Field(default_factory=list)
+    workflow_id: str = ""
+
+
+class TaskReport(BaseModel):
+    id: str
+    agent: str
+    instruction: str
+    depends_on: list[str]
+    status: AgentStatus
+    result: str
+    workflow_id: str = ""
+    usage: Usage = Field(default_factory=Usage)
+
+
+class GoalResult(BaseModel):
+    status: GoalStatus
+    answer: str
+    tasks: list[TaskReport]
+    approvals: list[ApprovalRecord]
+    usage: Usage
+    models: list[str] = Field(default_factory=list)
+
+
+class RunConfigRequest(BaseModel):
+    agents: list[str]
+
+
+class RunConfig(BaseModel):
+    """Worker-side defaults and the tool catalog, fetched once per run and kept in history."""
+
+    default_model: str
+    approval_timeout_seconds: float
+    tools: dict[str, list[ToolInfo]]  # agent name -> the tools it may use

@@ -1,0 +1,45 @@
+"""Prompt text for planning and synthesis, and the schema the planner must answer in."""
+
+from typing import Any
+
+from agents.models import Plan, UpstreamResult
+from agents.specs import AGENTS
+
+
+def planning_prompt(goal: str, customer_id: str | None, candidates: list[str]) -> str:
+    roster = "\n".join(f"- {name}: {AGENTS[name].description}" for name in candidates)
+    return (
+        "Split the customer's goal into tasks for these specialists:\n"
+        f"{roster}\n"
+        "Answer with JSON: {\"tasks\": [{\"id\", \"agent\", \"instruction\", \"depends_on\"}]}. "
+        "A task that needs another task's result lists that task's id in depends_on; "
+        "independent tasks run in parallel.\n"
+        f"Customer: {customer_id or 'unknown'}\nGoal: {goal}"
+    )
+
+
+def plan_schema(candidates: list[str]) -> dict[str, Any]:
+    """Plan's JSON schema with the agent field narrowed to the routed candidates."""
+    schema = Plan.model_json_schema()
+    schema["$defs"]["PlannedTask"]["properties"]["agent"] = {"type": "string", "enum": candidates}
+    return schema
+
+
+def task_prompt(instruction: str, customer_id: str | None, upstream: list[UpstreamResult]) -> str:
+    parts = [f"Task: {instruction}", f"Customer: {customer_id or 'unknown'}"]
+    for result in upstream:
+        # Upstream results are data from another agent, labelled with their source.
+        parts.append(f"<result from='{result.agent}' task='{result.task_id}'>\n"
+                     f"{result.answer}\n</result>")
+    return "\n".join(parts)
+
+
+def synthesis_prompt(goal: str, results: list[UpstreamResult]) -> str:
+    body = "\n".join(
+        f"<result from='{r.agent}' task='{r.task_id}'>\n{r.answer}\n</result>" for r in results
+    )
+    return (
+        "Write the reply to the customer from the specialists' results below. Mention every "
+        "id and amount exactly as given, and say plainly what was not done.\n"
+        f"Goal: {goal}\n{body}"
+    )

@@ -1,0 +1,32 @@
+"""Configuration, read only from the environment (secrets stay on the worker)."""
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "relay"
+    model: str = "scripted"
+    db_path: Path = Path(".relay/shop.db")
+    approval_timeout_seconds: float = Field(default=24 * 3600, gt=0)
+    ui_url: str = "http://localhost:8233"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        env = {
+            "temporal_address": os.environ.get("TEMPORAL_ADDRESS"),
+            "temporal_namespace": os.environ.get("TEMPORAL_NAMESPACE"),
+            "task_queue": os.environ.get("RELAY_TASK_QUEUE"),
+            "model": os.environ.get("RELAY_MODEL"),
+            "db_path": os.environ.get("RELAY_DB"),
+            "approval_timeout_seconds": os.environ.get("RELAY_APPROVAL_TIMEOUT_SECONDS"),
+            "ui_url": os.environ.get("RELAY_UI_URL"),
+        }
+        return cls.model_validate({k: v for k, v in env.items() if v})
+
+    def run_url(self, workflow_id: str) -> str:
+        return f"{self.ui_url}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"

@@ -1,0 +1,1 @@
+"""Running and reaching Temporal: dev-server launcher and client connection."""

@@ -1,0 +1,34 @@
+"""One way to connect a client: the pydantic data converter, and a clear error when it fails."""
+
+import asyncio
+import time
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from settings import Settings
+
+
+class TemporalUnreachable(RuntimeError):
+    pass
+
+
+async def connect_client(settings: Settings, wait_seconds: float = 0.0) -> Client:
+    """Connect, retrying for `wait_seconds` (a server that was just started may not answer)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return await Client.connect(
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                data_converter=pydantic_data_converter,
+            )
+        except RuntimeError as err:
+            if time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+                continue
+            raise TemporalUnreachable(
+                f"cannot reach Temporal at {settings.temporal_address} "
+                f"(namespace {settings.temporal_namespace}); start one with `relay dev` "
+                "or set TEMPORAL_ADDRESS"
+            ) from err

@@ -1,0 +1,1 @@
+"""Tool definitions, the registry, the idempotency ledger and the demo shop's tools."""

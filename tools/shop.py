@@ -1,0 +1,200 @@
+"""The demo domain's tools: orders, catalog and returns of a small clothing shop."""
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agents.models import ApprovalRule
+from tools.context import ToolContext
+from tools.definition import ToolBusinessError, ToolRegistry
+
+SHOP = ToolRegistry()
+
+OrderId = Field(pattern=r"^O-\d+$", description="Order id, e.g. O-5002")
+ProductId = Field(pattern=r"^P-\d+$", description="Product id, e.g. P-101")
+
+
+def _money(cents: int) -> float:
+    return round(cents / 100, 2)
+
+
+def _product(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "product_id": row["id"], "name": row["name"], "category": row["category"],
+        "color": row["color"], "style": row["style"], "size": row["size"],
+        "price": _money(row["price_cents"]),
+    }
+
+
+def _order(db: sqlite3.Connection, order: sqlite3.Row) -> dict[str, Any]:
+    items = db.execute(
+        "SELECT p.*, i.quantity, i.price_cents AS paid FROM order_items i "
+        "JOIN products p ON p.id = i.product_id WHERE i.order_id = ? ORDER BY p.id",
+        (order["id"],),
+    ).fetchall()
+    return {
+        "order_id": order["id"], "customer_id": order["customer_id"],
+        "placed_at": order["placed_at"], "status": order["status"],
+        "items": [{**_product(i), "quantity": i["quantity"], "paid": _money(i["paid"])}
+                  for i in items],
+    }
+
+
+class CustomerArgs(BaseModel):
+    customer_id: str = Field(pattern=r"^C-\d+$", description="Customer id, e.g. C-1001")
+
+
+@SHOP.tool(args=CustomerArgs, risk="read", idempotent=True)
+def get_last_order(args: CustomerArgs, ctx: ToolContext) -> dict[str, Any]:
+    """The customer's most recent order with its line items."""
+    row = ctx.db.execute(
+        "SELECT * FROM orders WHERE customer_id = ? ORDER BY placed_at DESC LIMIT 1",
+        (args.customer_id,),
+    ).fetchone()
+    if row is None:
+        raise ToolBusinessError(f"customer {args.customer_id} has no orders")
+    return _order(ctx.db, row)
+
+
+class OrderArgs(BaseModel):
+    order_id: str = OrderId
+
+
+@SHOP.tool(args=OrderArgs, risk="read", idempotent=True)
+def get_order(args: OrderArgs, ctx: ToolContext) -> dict[str, Any]:
+    """One order with its line items."""
+    row = ctx.db.execute("SELECT * FROM orders WHERE id = ?", (args.order_id,)).fetchone()
+    if row is None:
+        raise ToolBusinessError(f"order {args.order_id} not found")
+    return _order(ctx.db, row)
+
+
+class SearchArgs(BaseModel):
+    category: str | None = Field(default=None, description="e.g. shirt, jeans")
+    color: str | None = None
+    max_price: float | None = Field(default=None, gt=0)
+
+
+@SHOP.tool(args=SearchArgs, risk="read", idempotent=True)
+def search_products(args: SearchArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Products filtered by category, colour and maximum price, cheapest first."""
+    rows = ctx.db.execute(
+        "SELECT * FROM products WHERE (?1 IS NULL OR category = lower(?1)) "
+        "AND (?2 IS NULL OR color = lower(?2)) AND (?3 IS NULL OR price_cents <= ?3 * 100) "
+        "ORDER BY price_cents, id",
+        (args.category, args.color, args.max_price),
+    ).fetchall()
+    return {"products": [_product(r) for r in rows]}
+
+
+class SimilarArgs(BaseModel):
+    product_id: str = ProductId
+    color: str | None = Field(default=None, description="Colour the alternative must have")
+
+
+@SHOP.tool(args=SimilarArgs, risk="read", idempotent=True)
+def find_similar_products(args: SimilarArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Products of the same category as the given one, same style first, optionally one colour."""
+    base = ctx.db.execute("SELECT * FROM products WHERE id = ?", (args.product_id,)).fetchone()
+    if base is None:
+        raise ToolBusinessError(f"product {args.product_id} not found")
+    rows = ctx.db.execute(
+        "SELECT * FROM products WHERE category = ? AND id != ? "
+        "AND (?3 IS NULL OR color = lower(?3)) ORDER BY (style != ?4), price_cents, id",
+        (base["category"], base["id"], args.color, base["style"]),
+    ).fetchall()
+    return {"similar_to": _product(base), "products": [_product(r) for r in rows]}
+
+
+class ReturnItemArgs(BaseModel):
+    order_id: str = OrderId
+    product_id: str = ProductId
+
+
+def _eligibility(db: sqlite3.Connection, order_id: str, product_id: str) -> dict[str, Any]:
+    item = db.execute(
+        "SELECT o.placed_at, i.price_cents, i.quantity, p.category FROM orders o "
+        "JOIN order_items i ON i.order_id = o.id JOIN products p ON p.id = i.product_id "
+        "WHERE o.id = ? AND p.id = ?",
+        (order_id, product_id),
+    ).fetchone()
+    if item is None:
+        raise ToolBusinessError(f"order {order_id} has no item {product_id}")
+    policy = db.execute("SELECT * FROM return_policy WHERE id = 1").fetchone()
+    days = (datetime.now(UTC) - datetime.fromisoformat(item["placed_at"])).days
+    open_return = db.execute(
+        "SELECT id FROM returns WHERE order_id = ? AND product_id = ? AND status != 'cancelled'",
+        (order_id, product_id),
+    ).fetchone()
+    reasons = []
+    if days > policy["window_days"]:
+        reasons.append(f"ordered {days} days ago; the return window is {policy['window_days']}")
+    if item["category"] in policy["excluded_categories"].split(","):
+        reasons.append(f"{item['category']} cannot be returned")
+    if open_return is not None:
+        reasons.append(f"already has return {open_return['id']}")
+    return {
+        "order_id": order_id, "product_id": product_id, "eligible": not reasons,
+        "reasons": reasons, "days_since_order": days, "window_days": policy["window_days"],
+        "refund_amount": _money(item["price_cents"] * item["quantity"]),
+    }
+
+
+@SHOP.tool(args=ReturnItemArgs, risk="read", idempotent=True)
+def check_return_eligibility(args: ReturnItemArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Whether an ordered item may be returned under the return policy, and the refund due."""
+    return _eligibility(ctx.db, args.order_id, args.product_id)
+
+
+class CreateReturnArgs(ReturnItemArgs):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@SHOP.tool(args=CreateReturnArgs, risk="write")
+def create_return(args: CreateReturnArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Open a return for an eligible item; the refund is issued separately."""
+    check = _eligibility(ctx.db, args.order_id, args.product_id)
+    if not check["eligible"]:
+        raise ToolBusinessError("not eligible: " + "; ".join(check["reasons"]))
+    cursor = ctx.db.execute(
+        "INSERT INTO returns (order_id, product_id, reason, status, refund_cents, created_at) "
+        "VALUES (?, ?, ?, 'open', ?, ?)",
+        (args.order_id, args.product_id, args.reason, round(check["refund_amount"] * 100),
+         datetime.now(UTC).isoformat()),
+    )
+    return_id = f"R-{7000 + cursor.lastrowid}"
+    ctx.db.execute("UPDATE returns SET id = ? WHERE seq = ?", (return_id, cursor.lastrowid))
+    return {"return_id": return_id, "status": "open", "refund_amount": check["refund_amount"]}
+
+
+class RefundArgs(BaseModel):
+    return_id: str = Field(pattern=r"^R-\d+$", description="Return id, e.g. R-7001")
+    amount: float = Field(gt=0, description="Refund in USD")
+
+
+@SHOP.tool(
+    args=RefundArgs,
+    risk="irreversible",
+    approval_rule=ApprovalRule(argument="amount", op=">", value=50),
+)
+def issue_refund(args: RefundArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Refund a return to the customer's original payment method."""
+    ret = ctx.db.execute("SELECT * FROM returns WHERE id = ?", (args.return_id,)).fetchone()
+    if ret is None:
+        raise ToolBusinessError(f"return {args.return_id} not found")
+    if ret["status"] != "open":
+        raise ToolBusinessError(f"return {args.return_id} is {ret['status']}")
+    due = _money(ret["refund_cents"])
+    if args.amount > due:
+        raise ToolBusinessError(f"refund {args.amount:.2f} exceeds the {due:.2f} due")
+    cursor = ctx.db.execute(
+        "INSERT INTO refunds (return_id, amount_cents, created_at) VALUES (?, ?, ?)",
+        (args.return_id, round(args.amount * 100), datetime.now(UTC).isoformat()),
+    )
+    refund_id = f"F-{9000 + cursor.lastrowid}"
+    ctx.db.execute("UPDATE refunds SET id = ? WHERE seq = ?", (refund_id, cursor.lastrowid))
+    ctx.db.execute("UPDATE returns SET status = 'refunded' WHERE id = ?", (args.return_id,))
+    return {"refund_id": refund_id, "return_id": args.return_id, "amount": args.amount,
+            "status": "refunded"}

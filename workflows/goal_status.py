@@ -1,0 +1,15 @@
+"""How the statuses of a goal's tasks add up to the goal's status. Pure code."""
+
+from collections.abc import Sequence
+
+
+def goal_status(statuses: Sequence[str]) -> str:
+    if all(s == "completed" for s in statuses):
+        return "completed"
+    if all(s in ("failed", "skipped") for s in statuses):
+        return "failed"
+    if any(s in ("failed", "skipped") for s in statuses):
+        return "partial"
+    if "budget_exhausted" in statuses:
+        return "budget_exhausted"
+    return "rejected"

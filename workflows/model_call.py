@@ -1,0 +1,48 @@
+"""Calling the LLM activity along a model route, moving to the next entry when one fails."""
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from agents.models import LlmRequest, LlmResponse
+
+LLM_TIMEOUT = timedelta(seconds=120)
+LLM_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=4,
+    non_retryable_error_types=["UnknownProvider", "ScriptInvalid", "ModelNotFound"],
+)
+
+
+def route_entries(route: str) -> list[str]:
+    entries = [e.strip() for e in route.split(",") if e.strip()]
+    if not entries:
+        raise ApplicationError(f"model route {route!r} names no model", non_retryable=True,
+                               type="InvalidRoute")
+    return entries
+
+
+async def ask_model(route: str, request: LlmRequest, summary: str) -> LlmResponse:
+    """Try each entry of the route in order; each gets the activity's bounded retries."""
+    failures: list[str] = []
+    for entry in route_entries(route):
+        try:
+            return await workflow.execute_activity(
+                "llm",
+                request.model_copy(update={"model": entry}),
+                result_type=LlmResponse,
+                start_to_close_timeout=LLM_TIMEOUT,
+                retry_policy=LLM_RETRY,
+                summary=f"{summary} · {entry}"[:200],
+            )
+        except ActivityError as err:
+            cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
+            failures.append(f"{entry}: {cause}")
+            workflow.logger.warning("model %s failed, trying next in route: %s", entry, cause)
+    raise ApplicationError("every model in the route failed: " + " | ".join(failures),
+                           non_retryable=True, type="AllModelsFailed")

@@ -1,0 +1,224 @@
+"""SupervisorWorkflow: route the goal, plan it, run one AgentWorkflow per task, synthesize."""
+
+import asyncio
+from datetime import timedelta
+
+from pydantic import ValidationError
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError, ChildWorkflowError
+
+with workflow.unsafe.imports_passed_through():
+    from agents.models import (
+        AgentResult,
+        AgentTask,
+        ApprovalDecision,
+        ApprovalRecord,
+        DecisionRequest,
+        GoalRequest,
+        GoalResult,
+        LlmRequest,
+        Message,
+        PendingApproval,
+        Plan,
+        PlannedTask,
+        RunConfig,
+        RunConfigRequest,
+        TaskReport,
+        UpstreamResult,
+        Usage,
+    )
+    from agents.prompts import plan_schema, planning_prompt, synthesis_prompt
+    from agents.router import route_intents
+
+from workflows.agent import AgentWorkflow
+from workflows.goal_status import goal_status
+from workflows.model_call import ask_model
+from workflows.plan_check import plan_error
+
+CONFIG_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
+# Statuses whose answer a dependent task may build on.
+USABLE = ("completed", "rejected")
+
+
+@workflow.defn(name="SupervisorWorkflow")
+class SupervisorWorkflow:
+    def __init__(self) -> None:
+        self._pending: dict[str, PendingApproval] = {}
+        self._forwarded: set[str] = set()
+        self._settled: dict[str, ApprovalRecord] = {}
+        self._reports: dict[str, TaskReport] = {}
+        self._results: dict[str, AgentResult] = {}
+        self._usage = Usage()
+        self._models: list[str] = []
+
+    @workflow.run
+    async def run(self, request: GoalRequest) -> GoalResult:
+        goal = request.goal.strip()
+        if not goal:
+            raise ApplicationError("the goal is empty", non_retryable=True, type="InvalidGoal")
+        candidates = route_intents(goal)
+        config = await workflow.execute_activity(
+            "load_run_config", RunConfigRequest(agents=candidates), result_type=RunConfig,
+            start_to_close_timeout=timedelta(seconds=30), retry_policy=CONFIG_RETRY,
+            summary="load tools and defaults",
+        )
+        route = request.model or config.default_model
+        plan = await self._plan(goal, request.customer_id, candidates, route)
+        max_steps = request.budget.max_steps if request.budget else 12
+        await asyncio.gather(*(
+            self._run_task(task, plan, request.customer_id, route, config, max_steps)
+            for task in plan.tasks
+        ))
+        reports = [self._reports[t.id] for t in plan.tasks]
+        answer = await self._synthesize(goal, reports, route)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return GoalResult(
+            status=goal_status([r.status for r in reports]),
+            answer=answer,
+            tasks=reports,
+            approvals=[a for r in self._results.values() for a in r.approvals],
+            usage=self._usage,
+            models=self._models,
+        )
+
+    async def _ask(self, route: str, request: LlmRequest, summary: str) -> str:
+        reply = await ask_model(route, request, summary)
+        self._usage = self._usage.plus(reply.usage)
+        if reply.model not in self._models:
+            self._models.append(reply.model)
+        return reply.content
+
+    async def _plan(
+        self, goal: str, customer_id: str | None, candidates: list[str], route: str
+    ) -> Plan:
+        """Ask for a plan; an invalid one is sent back once with the error, then the goal fails."""
+        messages = [Message(role="user", content=planning_prompt(goal, customer_id, candidates))]
+        error = ""
+        for attempt in (1, 2):
+            content = await self._ask(route, LlmRequest(
+                model=route, purpose="plan", agent="planner", step=attempt, messages=messages,
+                response_schema=plan_schema(candidates)), summary=f"llm · plan · try {attempt}")
+            try:
+                plan = Plan.model_validate_json(_strip_fences(content))
+                error = plan_error(plan, candidates) or ""
+            except ValidationError as err:
+                error = f"the answer is not a valid plan: {err.errors()[0]['msg']}"
+            if not error:
+                return plan
+            messages += [Message(role="assistant", content=content),
+                         Message(role="user", content=f"That plan is invalid: {error}. "
+                                                      "Answer again with a corrected plan.")]
+        raise ApplicationError(f"planning failed after a re-ask: {error}", non_retryable=True,
+                               type="PlanInvalid")
+
+    async def _run_task(self, task: PlannedTask, plan: Plan, customer_id: str | None,
+                        route: str, config: RunConfig, max_steps: int) -> None:
+        await workflow.wait_condition(lambda: all(d in self._reports for d in task.depends_on))
+        upstream = [self._reports[d] for d in task.depends_on]
+        blocked = [u.id for u in upstream if u.status not in USABLE]
+        if blocked:
+            self._report(task, "skipped", f"not run: it depends on {blocked}, which did not "
+                                          "complete")
+            return
+        same_agent = [t.id for t in plan.tasks if t.agent == task.agent]
+        child_id = f"{workflow.info().workflow_id}/{task.agent}-{same_agent.index(task.id) + 1}"
+        agent_task = AgentTask(
+            goal_id=workflow.info().workflow_id, task_id=task.id, agent=task.agent,
+            instruction=task.instruction, customer_id=customer_id, model=route,
+            upstream=[UpstreamResult(task_id=u.id, agent=u.agent, answer=u.result)
+                      for u in upstream],
+            tools=config.tools.get(task.agent, []), max_steps=max_steps,
+            approval_timeout_seconds=config.approval_timeout_seconds,
+            parent_workflow_id=workflow.info().workflow_id,
+        )
+        try:
+            result = await workflow.execute_child_workflow(
+                AgentWorkflow.run, agent_task, id=child_id,
+                static_summary=f"{task.agent}: {task.instruction}"[:200],
+            )
+        except ChildWorkflowError as err:
+            self._report(task, "failed", f"agent failed: {err.cause or err}", child_id)
+            return
+        self._results[task.id] = result
+        self._usage = self._usage.plus(result.usage)
+        self._models += [m for m in result.models if m not in self._models]
+        self._report(task, result.status, result.answer, child_id, result.usage)
+
+    def _report(self, task: PlannedTask, status: str, result: str, workflow_id: str = "",
+                usage: Usage | None = None) -> None:
+        self._reports[task.id] = TaskReport.model_validate({
+            "id": task.id, "agent": task.agent, "instruction": task.instruction,
+            "depends_on": task.depends_on, "status": status, "result": result,
+            "workflow_id": workflow_id, "usage": usage or Usage(),
+        })
+
+    async def _synthesize(self, goal: str, reports: list[TaskReport], route: str) -> str:
+        results = [UpstreamResult(task_id=r.id, agent=r.agent, answer=f"[{r.status}] {r.result}")
+                   for r in reports]
+        return await self._ask(route, LlmRequest(
+            model=route, purpose="synthesize", agent="supervisor",
+            messages=[Message(role="user", content=synthesis_prompt(goal, results))]),
+            summary="llm · synthesize")
+
+    # --- approvals: children report here; decisions are routed to the child that asked ---
+
+    @workflow.signal
+    def approval_requested(self, request: PendingApproval) -> None:
+        self._pending[request.approval_id] = request
+
+    @workflow.signal
+    def approval_settled(self, record: ApprovalRecord) -> None:
+        self._pending.pop(record.approval_id, None)
+        self._settled[record.approval_id] = record
+
+    @workflow.signal
+    async def approve(self, decision: ApprovalDecision) -> None:
+        await self._forward("approve", decision)
+
+    @workflow.signal
+    async def reject(self, decision: ApprovalDecision) -> None:
+        await self._forward("reject", decision)
+
+    @workflow.update
+    async def decide(self, request: DecisionRequest) -> ApprovalRecord:
+        decision = ApprovalDecision(approval_id=request.approval_id, approver=request.approver,
+                                    reason=request.reason)
+        await self._forward("approve" if request.approve else "reject", decision)
+        await workflow.wait_condition(lambda: request.approval_id in self._settled)
+        return self._settled[request.approval_id]
+
+    @decide.validator
+    def _validate_decide(self, request: DecisionRequest) -> None:
+        refusal = self._refusal(request.approval_id)
+        if refusal is not None:
+            raise ValueError(refusal)
+
+    @workflow.query
+    def pending_approvals(self) -> list[PendingApproval]:
+        return list(self._pending.values())
+
+    def _refusal(self, approval_id: str) -> str | None:
+        if approval_id in self._settled or approval_id in self._forwarded:
+            return f"approval {approval_id!r} is already decided"
+        if approval_id not in self._pending:
+            return f"no pending approval {approval_id!r}"
+        return None
+
+    async def _forward(self, signal: str, decision: ApprovalDecision) -> None:
+        refusal = self._refusal(decision.approval_id)
+        if refusal is not None:
+            workflow.logger.warning("ignored %s by %s: %s", signal, decision.approver, refusal)
+            return
+        self._forwarded.add(decision.approval_id)
+        child = self._pending[decision.approval_id].workflow_id
+        await workflow.get_external_workflow_handle(child).signal(signal, decision)
+
+
+def _strip_fences(text: str) -> str:
+    """Models often wrap JSON in ``` fences; the plan is what is inside."""
+    text = text.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        text = text.rsplit("```", 1)[0]
+    return text
