@@ -19,7 +19,8 @@ class ApprovalBook:
     def refusal(self, approval_id: str) -> str | None:
         """Why a decision for this id cannot be taken; None when it can."""
         if approval_id in self.decided:
-            return f"approval {approval_id!r} is already decided ({self.decided[approval_id].verdict})"
+            verdict = self.decided[approval_id].verdict
+            return f"approval {approval_id!r} is already decided ({verdict})"
         if approval_id not in self.pending:
             return f"no pending approval {approval_id!r}"
         return None

@@ -9,6 +9,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from agents.guardrails import goal_problem
     from agents.models import (
         AgentResult,
         AgentTask,
@@ -54,9 +55,10 @@ class SupervisorWorkflow:
 
     @workflow.run
     async def run(self, request: GoalRequest) -> GoalResult:
+        problem = goal_problem(request.goal)
+        if problem is not None:
+            raise ApplicationError(problem, non_retryable=True, type="InvalidGoal")
         goal = request.goal.strip()
-        if not goal:
-            raise ApplicationError("the goal is empty", non_retryable=True, type="InvalidGoal")
         candidates = route_intents(goal)
         config = await workflow.execute_activity(
             "load_run_config", RunConfigRequest(agents=candidates), result_type=RunConfig,

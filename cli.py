@@ -1,0 +1,268 @@
+"""The `relay` command line. Every command exits 0 on success, or prints one line and exits 1."""
+
+import argparse
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from agents.guardrails import goal_problem
+from agents.models import DecisionRequest, GoalRequest, GoalResult, PendingApproval
+from settings import Settings
+from temporal.connect import TemporalUnreachable, connect_client
+from workflows.supervisor import SupervisorWorkflow
+
+
+class CliError(Exception):
+    """A failure the user can act on; printed as one line."""
+
+
+def _failure_text(err: BaseException) -> str:
+    """The innermost message of a Temporal failure chain: what actually went wrong."""
+    while err.__cause__ is not None:
+        err = err.__cause__
+    return str(err) or type(err).__name__
+
+
+async def _existing(client: Client, workflow_id: str) -> WorkflowHandle:
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        await handle.describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise CliError(f"no workflow with id {workflow_id!r}") from err
+        raise
+    return handle
+
+
+def print_pending(pending: list[PendingApproval], workflow_id: str) -> None:
+    for p in pending:
+        print(f"  waiting for approval {p.approval_id}: {p.agent} wants {p.tool}"
+              f"({json.dumps(p.arguments)}) because {p.reason}")
+        print(f"    approve: relay approve {workflow_id} {p.approval_id} --as NAME")
+        print(f"    reject:  relay reject {workflow_id} {p.approval_id} --as NAME --reason TEXT")
+
+
+def print_result(result: GoalResult) -> None:
+    print(f"status: {result.status}")
+    for task in result.tasks:
+        print(f"  [{task.status}] {task.id} ({task.agent}): {task.result}")
+    for a in result.approvals:
+        print(f"  approval {a.approval_id}: {a.verdict} by {a.approver}"
+              + (f" ({a.reason})" if a.reason else ""))
+    cost = "unknown" if result.usage.cost_usd is None else f"${result.usage.cost_usd:.4f}"
+    print(f"usage: {result.usage.llm_calls} LLM calls, {result.usage.input_tokens} in / "
+          f"{result.usage.output_tokens} out tokens, cost {cost}; models: "
+          f"{', '.join(result.models)}")
+    print(f"\n{result.answer}")
+
+
+async def wait_for_result(handle: WorkflowHandle, on_pending: Callable[
+        [list[PendingApproval]], Awaitable[None]] | None = None) -> GoalResult:
+    """Wait for the goal, reporting each new pending approval once as it appears."""
+    result_task = asyncio.ensure_future(handle.result())
+    seen: set[str] = set()
+    while not result_task.done():
+        try:
+            pending = await handle.query(SupervisorWorkflow.pending_approvals)
+        except RPCError:
+            pending = []  # the run may finish between the check and the query
+        fresh = [p for p in pending if p.approval_id not in seen]
+        if fresh:
+            seen.update(p.approval_id for p in fresh)
+            if on_pending is None:
+                print_pending(fresh, handle.id)
+            else:
+                await on_pending(fresh)
+        await asyncio.wait([result_task], timeout=1.0)
+    try:
+        return result_task.result()
+    except WorkflowFailureError as err:
+        raise CliError(f"goal {handle.id} failed: {_failure_text(err)}") from err
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+    problem = goal_problem(args.goal)
+    if problem is not None:
+        raise CliError(problem)
+    client = await connect_client(settings)
+    workflow_id = args.id or f"goal-{uuid.uuid4().hex[:10]}"
+    handle = await client.start_workflow(
+        SupervisorWorkflow.run,
+        GoalRequest(goal=args.goal, customer_id=args.customer, model=args.model),
+        id=workflow_id, task_queue=settings.task_queue,
+    )
+    print(f"started {workflow_id}\n  web UI: {settings.run_url(workflow_id)}")
+    if args.wait:
+        print_result(await wait_for_result(handle))
+
+
+async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
+    client = await connect_client(settings)
+    handle = await _existing(client, args.workflow_id)
+    info = await handle.describe()
+    status = info.status.name.lower() if info.status else "unknown"
+    pending: list[PendingApproval] = []
+    if info.status == WorkflowExecutionStatus.RUNNING:
+        pending = await handle.query(SupervisorWorkflow.pending_approvals)
+    result = None
+    if info.status == WorkflowExecutionStatus.COMPLETED:
+        result = await handle.result()
+    if args.json:
+        print(json.dumps({
+            "workflow_id": handle.id, "run_id": info.run_id, "execution_status": status,
+            "pending_approvals": [p.model_dump(mode="json") for p in pending],
+            "result": result.model_dump(mode="json") if result else None,
+        }, indent=2))
+        return
+    print(f"{handle.id}: {status}\n  web UI: {settings.run_url(handle.id)}")
+    print_pending(pending, handle.id)
+    if result is not None:
+        print_result(result)
+    elif info.status == WorkflowExecutionStatus.FAILED:
+        try:
+            await handle.result()
+        except WorkflowFailureError as err:
+            print(f"  failed: {_failure_text(err)}")
+
+
+async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
+    if not args.approver.strip():
+        raise CliError("--as needs a name")
+    client = await connect_client(settings)
+    handle = await _existing(client, args.workflow_id)
+    approval_id = args.approval_id
+    if approval_id is None:
+        pending = await handle.query(SupervisorWorkflow.pending_approvals)
+        if len(pending) != 1:
+            ids = ", ".join(p.approval_id for p in pending) or "none"
+            raise CliError(f"name the approval: {len(pending)} pending ({ids})")
+        approval_id = pending[0].approval_id
+    request = DecisionRequest(approval_id=approval_id, approver=args.approver,
+                              reason=args.reason, approve=args.command == "approve")
+    try:
+        record = await handle.execute_update(SupervisorWorkflow.decide, request)
+    except WorkflowUpdateFailedError as err:
+        raise CliError(f"{args.command} refused: {_failure_text(err)}") from err
+    print(f"{record.approval_id}: {record.verdict} by {record.approver}")
+
+
+async def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
+    from worker import run_worker
+
+    print(f"worker on task queue {settings.task_queue!r} at {settings.temporal_address}, "
+          f"model route {settings.model!r}; Ctrl-C stops it")
+    await run_worker(settings)
+
+
+async def cmd_replay(args: argparse.Namespace, settings: Settings) -> None:
+    from temporal.replay import replay_file, replay_workflow
+
+    if args.workflow_id:
+        client = await connect_client(settings)
+        await _existing(client, args.workflow_id)
+        verdict = await replay_workflow(client, args.workflow_id)
+    elif args.file:
+        verdict = await replay_file(Path(args.file))
+    else:
+        raise CliError("give a history FILE or --workflow-id ID")
+    if verdict is not None:
+        raise CliError(f"NOT compatible with the current code: {verdict}")
+    print("compatible: the history replays against the current code")
+
+
+async def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
+    from devstack import run_dev
+
+    await run_dev(settings, Path(args.data_dir))
+
+
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    from devstack import run_demo
+
+    await run_demo(settings, Path(args.data_dir), approve_as=args.approve_as,
+                   reject=args.reject)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="relay", description="relay: a durable multi-agent orchestrator on Temporal. "
+        "Configuration comes from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, RELAY_TASK_QUEUE, "
+        "RELAY_MODEL and RELAY_DB.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    dev = sub.add_parser("dev", help="dev server with Web UI + a worker; Ctrl-C stops both")
+    dev.add_argument("--data-dir", default=".relay", help="where SQLite files live")
+    dev.set_defaults(handler=cmd_dev)
+
+    sub.add_parser("worker", help="run a worker for all relay workflows and activities"
+                   ).set_defaults(handler=cmd_worker)
+
+    run = sub.add_parser("run", help="start a goal")
+    run.add_argument("goal", help="what the customer wants, in their words")
+    run.add_argument("--customer", help="customer id, e.g. C-1001")
+    run.add_argument("--model", help="model route, e.g. scripted or "
+                     "anthropic:claude-sonnet-4-5,openai:gpt-4o-mini (default: RELAY_MODEL)")
+    run.add_argument("--id", help="workflow id (default: goal-<random>)")
+    run.add_argument("--wait", action="store_true",
+                     help="wait for the result, showing approvals as they are requested")
+    run.set_defaults(handler=cmd_run)
+
+    status = sub.add_parser("status", help="a goal's state, pending approvals and result")
+    status.add_argument("workflow_id")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=cmd_status)
+
+    for verb in ("approve", "reject"):
+        decide = sub.add_parser(verb, help=f"{verb} a pending approval of a goal")
+        decide.add_argument("workflow_id")
+        decide.add_argument("approval_id", nargs="?",
+                            help="which approval (optional when exactly one is pending)")
+        decide.add_argument("--as", dest="approver", required=True, help="your name")
+        decide.add_argument("--reason", help="why, for the audit trail")
+        decide.set_defaults(handler=cmd_decide)
+
+    replay = sub.add_parser("replay", help="replay a run's history against the current code")
+    replay.add_argument("file", nargs="?", help="history JSON from `temporal workflow show "
+                        "-o json`")
+    replay.add_argument("--workflow-id", help="fetch the history from the server")
+    replay.set_defaults(handler=cmd_replay)
+
+    demo = sub.add_parser("demo", help="start a dev server and worker, run the showcase goal")
+    demo.add_argument("--data-dir", default=".relay", help="where SQLite files live")
+    demo.add_argument("--approve-as", help="approve the refund as NAME without asking")
+    demo.add_argument("--reject", action="store_true",
+                      help="with --approve-as: reject the refund instead")
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        asyncio.run(args.handler(args, settings))
+    except KeyboardInterrupt:
+        return 130
+    except (CliError, TemporalUnreachable) as err:
+        print(f"relay: error: {err}", file=sys.stderr)
+        return 1
+    except (RPCError, ValueError, OSError, RuntimeError) as err:
+        print(f"relay: error: {_failure_text(err)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

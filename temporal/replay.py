@@ -1,0 +1,30 @@
+"""Replaying recorded histories against the current workflow code."""
+
+import json
+from pathlib import Path
+
+from temporalio.client import Client, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from worker import WORKFLOWS
+
+
+async def replay_history(history: WorkflowHistory) -> str | None:
+    """None when the history replays cleanly; otherwise what diverged."""
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    return None if result.replay_failure is None else str(result.replay_failure)
+
+
+async def replay_workflow(client: Client, workflow_id: str) -> str | None:
+    return await replay_history(await client.get_workflow_handle(workflow_id).fetch_history())
+
+
+async def replay_file(path: Path) -> str | None:
+    """A history exported with `temporal workflow show -o json` (or fetch_history().to_json())."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise ValueError(f"cannot read history {path}: {err}") from err
+    return await replay_history(WorkflowHistory.from_json(path.stem, data))
