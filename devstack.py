@@ -70,6 +70,9 @@ async def run_demo(settings: Settings, data_dir: Path, approve_as: str | None,
                 reason="decided in relay demo"))
             print(f"  {record.approval_id}: {record.verdict} by {record.approver}")
 
+    # The demo owns its shop database and starts from fresh seed data on every run.
+    settings = settings.model_copy(update={"db_path": data_dir / "demo-shop.db"})
+    settings.db_path.unlink(missing_ok=True)
     async with dev_server(settings, data_dir):
         client = await connect_client(settings, wait_seconds=30)
         async with build_worker(client, settings):

@@ -101,7 +101,7 @@ def _catalog(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     best = products[0]
     return (
         f"I recommend the {best['name']} (product {best['product_id']}, ${best['price']:.2f}), "
-        f"a {best['style']} {best['category']} in {best['color']}."
+        f"the {best['style']} style in {best['color']}."
     ), []
 
 
