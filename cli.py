@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import os
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
@@ -32,11 +33,12 @@ def _failure_text(err: BaseException) -> str:
     """The innermost message of a Temporal failure chain: what actually went wrong."""
     while err.__cause__ is not None:
         err = err.__cause__
-    return str(err) or type(err).__name__
+    # Temporal failures carry the sender's message without the type prefix str() adds.
+    return getattr(err, "message", None) or str(err) or type(err).__name__
 
 
 async def _existing(client: Client, workflow_id: str) -> WorkflowHandle:
-    handle = client.get_workflow_handle(workflow_id)
+    handle = client.get_workflow_handle_for(SupervisorWorkflow.run, workflow_id)
     try:
         await handle.describe()
     except RPCError as err:
@@ -46,10 +48,19 @@ async def _existing(client: Client, workflow_id: str) -> WorkflowHandle:
     return handle
 
 
+async def _require_running(handle: WorkflowHandle) -> None:
+    info = await handle.describe()
+    if info.status != WorkflowExecutionStatus.RUNNING:
+        state = info.status.name.lower() if info.status else "not running"
+        raise CliError(f"goal {handle.id} is {state}; there is nothing left to decide")
+
+
 def print_pending(pending: list[PendingApproval], workflow_id: str) -> None:
     for p in pending:
-        print(f"  waiting for approval {p.approval_id}: {p.agent} wants {p.tool}"
-              f"({json.dumps(p.arguments)}) because {p.reason}")
+        print(
+            f"  waiting for approval {p.approval_id}: {p.agent} wants {p.tool}"
+            f"({json.dumps(p.arguments)}) because {p.reason}"
+        )
         print(f"    approve: relay approve {workflow_id} {p.approval_id} --as NAME")
         print(f"    reject:  relay reject {workflow_id} {p.approval_id} --as NAME --reason TEXT")
 
@@ -59,17 +70,23 @@ def print_result(result: GoalResult) -> None:
     for task in result.tasks:
         print(f"  [{task.status}] {task.id} ({task.agent}): {task.result}")
     for a in result.approvals:
-        print(f"  approval {a.approval_id}: {a.verdict} by {a.approver}"
-              + (f" ({a.reason})" if a.reason else ""))
+        print(
+            f"  approval {a.approval_id}: {a.verdict} by {a.approver}"
+            + (f" ({a.reason})" if a.reason else "")
+        )
     cost = "unknown" if result.usage.cost_usd is None else f"${result.usage.cost_usd:.4f}"
-    print(f"usage: {result.usage.llm_calls} LLM calls, {result.usage.input_tokens} in / "
-          f"{result.usage.output_tokens} out tokens, cost {cost}; models: "
-          f"{', '.join(result.models)}")
+    print(
+        f"usage: {result.usage.llm_calls} LLM calls, {result.usage.input_tokens} in / "
+        f"{result.usage.output_tokens} out tokens, cost {cost}; models: "
+        f"{', '.join(result.models)}"
+    )
     print(f"\n{result.answer}")
 
 
-async def wait_for_result(handle: WorkflowHandle, on_pending: Callable[
-        [list[PendingApproval]], Awaitable[None]] | None = None) -> GoalResult:
+async def wait_for_result(
+    handle: WorkflowHandle,
+    on_pending: Callable[[list[PendingApproval]], Awaitable[None]] | None = None,
+) -> GoalResult:
     """Wait for the goal, reporting each new pending approval once as it appears."""
     result_task = asyncio.ensure_future(handle.result())
     seen: set[str] = set()
@@ -101,7 +118,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     handle = await client.start_workflow(
         SupervisorWorkflow.run,
         GoalRequest(goal=args.goal, customer_id=args.customer, model=args.model),
-        id=workflow_id, task_queue=settings.task_queue,
+        id=workflow_id,
+        task_queue=settings.task_queue,
     )
     print(f"started {workflow_id}\n  web UI: {settings.run_url(workflow_id)}")
     if args.wait:
@@ -120,11 +138,18 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
     if info.status == WorkflowExecutionStatus.COMPLETED:
         result = await handle.result()
     if args.json:
-        print(json.dumps({
-            "workflow_id": handle.id, "run_id": info.run_id, "execution_status": status,
-            "pending_approvals": [p.model_dump(mode="json") for p in pending],
-            "result": result.model_dump(mode="json") if result else None,
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "workflow_id": handle.id,
+                    "run_id": info.run_id,
+                    "execution_status": status,
+                    "pending_approvals": [p.model_dump(mode="json") for p in pending],
+                    "result": result.model_dump(mode="json") if result else None,
+                },
+                indent=2,
+            )
+        )
         return
     print(f"{handle.id}: {status}\n  web UI: {settings.run_url(handle.id)}")
     print_pending(pending, handle.id)
@@ -142,6 +167,7 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
         raise CliError("--as needs a name")
     client = await connect_client(settings)
     handle = await _existing(client, args.workflow_id)
+    await _require_running(handle)
     approval_id = args.approval_id
     if approval_id is None:
         pending = await handle.query(SupervisorWorkflow.pending_approvals)
@@ -149,20 +175,29 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
             ids = ", ".join(p.approval_id for p in pending) or "none"
             raise CliError(f"name the approval: {len(pending)} pending ({ids})")
         approval_id = pending[0].approval_id
-    request = DecisionRequest(approval_id=approval_id, approver=args.approver,
-                              reason=args.reason, approve=args.command == "approve")
+    request = DecisionRequest(
+        approval_id=approval_id,
+        approver=args.approver,
+        reason=args.reason,
+        approve=args.command == "approve",
+    )
     try:
         record = await handle.execute_update(SupervisorWorkflow.decide, request)
     except WorkflowUpdateFailedError as err:
         raise CliError(f"{args.command} refused: {_failure_text(err)}") from err
+    except RPCError:
+        await _require_running(handle)  # the run may have ended since the check above
+        raise
     print(f"{record.approval_id}: {record.verdict} by {record.approver}")
 
 
 async def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     from worker import run_worker
 
-    print(f"worker on task queue {settings.task_queue!r} at {settings.temporal_address}, "
-          f"model route {settings.model!r}; Ctrl-C stops it")
+    print(
+        f"worker on task queue {settings.task_queue!r} at {settings.temporal_address}, "
+        f"model route {settings.model!r}; Ctrl-C stops it"
+    )
     await run_worker(settings)
 
 
@@ -191,32 +226,40 @@ async def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     from devstack import run_demo
 
-    await run_demo(settings, Path(args.data_dir), approve_as=args.approve_as,
-                   reject=args.reject)
+    await run_demo(settings, Path(args.data_dir), approve_as=args.approve_as, reject=args.reject)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="relay", description="relay: a durable multi-agent orchestrator on Temporal. "
+        prog="relay",
+        description="relay: a durable multi-agent orchestrator on Temporal. "
         "Configuration comes from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, RELAY_TASK_QUEUE, "
-        "RELAY_MODEL and RELAY_DB.")
+        "RELAY_MODEL and RELAY_DB.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     dev = sub.add_parser("dev", help="dev server with Web UI + a worker; Ctrl-C stops both")
     dev.add_argument("--data-dir", default=".relay", help="where SQLite files live")
     dev.set_defaults(handler=cmd_dev)
 
-    sub.add_parser("worker", help="run a worker for all relay workflows and activities"
-                   ).set_defaults(handler=cmd_worker)
+    sub.add_parser(
+        "worker", help="run a worker for all relay workflows and activities"
+    ).set_defaults(handler=cmd_worker)
 
     run = sub.add_parser("run", help="start a goal")
     run.add_argument("goal", help="what the customer wants, in their words")
     run.add_argument("--customer", help="customer id, e.g. C-1001")
-    run.add_argument("--model", help="model route, e.g. scripted or "
-                     "anthropic:claude-sonnet-4-5,openai:gpt-4o-mini (default: RELAY_MODEL)")
+    run.add_argument(
+        "--model",
+        help="model route, e.g. scripted or "
+        "anthropic:claude-sonnet-4-5,openai:gpt-4o-mini (default: RELAY_MODEL)",
+    )
     run.add_argument("--id", help="workflow id (default: goal-<random>)")
-    run.add_argument("--wait", action="store_true",
-                     help="wait for the result, showing approvals as they are requested")
+    run.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for the result, showing approvals as they are requested",
+    )
     run.set_defaults(handler=cmd_run)
 
     status = sub.add_parser("status", help="a goal's state, pending approvals and result")
@@ -227,23 +270,26 @@ def build_parser() -> argparse.ArgumentParser:
     for verb in ("approve", "reject"):
         decide = sub.add_parser(verb, help=f"{verb} a pending approval of a goal")
         decide.add_argument("workflow_id")
-        decide.add_argument("approval_id", nargs="?",
-                            help="which approval (optional when exactly one is pending)")
+        decide.add_argument(
+            "approval_id", nargs="?", help="which approval (optional when exactly one is pending)"
+        )
         decide.add_argument("--as", dest="approver", required=True, help="your name")
         decide.add_argument("--reason", help="why, for the audit trail")
         decide.set_defaults(handler=cmd_decide)
 
     replay = sub.add_parser("replay", help="replay a run's history against the current code")
-    replay.add_argument("file", nargs="?", help="history JSON from `temporal workflow show "
-                        "-o json`")
+    replay.add_argument(
+        "file", nargs="?", help="history JSON from `temporal workflow show -o json`"
+    )
     replay.add_argument("--workflow-id", help="fetch the history from the server")
     replay.set_defaults(handler=cmd_replay)
 
     demo = sub.add_parser("demo", help="start a dev server and worker, run the showcase goal")
     demo.add_argument("--data-dir", default=".relay", help="where SQLite files live")
     demo.add_argument("--approve-as", help="approve the refund as NAME without asking")
-    demo.add_argument("--reject", action="store_true",
-                      help="with --approve-as: reject the refund instead")
+    demo.add_argument(
+        "--reject", action="store_true", help="with --approve-as: reject the refund instead"
+    )
     demo.set_defaults(handler=cmd_demo)
     return parser
 
@@ -258,11 +304,21 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, TemporalUnreachable) as err:
         print(f"relay: error: {err}", file=sys.stderr)
         return 1
-    except (RPCError, ValueError, OSError, RuntimeError) as err:
+    except Exception as err:  # anything else still gets one line, never a traceback
         print(f"relay: error: {_failure_text(err)}", file=sys.stderr)
         return 1
     return 0
 
 
+def entry() -> None:
+    """Console-script entry. The Temporal SDK's native threads can crash Python's interpreter
+    teardown (seen as SIGSEGV/SIGABRT after the output, ~1 run in 30), so once the command is
+    done, flush and leave without finalization."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

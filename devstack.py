@@ -17,8 +17,10 @@ from worker import build_worker
 from workflows.supervisor import SupervisorWorkflow
 
 SHOWCASE_CUSTOMER = "C-1001"
-SHOWCASE_GOAL = ("I want to return the blue shirt from my last order, but can you first "
-                 "recommend a similar one that comes in green?")
+SHOWCASE_GOAL = (
+    "I want to return the blue shirt from my last order, but can you first "
+    "recommend a similar one that comes in green?"
+)
 
 
 @contextlib.asynccontextmanager
@@ -29,10 +31,16 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[None]:
         print(f"using the Temporal server at {settings.temporal_address}")
         yield
         return
-    server = DevServer(db_file=data_dir / "temporal.db", port=int(port), ui_port=8233,
-                       log_file=data_dir / "temporal.log")
-    print(f"starting Temporal dev server on {server.address}, Web UI {settings.ui_url} "
-          f"(data in {data_dir}/temporal.db)")
+    server = DevServer(
+        db_file=data_dir / "temporal.db",
+        port=int(port),
+        ui_port=8233,
+        log_file=data_dir / "temporal.log",
+    )
+    print(
+        f"starting Temporal dev server on {server.address}, Web UI {settings.ui_url} "
+        f"(data in {data_dir}/temporal.db)"
+    )
     await asyncio.to_thread(server.start)
     try:
         yield
@@ -44,19 +52,26 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[None]:
 async def run_dev(settings: Settings, data_dir: Path) -> None:
     async with dev_server(settings, data_dir):
         client = await connect_client(settings, wait_seconds=30)
-        print(f"worker on task queue {settings.task_queue!r}, model route {settings.model!r}; "
-              "Ctrl-C stops the worker and the server")
+        print(
+            f"worker on task queue {settings.task_queue!r}, model route {settings.model!r}; "
+            "Ctrl-C stops the worker and the server"
+        )
         await build_worker(client, settings).run()
 
 
-async def run_demo(settings: Settings, data_dir: Path, approve_as: str | None,
-                   reject: bool) -> None:
+async def run_demo(
+    settings: Settings, data_dir: Path, approve_as: str | None, reject: bool
+) -> None:
     interactive = sys.stdin.isatty()
     if approve_as is None and not interactive:
-        raise CliError("the showcase needs a refund decision and there is no terminal: "
-                       "run `relay demo --approve-as NAME` (add --reject to reject)")
-    print(f"model route: {settings.model} (set RELAY_MODEL to pick another, e.g. "
-          "RELAY_MODEL=local:smollm2 for the embedded offline model)")
+        raise CliError(
+            "the showcase needs a refund decision and there is no terminal: "
+            "run `relay demo --approve-as NAME` (add --reject to reject)"
+        )
+    print(
+        f"model route: {settings.model} (set RELAY_MODEL to pick another, e.g. "
+        "RELAY_MODEL=local:smollm2 for the embedded offline model)"
+    )
 
     async def decide(pending: list[PendingApproval]) -> None:
         print_pending(pending, handle.id)
@@ -65,9 +80,15 @@ async def run_demo(settings: Settings, data_dir: Path, approve_as: str | None,
             if approver is None:
                 answer = await asyncio.to_thread(input, f"approve {p.tool} {p.arguments}? [y/n] ")
                 approver, approve = getpass.getuser(), answer.strip().lower().startswith("y")
-            record = await handle.execute_update(SupervisorWorkflow.decide, DecisionRequest(
-                approval_id=p.approval_id, approver=approver, approve=approve,
-                reason="decided in relay demo"))
+            record = await handle.execute_update(
+                SupervisorWorkflow.decide,
+                DecisionRequest(
+                    approval_id=p.approval_id,
+                    approver=approver,
+                    approve=approve,
+                    reason="decided in relay demo",
+                ),
+            )
             print(f"  {record.approval_id}: {record.verdict} by {record.approver}")
 
     # The demo owns its shop database and starts from fresh seed data on every run.
@@ -81,7 +102,8 @@ async def run_demo(settings: Settings, data_dir: Path, approve_as: str | None,
             handle = await client.start_workflow(
                 SupervisorWorkflow.run,
                 GoalRequest(goal=SHOWCASE_GOAL, customer_id=SHOWCASE_CUSTOMER),
-                id=workflow_id, task_queue=settings.task_queue,
+                id=workflow_id,
+                task_queue=settings.task_queue,
             )
             print(f"started {workflow_id}")
             result = await wait_for_result(handle, decide)

@@ -16,6 +16,7 @@ async def call_llm(request: LlmRequest) -> LlmResponse:
         raise ApplicationError(
             f"unknown model provider {provider_name!r} in route entry {request.model!r}; "
             f"known: {', '.join(PROVIDERS)}",
-            non_retryable=True, type="UnknownProvider",
+            non_retryable=True,
+            type="UnknownProvider",
         )
     return await provider.complete(request, model)

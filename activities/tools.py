@@ -49,20 +49,29 @@ class ToolActivities:
         key = f"{info.workflow_id}/{info.activity_id}"
         try:
             return execute_tool(
-                tool, request.arguments, db_path=self._db_path, idempotency_key=key,
-                customer_id=request.customer_id, heartbeat=activity.heartbeat,
+                tool,
+                request.arguments,
+                db_path=self._db_path,
+                idempotency_key=key,
+                customer_id=request.customer_id,
+                heartbeat=activity.heartbeat,
             )
         except InvalidToolArguments as err:
-            raise ApplicationError(str(err), non_retryable=True,
-                                   type="InvalidToolArguments") from err
+            raise ApplicationError(
+                str(err), non_retryable=True, type="InvalidToolArguments"
+            ) from err
 
     def _tool(self, agent: str, name: str) -> ToolDefinition:
         spec = AGENTS.get(agent)
         if spec is None or name not in spec.tools:
-            raise ApplicationError(f"agent {agent!r} is not allowed to use tool {name!r}",
-                                   non_retryable=True, type="ToolNotAllowed")
+            raise ApplicationError(
+                f"agent {agent!r} is not allowed to use tool {name!r}",
+                non_retryable=True,
+                type="ToolNotAllowed",
+            )
         tool = self._registry.get(name)
         if tool is None:
-            raise ApplicationError(f"no tool named {name!r}", non_retryable=True,
-                                   type="UnknownTool")
+            raise ApplicationError(
+                f"no tool named {name!r}", non_retryable=True, type="UnknownTool"
+            )
         return tool

@@ -35,8 +35,10 @@ class Usage(BaseModel):
     cost_usd: float | None = 0.0
 
     def plus(self, other: "Usage") -> "Usage":
-        cost = None if self.cost_usd is None or other.cost_usd is None else (
-            self.cost_usd + other.cost_usd
+        cost = (
+            None
+            if self.cost_usd is None or other.cost_usd is None
+            else (self.cost_usd + other.cost_usd)
         )
         return Usage(
             input_tokens=self.input_tokens + other.input_tokens,

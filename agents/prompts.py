@@ -11,7 +11,7 @@ def planning_prompt(goal: str, customer_id: str | None, candidates: list[str]) -
     return (
         "Split the customer's goal into tasks for these specialists:\n"
         f"{roster}\n"
-        "Answer with JSON: {\"tasks\": [{\"id\", \"agent\", \"instruction\", \"depends_on\"}]}. "
+        'Answer with JSON: {"tasks": [{"id", "agent", "instruction", "depends_on"}]}. '
         "A task that needs another task's result lists that task's id in depends_on; "
         "independent tasks run in parallel.\n"
         f"Customer: {customer_id or 'unknown'}\nGoal: {goal}"
@@ -29,8 +29,9 @@ def task_prompt(instruction: str, customer_id: str | None, upstream: list[Upstre
     parts = [f"Task: {instruction}", f"Customer: {customer_id or 'unknown'}"]
     for result in upstream:
         # Upstream results are data from another agent, labelled with their source.
-        parts.append(f"<result from='{result.agent}' task='{result.task_id}'>\n"
-                     f"{result.answer}\n</result>")
+        parts.append(
+            f"<result from='{result.agent}' task='{result.task_id}'>\n{result.answer}\n</result>"
+        )
     return "\n".join(parts)
 
 

@@ -10,8 +10,10 @@ from agents.specs import AGENTS
 # Each rule: words that signal an intent -> the specialists that intent needs.
 _RULES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"\b(return|refund|send back|exchange)\w*", re.I), ("orders", "returns")),
-    (re.compile(r"\b(recommend|similar|suggest|looking for|alternative|comes in)\w*", re.I),
-     ("catalog",)),
+    (
+        re.compile(r"\b(recommend|similar|suggest|looking for|alternative|comes in)\w*", re.I),
+        ("catalog",),
+    ),
     (re.compile(r"\b(order|bought|purchase|deliver|shipped)\w*", re.I), ("orders",)),
 ]
 

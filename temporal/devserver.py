@@ -10,9 +10,12 @@ from pathlib import Path
 
 # Measured on a 2-core machine: one activity ~49 ms -> ~18 ms, one child ~190 ms -> ~46 ms.
 TUNING = [
-    "--sqlite-pragma", "journal_mode=wal",
-    "--sqlite-pragma", "synchronous=normal",
-    "--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
+    "--sqlite-pragma",
+    "journal_mode=wal",
+    "--sqlite-pragma",
+    "synchronous=normal",
+    "--dynamic-config-value",
+    "history.transferProcessorMaxPollRPS=1000",
 ]
 
 
@@ -53,9 +56,21 @@ class DevServer:
         return f"127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        cmd = [temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1",
-               "--port", str(self.port), "--db-filename", str(self.db_file),
-               "--log-level", "error", *TUNING, *self.extra_args]
+        cmd = [
+            temporal_binary(),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--db-filename",
+            str(self.db_file),
+            "--log-level",
+            "error",
+            *TUNING,
+            *self.extra_args,
+        ]
         cmd += ["--headless"] if self.ui_port is None else ["--ui-port", str(self.ui_port)]
         return cmd
 
@@ -68,8 +83,10 @@ class DevServer:
         deadline = time.monotonic() + timeout
         while not port_open(self.port):
             if self.process.poll() is not None:
-                raise RuntimeError(f"temporal dev server exited with {self.process.returncode}"
-                                   + (f"; see {self.log_file}" if self.log_file else ""))
+                raise RuntimeError(
+                    f"temporal dev server exited with {self.process.returncode}"
+                    + (f"; see {self.log_file}" if self.log_file else "")
+                )
             if time.monotonic() > deadline:
                 self.stop()
                 raise TimeoutError(f"temporal dev server did not listen on {self.port}")

@@ -55,8 +55,12 @@ def execute_tool(
         if tool.needs_ledger:
             db.execute(
                 "INSERT INTO tool_ledger (key, tool, result, created_at) VALUES (?, ?, ?, ?)",
-                (idempotency_key, tool.name, observation.model_dump_json(),
-                 datetime.now(UTC).isoformat()),
+                (
+                    idempotency_key,
+                    tool.name,
+                    observation.model_dump_json(),
+                    datetime.now(UTC).isoformat(),
+                ),
             )
         db.execute("COMMIT")
         return observation

@@ -22,8 +22,12 @@ def _money(cents: int) -> float:
 
 def _product(row: sqlite3.Row) -> dict[str, Any]:
     return {
-        "product_id": row["id"], "name": row["name"], "category": row["category"],
-        "color": row["color"], "style": row["style"], "size": row["size"],
+        "product_id": row["id"],
+        "name": row["name"],
+        "category": row["category"],
+        "color": row["color"],
+        "style": row["style"],
+        "size": row["size"],
         "price": _money(row["price_cents"]),
     }
 
@@ -35,10 +39,13 @@ def _order(db: sqlite3.Connection, order: sqlite3.Row) -> dict[str, Any]:
         (order["id"],),
     ).fetchall()
     return {
-        "order_id": order["id"], "customer_id": order["customer_id"],
-        "placed_at": order["placed_at"], "status": order["status"],
-        "items": [{**_product(i), "quantity": i["quantity"], "paid": _money(i["paid"])}
-                  for i in items],
+        "order_id": order["id"],
+        "customer_id": order["customer_id"],
+        "placed_at": order["placed_at"],
+        "status": order["status"],
+        "items": [
+            {**_product(i), "quantity": i["quantity"], "paid": _money(i["paid"])} for i in items
+        ],
     }
 
 
@@ -136,8 +143,12 @@ def _eligibility(db: sqlite3.Connection, order_id: str, product_id: str) -> dict
     if open_return is not None:
         reasons.append(f"already has return {open_return['id']}")
     return {
-        "order_id": order_id, "product_id": product_id, "eligible": not reasons,
-        "reasons": reasons, "days_since_order": days, "window_days": policy["window_days"],
+        "order_id": order_id,
+        "product_id": product_id,
+        "eligible": not reasons,
+        "reasons": reasons,
+        "days_since_order": days,
+        "window_days": policy["window_days"],
         "refund_amount": _money(item["price_cents"] * item["quantity"]),
     }
 
@@ -161,8 +172,13 @@ def create_return(args: CreateReturnArgs, ctx: ToolContext) -> dict[str, Any]:
     cursor = ctx.db.execute(
         "INSERT INTO returns (order_id, product_id, reason, status, refund_cents, created_at) "
         "VALUES (?, ?, ?, 'open', ?, ?)",
-        (args.order_id, args.product_id, args.reason, round(check["refund_amount"] * 100),
-         datetime.now(UTC).isoformat()),
+        (
+            args.order_id,
+            args.product_id,
+            args.reason,
+            round(check["refund_amount"] * 100),
+            datetime.now(UTC).isoformat(),
+        ),
     )
     return_id = f"R-{7000 + cursor.lastrowid}"
     ctx.db.execute("UPDATE returns SET id = ? WHERE seq = ?", (return_id, cursor.lastrowid))
@@ -196,5 +212,9 @@ def issue_refund(args: RefundArgs, ctx: ToolContext) -> dict[str, Any]:
     refund_id = f"F-{9000 + cursor.lastrowid}"
     ctx.db.execute("UPDATE refunds SET id = ? WHERE seq = ?", (refund_id, cursor.lastrowid))
     ctx.db.execute("UPDATE returns SET status = 'refunded' WHERE id = ?", (args.return_id,))
-    return {"refund_id": refund_id, "return_id": args.return_id, "amount": args.amount,
-            "status": "refunded"}
+    return {
+        "refund_id": refund_id,
+        "return_id": args.return_id,
+        "amount": args.amount,
+        "status": "refunded",
+    }

@@ -74,8 +74,10 @@ def _seed(db: sqlite3.Connection) -> None:
     now = datetime.now(UTC)
     db.executemany(
         "INSERT INTO customers VALUES (?, ?, ?)",
-        [("C-1001", "Ada Lovelace", "ada@example.com"),
-         ("C-1002", "Alan Turing", "alan@example.com")],
+        [
+            ("C-1001", "Ada Lovelace", "ada@example.com"),
+            ("C-1002", "Alan Turing", "alan@example.com"),
+        ],
     )
     db.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?)", PRODUCTS)
     prices = {row[0]: row[6] for row in PRODUCTS}

@@ -47,49 +47,78 @@ class AgentWorkflow:
         tools = {t.name: t for t in task.tools}
         messages = [
             Message(role="system", content=AGENTS[task.agent].instructions),
-            Message(role="user", content=task_prompt(task.instruction, task.customer_id,
-                                                     task.upstream)),
+            Message(
+                role="user", content=task_prompt(task.instruction, task.customer_id, task.upstream)
+            ),
         ]
         usage, models, records = Usage(), [], []
         for step in range(1, task.max_steps + 1):
             reply = await ask_model(
                 task.model,
-                LlmRequest(model=task.model, purpose="agent", agent=task.agent, step=step,
-                           messages=messages, tools=list(task.tools)),
+                LlmRequest(
+                    model=task.model,
+                    purpose="agent",
+                    agent=task.agent,
+                    step=step,
+                    messages=messages,
+                    tools=list(task.tools),
+                ),
                 summary=f"llm · {task.agent} · step {step}",
             )
             usage = usage.plus(reply.usage)
             if reply.model not in models:
                 models.append(reply.model)
             if not reply.tool_calls:
-                return self._result(task, self._final_status(), reply.content, step, usage,
-                                    models, records)
-            messages.append(Message(role="assistant", content=reply.content,
-                                    tool_calls=reply.tool_calls))
+                return self._result(
+                    task, self._final_status(), reply.content, step, usage, models, records
+                )
+            messages.append(
+                Message(role="assistant", content=reply.content, tool_calls=reply.tool_calls)
+            )
             for call in reply.tool_calls:
                 record, observation = await self._handle_call(task, tools, call, step)
                 records.append(record)
-                messages.append(Message(role="tool", tool_call_id=call.id, name=call.name,
-                                        content=observation.model_dump_json(
-                                            include={"tool", "ok", "data", "error"})))
+                messages.append(
+                    Message(
+                        role="tool",
+                        tool_call_id=call.id,
+                        name=call.name,
+                        content=observation.model_dump_json(
+                            include={"tool", "ok", "data", "error"}
+                        ),
+                    )
+                )
         last = messages[-1].content if messages[-1].role == "tool" else ""
-        answer = (f"Stopped: the budget of {task.max_steps} model turns ran out before a final "
-                  f"answer. Last observation: {last}")
-        return self._result(task, "budget_exhausted", answer, task.max_steps, usage, models,
-                            records)
+        answer = (
+            f"Stopped: the budget of {task.max_steps} model turns ran out before a final "
+            f"answer. Last observation: {last}"
+        )
+        return self._result(
+            task, "budget_exhausted", answer, task.max_steps, usage, models, records
+        )
 
     async def _handle_call(
         self, task: AgentTask, tools: dict[str, ToolInfo], call: ToolCall, step: int
     ) -> tuple[ToolCallRecord, ToolObservation]:
         def refused(outcome: Any, detail: str) -> tuple[ToolCallRecord, ToolObservation]:
-            return (ToolCallRecord(step=step, tool=call.name, arguments=call.arguments,
-                                   outcome=outcome, detail=detail),
-                    ToolObservation(tool=call.name, ok=False, error=detail))
+            return (
+                ToolCallRecord(
+                    step=step,
+                    tool=call.name,
+                    arguments=call.arguments,
+                    outcome=outcome,
+                    detail=detail,
+                ),
+                ToolObservation(tool=call.name, ok=False, error=detail),
+            )
 
         tool = tools.get(call.name)
         if tool is None:
-            return refused("refused", f"tool {call.name!r} is not allowed for agent "
-                                      f"{task.agent!r}; allowed: {sorted(tools)}")
+            return refused(
+                "refused",
+                f"tool {call.name!r} is not allowed for agent "
+                f"{task.agent!r}; allowed: {sorted(tools)}",
+            )
         invalid = argument_errors(tool, call.arguments)
         if invalid is not None:
             return refused("invalid", f"invalid arguments for {call.name}: {invalid}")
@@ -97,33 +126,54 @@ class AgentWorkflow:
         if reason is not None:
             decision = await self._await_approval(task, call, step, reason)
             if decision.verdict != "approved":
-                return refused("rejected", f"{call.name} was {decision.verdict} by "
-                                           f"{decision.approver}: {decision.reason or 'no reason'}")
+                return refused(
+                    "rejected",
+                    f"{call.name} was {decision.verdict} by "
+                    f"{decision.approver}: {decision.reason or 'no reason'}",
+                )
         try:
             observation = await workflow.execute_activity(
                 "tool",
-                ToolRequest(agent=task.agent, tool=call.name, arguments=call.arguments,
-                            customer_id=task.customer_id),
+                ToolRequest(
+                    agent=task.agent,
+                    tool=call.name,
+                    arguments=call.arguments,
+                    customer_id=task.customer_id,
+                ),
                 result_type=ToolObservation,
                 start_to_close_timeout=timedelta(seconds=tool.timeout_seconds),
-                retry_policy=RetryPolicy(maximum_attempts=tool.max_attempts,
-                                         initial_interval=timedelta(milliseconds=500),
-                                         non_retryable_error_types=TOOL_NON_RETRYABLE),
+                retry_policy=RetryPolicy(
+                    maximum_attempts=tool.max_attempts,
+                    initial_interval=timedelta(milliseconds=500),
+                    non_retryable_error_types=TOOL_NON_RETRYABLE,
+                ),
                 summary=f"tool · {call.name} · {_headline(call.arguments)}"[:200],
             )
         except ActivityError as err:
             return refused("error", f"{call.name} failed: {err.cause or err}")
         outcome = "ok" if observation.ok else "error"
-        return (ToolCallRecord(step=step, tool=call.name, arguments=call.arguments,
-                               outcome=outcome, detail=observation.error or ""), observation)
+        return (
+            ToolCallRecord(
+                step=step,
+                tool=call.name,
+                arguments=call.arguments,
+                outcome=outcome,
+                detail=observation.error or "",
+            ),
+            observation,
+        )
 
     async def _await_approval(
         self, task: AgentTask, call: ToolCall, step: int, reason: str
     ) -> ApprovalRecord:
         approval_id = f"{task.task_id}-{call.name}-{step}"
         request = PendingApproval(
-            approval_id=approval_id, agent=task.agent, tool=call.name,
-            arguments=call.arguments, reason=reason, requested_at=workflow.now(),
+            approval_id=approval_id,
+            agent=task.agent,
+            tool=call.name,
+            arguments=call.arguments,
+            reason=reason,
+            requested_at=workflow.now(),
             workflow_id=workflow.info().workflow_id,
         )
         self._book.open(request)
@@ -136,9 +186,13 @@ class AgentWorkflow:
             )
         except TimeoutError:
             self._book.settle(
-                ApprovalDecision(approval_id=approval_id, approver="relay:timeout",
-                                 reason=f"no decision within {task.approval_timeout_seconds:g}s"),
-                "expired", workflow.now(),
+                ApprovalDecision(
+                    approval_id=approval_id,
+                    approver="relay:timeout",
+                    reason=f"no decision within {task.approval_timeout_seconds:g}s",
+                ),
+                "expired",
+                workflow.now(),
             )
         record = self._book.decided[approval_id]
         await self._tell_parent("approval_settled", record)
@@ -153,12 +207,27 @@ class AgentWorkflow:
         rejected = any(r.verdict != "approved" for r in self._book.decided.values())
         return "rejected" if rejected else "completed"
 
-    def _result(self, task: AgentTask, status: Any, answer: str, steps: int, usage: Usage,
-                models: list[str], records: list[ToolCallRecord]) -> AgentResult:
+    def _result(
+        self,
+        task: AgentTask,
+        status: Any,
+        answer: str,
+        steps: int,
+        usage: Usage,
+        models: list[str],
+        records: list[ToolCallRecord],
+    ) -> AgentResult:
         return AgentResult(
-            task_id=task.task_id, agent=task.agent, status=status, answer=answer, steps=steps,
-            usage=usage, models=models, tool_calls=records,
-            approvals=list(self._book.decided.values()), workflow_id=workflow.info().workflow_id,
+            task_id=task.task_id,
+            agent=task.agent,
+            status=status,
+            answer=answer,
+            steps=steps,
+            usage=usage,
+            models=models,
+            tool_calls=records,
+            approvals=list(self._book.decided.values()),
+            workflow_id=workflow.info().workflow_id,
         )
 
     @workflow.signal
@@ -181,7 +250,7 @@ class AgentWorkflow:
     def _validate_decide(self, request: DecisionRequest) -> None:
         refusal = self._book.refusal(request.approval_id)
         if refusal is not None:
-            raise ValueError(refusal)
+            raise ApplicationError(refusal, type="ApprovalRefused", non_retryable=True)
 
     @workflow.query
     def pending_approvals(self) -> list[PendingApproval]:
@@ -191,6 +260,9 @@ class AgentWorkflow:
 def _headline(arguments: dict[str, Any]) -> str:
     """A short, human line for the Web UI: the amount when there is one, else the arguments."""
     if "amount" in arguments:
-        return f"${arguments['amount']:.2f}" if isinstance(arguments["amount"], int | float) \
+        return (
+            f"${arguments['amount']:.2f}"
+            if isinstance(arguments["amount"], int | float)
             else str(arguments["amount"])
+        )
     return json.dumps(arguments, sort_keys=True)

@@ -31,14 +31,21 @@ class ApprovalBook:
         """Record the first decision for a pending id; later or unknown ones change nothing."""
         refusal = self.refusal(decision.approval_id)
         if refusal is not None:
-            workflow.logger.warning("ignored %s decision by %s: %s", verdict, decision.approver,
-                                    refusal)
+            workflow.logger.warning(
+                "ignored %s decision by %s: %s", verdict, decision.approver, refusal
+            )
             return None
         request = self.pending.pop(decision.approval_id)
         record = ApprovalRecord(
-            approval_id=request.approval_id, agent=request.agent, tool=request.tool,
-            arguments=request.arguments, verdict=verdict, approver=decision.approver,
-            reason=decision.reason, requested_at=request.requested_at, decided_at=now,
+            approval_id=request.approval_id,
+            agent=request.agent,
+            tool=request.tool,
+            arguments=request.arguments,
+            verdict=verdict,
+            approver=decision.approver,
+            reason=decision.reason,
+            requested_at=request.requested_at,
+            decided_at=now,
         )
         self.decided[record.approval_id] = record
         return record

@@ -22,8 +22,9 @@ LLM_RETRY = RetryPolicy(
 def route_entries(route: str) -> list[str]:
     entries = [e.strip() for e in route.split(",") if e.strip()]
     if not entries:
-        raise ApplicationError(f"model route {route!r} names no model", non_retryable=True,
-                               type="InvalidRoute")
+        raise ApplicationError(
+            f"model route {route!r} names no model", non_retryable=True, type="InvalidRoute"
+        )
     return entries
 
 
@@ -44,5 +45,8 @@ async def ask_model(route: str, request: LlmRequest, summary: str) -> LlmRespons
             cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
             failures.append(f"{entry}: {cause}")
             workflow.logger.warning("model %s failed, trying next in route: %s", entry, cause)
-    raise ApplicationError("every model in the route failed: " + " | ".join(failures),
-                           non_retryable=True, type="AllModelsFailed")
+    raise ApplicationError(
+        "every model in the route failed: " + " | ".join(failures),
+        non_retryable=True,
+        type="AllModelsFailed",
+    )

@@ -32,7 +32,7 @@ def _cycle(plan: Plan) -> list[str] | None:
 
     def visit(node: str, path: list[str]) -> list[str] | None:
         if state.get(node) == "visiting":
-            return [*path[path.index(node):], node]
+            return [*path[path.index(node) :], node]
         if state.get(node) == "done":
             return None
         state[node] = "visiting"

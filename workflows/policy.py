@@ -15,15 +15,20 @@ with workflow.unsafe.imports_passed_through():
     from agents.models import ApprovalRule, ToolInfo
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
-    "==": operator.eq, "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 
 
 def argument_errors(tool: ToolInfo, arguments: dict[str, Any]) -> str | None:
     """All schema violations of a call, in one line the model can correct; None when valid."""
-    errors = sorted(Draft202012Validator(tool.parameters).iter_errors(arguments),
-                    key=lambda e: list(e.path))
+    errors = sorted(
+        Draft202012Validator(tool.parameters).iter_errors(arguments), key=lambda e: list(e.path)
+    )
     if not errors:
         return None
     return "; ".join(

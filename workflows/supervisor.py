@@ -61,17 +61,22 @@ class SupervisorWorkflow:
         goal = request.goal.strip()
         candidates = route_intents(goal)
         config = await workflow.execute_activity(
-            "load_run_config", RunConfigRequest(agents=candidates), result_type=RunConfig,
-            start_to_close_timeout=timedelta(seconds=30), retry_policy=CONFIG_RETRY,
+            "load_run_config",
+            RunConfigRequest(agents=candidates),
+            result_type=RunConfig,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=CONFIG_RETRY,
             summary="load tools and defaults",
         )
         route = request.model or config.default_model
         plan = await self._plan(goal, request.customer_id, candidates, route)
         max_steps = request.budget.max_steps if request.budget else 12
-        await asyncio.gather(*(
-            self._run_task(task, plan, request.customer_id, route, config, max_steps)
-            for task in plan.tasks
-        ))
+        await asyncio.gather(
+            *(
+                self._run_task(task, plan, request.customer_id, route, config, max_steps)
+                for task in plan.tasks
+            )
+        )
         reports = [self._reports[t.id] for t in plan.tasks]
         answer = await self._synthesize(goal, reports, route)
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -98,9 +103,18 @@ class SupervisorWorkflow:
         messages = [Message(role="user", content=planning_prompt(goal, customer_id, candidates))]
         error = ""
         for attempt in (1, 2):
-            content = await self._ask(route, LlmRequest(
-                model=route, purpose="plan", agent="planner", step=attempt, messages=messages,
-                response_schema=plan_schema(candidates)), summary=f"llm · plan · try {attempt}")
+            content = await self._ask(
+                route,
+                LlmRequest(
+                    model=route,
+                    purpose="plan",
+                    agent="planner",
+                    step=attempt,
+                    messages=messages,
+                    response_schema=plan_schema(candidates),
+                ),
+                summary=f"llm · plan · try {attempt}",
+            )
             try:
                 plan = Plan.model_validate_json(_strip_fences(content))
                 error = plan_error(plan, candidates) or ""
@@ -108,35 +122,56 @@ class SupervisorWorkflow:
                 error = f"the answer is not a valid plan: {err.errors()[0]['msg']}"
             if not error:
                 return plan
-            messages += [Message(role="assistant", content=content),
-                         Message(role="user", content=f"That plan is invalid: {error}. "
-                                                      "Answer again with a corrected plan.")]
-        raise ApplicationError(f"planning failed after a re-ask: {error}", non_retryable=True,
-                               type="PlanInvalid")
+            messages += [
+                Message(role="assistant", content=content),
+                Message(
+                    role="user",
+                    content=f"That plan is invalid: {error}. Answer again with a corrected plan.",
+                ),
+            ]
+        raise ApplicationError(
+            f"planning failed after a re-ask: {error}", non_retryable=True, type="PlanInvalid"
+        )
 
-    async def _run_task(self, task: PlannedTask, plan: Plan, customer_id: str | None,
-                        route: str, config: RunConfig, max_steps: int) -> None:
+    async def _run_task(
+        self,
+        task: PlannedTask,
+        plan: Plan,
+        customer_id: str | None,
+        route: str,
+        config: RunConfig,
+        max_steps: int,
+    ) -> None:
         await workflow.wait_condition(lambda: all(d in self._reports for d in task.depends_on))
         upstream = [self._reports[d] for d in task.depends_on]
         blocked = [u.id for u in upstream if u.status not in USABLE]
         if blocked:
-            self._report(task, "skipped", f"not run: it depends on {blocked}, which did not "
-                                          "complete")
+            self._report(
+                task, "skipped", f"not run: it depends on {blocked}, which did not complete"
+            )
             return
         same_agent = [t.id for t in plan.tasks if t.agent == task.agent]
         child_id = f"{workflow.info().workflow_id}/{task.agent}-{same_agent.index(task.id) + 1}"
         agent_task = AgentTask(
-            goal_id=workflow.info().workflow_id, task_id=task.id, agent=task.agent,
-            instruction=task.instruction, customer_id=customer_id, model=route,
-            upstream=[UpstreamResult(task_id=u.id, agent=u.agent, answer=u.result)
-                      for u in upstream],
-            tools=config.tools.get(task.agent, []), max_steps=max_steps,
+            goal_id=workflow.info().workflow_id,
+            task_id=task.id,
+            agent=task.agent,
+            instruction=task.instruction,
+            customer_id=customer_id,
+            model=route,
+            upstream=[
+                UpstreamResult(task_id=u.id, agent=u.agent, answer=u.result) for u in upstream
+            ],
+            tools=config.tools.get(task.agent, []),
+            max_steps=max_steps,
             approval_timeout_seconds=config.approval_timeout_seconds,
             parent_workflow_id=workflow.info().workflow_id,
         )
         try:
             result = await workflow.execute_child_workflow(
-                AgentWorkflow.run, agent_task, id=child_id,
+                AgentWorkflow.run,
+                agent_task,
+                id=child_id,
                 static_summary=f"{task.agent}: {task.instruction}"[:200],
             )
         except ChildWorkflowError as err:
@@ -147,21 +182,42 @@ class SupervisorWorkflow:
         self._models += [m for m in result.models if m not in self._models]
         self._report(task, result.status, result.answer, child_id, result.usage)
 
-    def _report(self, task: PlannedTask, status: str, result: str, workflow_id: str = "",
-                usage: Usage | None = None) -> None:
-        self._reports[task.id] = TaskReport.model_validate({
-            "id": task.id, "agent": task.agent, "instruction": task.instruction,
-            "depends_on": task.depends_on, "status": status, "result": result,
-            "workflow_id": workflow_id, "usage": usage or Usage(),
-        })
+    def _report(
+        self,
+        task: PlannedTask,
+        status: str,
+        result: str,
+        workflow_id: str = "",
+        usage: Usage | None = None,
+    ) -> None:
+        self._reports[task.id] = TaskReport.model_validate(
+            {
+                "id": task.id,
+                "agent": task.agent,
+                "instruction": task.instruction,
+                "depends_on": task.depends_on,
+                "status": status,
+                "result": result,
+                "workflow_id": workflow_id,
+                "usage": usage or Usage(),
+            }
+        )
 
     async def _synthesize(self, goal: str, reports: list[TaskReport], route: str) -> str:
-        results = [UpstreamResult(task_id=r.id, agent=r.agent, answer=f"[{r.status}] {r.result}")
-                   for r in reports]
-        return await self._ask(route, LlmRequest(
-            model=route, purpose="synthesize", agent="supervisor",
-            messages=[Message(role="user", content=synthesis_prompt(goal, results))]),
-            summary="llm · synthesize")
+        results = [
+            UpstreamResult(task_id=r.id, agent=r.agent, answer=f"[{r.status}] {r.result}")
+            for r in reports
+        ]
+        return await self._ask(
+            route,
+            LlmRequest(
+                model=route,
+                purpose="synthesize",
+                agent="supervisor",
+                messages=[Message(role="user", content=synthesis_prompt(goal, results))],
+            ),
+            summary="llm · synthesize",
+        )
 
     # --- approvals: children report here; decisions are routed to the child that asked ---
 
@@ -184,8 +240,9 @@ class SupervisorWorkflow:
 
     @workflow.update
     async def decide(self, request: DecisionRequest) -> ApprovalRecord:
-        decision = ApprovalDecision(approval_id=request.approval_id, approver=request.approver,
-                                    reason=request.reason)
+        decision = ApprovalDecision(
+            approval_id=request.approval_id, approver=request.approver, reason=request.reason
+        )
         await self._forward("approve" if request.approve else "reject", decision)
         await workflow.wait_condition(lambda: request.approval_id in self._settled)
         return self._settled[request.approval_id]
@@ -194,7 +251,7 @@ class SupervisorWorkflow:
     def _validate_decide(self, request: DecisionRequest) -> None:
         refusal = self._refusal(request.approval_id)
         if refusal is not None:
-            raise ValueError(refusal)
+            raise ApplicationError(refusal, type="ApprovalRefused", non_retryable=True)
 
     @workflow.query
     def pending_approvals(self) -> list[PendingApproval]:

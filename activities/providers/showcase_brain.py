@@ -46,20 +46,39 @@ def plan(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     goal = _field(prompt, "Goal")
     candidates = re.findall(r"^- (\w+):", prompt, re.M)
     colour, kind, wanted = _item_words(goal)
-    item = f"{colour} {kind}".strip()
+    named = _ID["product"].search(goal)
+    item = named.group(0) if named else f"{colour} {kind}".strip()
     tasks: list[dict[str, Any]] = []
     if "orders" in candidates:
-        tasks.append({"id": "orders", "agent": "orders", "depends_on": [],
-                      "instruction": f"Find the customer's last order and the {item} in it."})
+        tasks.append(
+            {
+                "id": "orders",
+                "agent": "orders",
+                "depends_on": [],
+                "instruction": f"Find the customer's last order and the {item} in it.",
+            }
+        )
     after_orders = ["orders"] if tasks else []
     if "catalog" in candidates:
-        tasks.append({"id": "catalog", "agent": "catalog", "depends_on": after_orders,
-                      "instruction": f"Recommend a product similar to the {item} that comes "
-                                     f"in {wanted or 'another colour'}."})
+        tasks.append(
+            {
+                "id": "catalog",
+                "agent": "catalog",
+                "depends_on": after_orders,
+                "instruction": f"Recommend a product similar to the {item} that comes "
+                f"in {wanted or 'another colour'}.",
+            }
+        )
     if "returns" in candidates:
-        tasks.append({"id": "returns", "agent": "returns", "depends_on": after_orders,
-                      "instruction": f"Return the {item} from the order: check eligibility, "
-                                     "create the return and issue the refund."})
+        tasks.append(
+            {
+                "id": "returns",
+                "agent": "returns",
+                "depends_on": after_orders,
+                "instruction": f"Return the {item} from the order: check eligibility, "
+                "create the return and issue the refund.",
+            }
+        )
     return json.dumps({"tasks": tasks}), []
 
 
@@ -91,8 +110,9 @@ def _catalog(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     if not results:
         product = _ID["product"].search(prompt)
         if product:
-            return _call(request, "find_similar_products", product_id=product.group(0),
-                         color=wanted or None)
+            return _call(
+                request, "find_similar_products", product_id=product.group(0), color=wanted or None
+            )
         return _call(request, "search_products", category=kind, color=wanted or None)
     last = results[-1]
     products = last["data"]["products"] if last["ok"] else []
@@ -113,15 +133,24 @@ def _returns(request: LlmRequest) -> tuple[str, list[ToolCall]]:
         return "I need the order id and the product id to start a return.", []
     check = results.get("check_return_eligibility")
     if check is None:
-        return _call(request, "check_return_eligibility", order_id=order.group(0),
-                     product_id=product.group(0))
+        return _call(
+            request,
+            "check_return_eligibility",
+            order_id=order.group(0),
+            product_id=product.group(0),
+        )
     if not check["ok"] or not check["data"]["eligible"]:
         why = check["error"] or "; ".join(check["data"]["reasons"])
         return f"The item cannot be returned: {why}.", []
     created = results.get("create_return")
     if created is None:
-        return _call(request, "create_return", order_id=order.group(0),
-                     product_id=product.group(0), reason="Customer asked to return it")
+        return _call(
+            request,
+            "create_return",
+            order_id=order.group(0),
+            product_id=product.group(0),
+            reason="Customer asked to return it",
+        )
     if not created["ok"]:
         return f"The return could not be created: {created['error']}.", []
     return_id = created["data"]["return_id"]
@@ -130,15 +159,20 @@ def _returns(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     if refund is None:
         return _call(request, "issue_refund", return_id=return_id, amount=amount)
     if refund["ok"]:
-        return (f"Return {return_id} is created and refund {refund['data']['refund_id']} of "
-                f"${amount:.2f} is issued."), []
-    return (f"Return {return_id} is created, but the refund of ${amount:.2f} was not issued: "
-            f"{refund['error']}."), []
+        return (
+            f"Return {return_id} is created and refund {refund['data']['refund_id']} of "
+            f"${amount:.2f} is issued."
+        ), []
+    return (
+        f"Return {return_id} is created, but the refund of ${amount:.2f} was not issued: "
+        f"{refund['error']}."
+    ), []
 
 
 def synthesize(request: LlmRequest) -> tuple[str, list[ToolCall]]:
-    results = re.findall(r"<result from='(\w+)' task='[^']*'>\n(.*?)\n</result>",
-                         _first_user(request), re.S)
+    results = re.findall(
+        r"<result from='(\w+)' task='[^']*'>\n(.*?)\n</result>", _first_user(request), re.S
+    )
     lines = [f"- {agent}: {answer}" for agent, answer in results]
     return "Here is what we did for you:\n" + "\n".join(lines), []
 

@@ -1,0 +1,117 @@
+"""Fixtures: one real Temporal dev server for the session; a fresh worker, task queue and shop
+database for each test. Workers run with max_cached_workflows=0 so every step is replayed."""
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import Client, WorkflowHandle
+
+from agents.models import AgentResult, GoalRequest, PendingApproval
+from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
+from settings import Settings
+from temporal.connect import connect_client
+from temporal.devserver import DevServer, free_port
+from tools.shop_db import connect
+from worker import build_worker
+from workflows.agent import AgentWorkflow
+from workflows.supervisor import SupervisorWorkflow
+
+
+@pytest.fixture(scope="session")
+def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    data = tmp_path_factory.mktemp("temporal")
+    server = DevServer(
+        db_file=data / "temporal.db", port=free_port(), ui_port=None, log_file=data / "server.log"
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Relay:
+    """A running worker against the test server, plus helpers a test needs."""
+
+    client: Client
+    settings: Settings
+    tmp_path: Path
+
+    def script(self, body: dict[str, Any]) -> str:
+        """A `scripted:FILE` route for canned replies (see activities/providers/scripted.py)."""
+        path = self.tmp_path / f"script-{uuid.uuid4().hex[:6]}.json"
+        path.write_text(json.dumps(body))
+        return f"scripted:{path}"
+
+    async def start(
+        self,
+        goal: str = SHOWCASE_GOAL,
+        customer: str | None = SHOWCASE_CUSTOMER,
+        model: str | None = None,
+        **request: Any,
+    ) -> WorkflowHandle:
+        return await self.client.start_workflow(
+            SupervisorWorkflow.run,
+            GoalRequest(goal=goal, customer_id=customer, model=model, **request),
+            id=f"test-{uuid.uuid4().hex[:10]}",
+            task_queue=self.settings.task_queue,
+        )
+
+    async def next_pending(self, handle: WorkflowHandle) -> PendingApproval:
+        """Block until the run reports a pending approval (waits on the server, no sleeps)."""
+        async for pending in self.pending_stream(handle):
+            return pending
+        raise AssertionError("the run ended without asking for approval")
+
+    async def pending_stream(self, handle: WorkflowHandle) -> AsyncIterator[PendingApproval]:
+        """Each new pending approval once. It long-polls the run's history on the server
+        instead of sleeping: after a child's `approval_requested` signal, every further event
+        (its workflow task completing, at the latest) is a moment to ask the query again."""
+        requested, seen = 0, set()
+        async for event in handle.fetch_history_events(wait_new_event=True):
+            attrs = event.workflow_execution_signaled_event_attributes
+            if (
+                event.HasField("workflow_execution_signaled_event_attributes")
+                and attrs.signal_name == "approval_requested"
+            ):
+                requested += 1
+            if requested > len(seen):
+                for pending in await handle.query(SupervisorWorkflow.pending_approvals):
+                    if pending.approval_id not in seen:
+                        seen.add(pending.approval_id)
+                        yield pending
+            if event.HasField("workflow_execution_completed_event_attributes") or event.HasField(
+                "workflow_execution_failed_event_attributes"
+            ):
+                return
+
+    async def child_result(self, workflow_id: str) -> AgentResult:
+        return await self.client.get_workflow_handle_for(AgentWorkflow.run, workflow_id).result()
+
+    def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        db = connect(self.settings.db_path)
+        try:
+            return [dict(r) for r in db.execute(sql, params).fetchall()]
+        finally:
+            db.close()
+
+
+def relay_settings(server: DevServer, tmp_path: Path, **overrides: Any) -> Settings:
+    return Settings(
+        temporal_address=server.address,
+        task_queue=f"q-{uuid.uuid4().hex[:8]}",
+        db_path=tmp_path / "shop.db",
+        **overrides,
+    )
+
+
+@pytest.fixture
+async def relay(temporal_server: DevServer, tmp_path: Path) -> AsyncIterator[Relay]:
+    settings = relay_settings(temporal_server, tmp_path)
+    client = await connect_client(settings, wait_seconds=30)
+    async with build_worker(client, settings, max_cached_workflows=0):
+        yield Relay(client=client, settings=settings, tmp_path=tmp_path)

@@ -1,0 +1,96 @@
+"""The `relay` CLI against a running worker, and its one-line errors."""
+
+import json
+
+from temporal.devserver import free_port
+from tests.cli_runner import relay_cli
+from tests.conftest import Relay
+
+
+def env_for(relay: Relay) -> dict[str, str]:
+    return {
+        "TEMPORAL_ADDRESS": relay.settings.temporal_address,
+        "RELAY_TASK_QUEUE": relay.settings.task_queue,
+    }
+
+
+async def test_run_wait_prints_the_answer(relay: Relay) -> None:
+    outcome = await relay_cli(
+        "run",
+        "Can you recommend a shirt like P-101 that comes in green?",
+        "--customer",
+        "C-1001",
+        "--wait",
+        env=env_for(relay),
+    )
+    assert outcome.code == 0, outcome.err
+    assert outcome.out.startswith("started goal-")
+    assert "status: completed" in outcome.out
+    assert "Green Oxford Shirt (product P-102, $79.00)" in outcome.out
+
+
+async def test_run_status_approve_status(relay: Relay) -> None:
+    env = env_for(relay)
+    started = await relay_cli(
+        "run",
+        "I want to return the blue shirt from my last order",
+        "--customer",
+        "C-1001",
+        "--id",
+        "cli-return-1",
+        env=env,
+    )
+    assert started.code == 0, started.err
+    assert "web UI: http://localhost:8233/namespaces/default/workflows/cli-return-1" in started.out
+
+    handle = relay.client.get_workflow_handle("cli-return-1")
+    pending = await relay.next_pending(handle)
+    status = await relay_cli("status", "cli-return-1", env=env)
+    assert status.code == 0 and "cli-return-1: running" in status.out
+    assert f"waiting for approval {pending.approval_id}" in status.out
+
+    approved = await relay_cli(
+        "approve", "cli-return-1", "--as", "alice", "--reason", "fine", env=env
+    )
+    assert approved.code == 0, approved.err
+    assert approved.out.strip() == f"{pending.approval_id}: approved by alice"
+    again = await relay_cli(
+        "approve", "cli-return-1", pending.approval_id, "--as", "alice", env=env
+    )
+    assert again.code == 1
+    assert "already decided" in again.err or "is completed; there is nothing left" in again.err
+
+    await handle.result()
+    final = json.loads((await relay_cli("status", "cli-return-1", "--json", env=env)).out)
+    assert final["execution_status"] == "completed"
+    assert final["result"]["status"] == "completed"
+    assert final["result"]["approvals"][0]["approver"] == "alice"
+    assert len(relay.rows("SELECT * FROM refunds")) == 1
+
+
+async def test_one_line_errors(relay: Relay) -> None:
+    env = env_for(relay)
+    cases = [
+        (("status", "no-such-run"), env, "relay: error: no workflow with id 'no-such-run'"),
+        (("approve", "no-such-run", "--as", "alice"), env, "no workflow with id 'no-such-run'"),
+        (("run", "   "), env, "relay: error: the goal is empty"),
+        (
+            ("status", "anything"),
+            {"TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"},
+            "relay: error: cannot reach Temporal at 127.0.0.1:",
+        ),
+    ]
+    for args, case_env, expected in cases:
+        outcome = await relay_cli(*args, env=case_env)
+        assert outcome.code == 1, (args, outcome)
+        assert expected in outcome.err, (args, outcome.err)
+        assert outcome.err.count("\n") == 1, (args, outcome.err)
+
+
+async def test_unknown_approval_id_is_an_error(relay: Relay) -> None:
+    handle = await relay.start()
+    await relay.next_pending(handle)
+    outcome = await relay_cli("reject", handle.id, "bogus-id", "--as", "bob", env=env_for(relay))
+    assert outcome.code == 1
+    assert outcome.err.strip() == "relay: error: reject refused: no pending approval 'bogus-id'"
+    await handle.terminate("test done")

@@ -1,0 +1,79 @@
+"""Plans are validated in the workflow: an invalid one is re-asked once, then the goal fails."""
+
+import pytest
+from temporalio.client import WorkflowFailureError
+
+from agents.models import Plan, PlannedTask
+from tests.conftest import Relay
+from workflows.plan_check import plan_error
+
+ORDERS_ONLY = {
+    "content": '{"tasks": [{"id": "o", "agent": "orders", "instruction": '
+    '"Find the last order and the blue shirt in it."}]}'
+}
+UNKNOWN_AGENT = {"content": '{"tasks": [{"id": "x", "agent": "shipping", "instruction": "go"}]}'}
+CYCLE = {
+    "content": '{"tasks": ['
+    '{"id": "a", "agent": "orders", "instruction": "a", "depends_on": ["b"]},'
+    '{"id": "b", "agent": "returns", "instruction": "b", "depends_on": ["a"]}]}'
+}
+
+
+def task(id: str, agent: str = "orders", *deps: str) -> PlannedTask:
+    return PlannedTask(id=id, agent=agent, instruction="do it", depends_on=list(deps))
+
+
+@pytest.mark.parametrize(
+    ("tasks", "expected"),
+    [
+        ([], "no tasks"),
+        ([task("a"), task("a")], "unique; repeated: a"),
+        ([task("a", "shipping")], "unknown agent 'shipping'"),
+        ([task("a", "orders", "zzz")], "unknown task(s) ['zzz']"),
+        (
+            [task("a", "orders", "b"), task("b", "orders", "c"), task("c", "orders", "a")],
+            "cycle: a -> b -> c -> a",
+        ),
+        ([task("a", "orders", "a")], "cycle: a -> a"),
+    ],
+)
+def test_plan_errors(tasks: list[PlannedTask], expected: str) -> None:
+    error = plan_error(Plan(tasks=tasks), ["orders", "catalog", "returns"])
+    assert error is not None and expected in error
+
+
+def test_valid_dag_passes() -> None:
+    plan = Plan(tasks=[task("a"), task("b", "catalog", "a"), task("c", "returns", "a", "b")])
+    assert plan_error(plan, ["orders", "catalog", "returns"]) is None
+
+
+async def test_unknown_agent_twice_fails_the_goal_clearly(relay: Relay) -> None:
+    handle = await relay.start(model=relay.script({"plan": [UNKNOWN_AGENT]}))
+    with pytest.raises(WorkflowFailureError) as failure:
+        await handle.result()
+    message = str(failure.value.cause)
+    assert "planning failed after a re-ask" in message and "unknown agent 'shipping'" in message
+    planning_calls = [
+        e
+        for e in [ev async for ev in handle.fetch_history_events()]
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "llm"
+    ]
+    assert len(planning_calls) == 2
+
+
+async def test_cycle_is_re_asked_and_the_corrected_plan_runs(relay: Relay) -> None:
+    handle = await relay.start(model=relay.script({"plan": [CYCLE, ORDERS_ONLY]}))
+    result = await handle.result()
+    assert result.status == "completed"
+    assert [(t.id, t.agent) for t in result.tasks] == [("o", "orders")]
+    assert "O-5002" in result.tasks[0].result
+
+
+async def test_answer_that_is_not_json_is_re_asked(relay: Relay) -> None:
+    handle = await relay.start(
+        model=relay.script(
+            {"plan": [{"content": "Sure! First I will look up the order."}, ORDERS_ONLY]}
+        )
+    )
+    assert (await handle.result()).status == "completed"
