@@ -179,14 +179,15 @@ class ToolObservation(BaseModel):
 
 
 class PlannedTask(BaseModel):
-    id: str
+    id: str = Field(min_length=1, max_length=40)
     agent: str
-    instruction: str
-    depends_on: list[str] = Field(default_factory=list)
+    instruction: str = Field(min_length=1, max_length=400)
+    depends_on: list[str] = Field(default_factory=list, max_length=8)
 
 
 class Plan(BaseModel):
-    tasks: list[PlannedTask]
+    # Bounded so a rambling model cannot produce a plan that never ends.
+    tasks: list[PlannedTask] = Field(max_length=8)
 
 
 class UpstreamResult(BaseModel):

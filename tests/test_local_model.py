@@ -1,0 +1,56 @@
+"""The embedded SmolLM2 model through xllamacpp: real generation, schema-constrained output."""
+
+import pytest
+
+from activities.providers.local import LocalProvider
+from agents.models import LlmRequest, Message, Plan
+from agents.prompts import plan_schema, planning_prompt, task_prompt
+from agents.router import route_intents
+from agents.specs import AGENTS
+from devstack import SHOWCASE_GOAL
+from tools.shop import SHOP
+
+pytestmark = pytest.mark.local_model
+
+
+async def test_agent_step_is_a_call_to_one_of_the_agents_tools() -> None:
+    spec = AGENTS["orders"]
+    request = LlmRequest(
+        model="local:smollm2",
+        purpose="agent",
+        agent="orders",
+        step=1,
+        messages=[
+            Message(role="system", content=spec.instructions),
+            Message(
+                role="user",
+                content=task_prompt(
+                    "Find the customer's last order and the blue shirt in it.", "C-1001", []
+                ),
+            ),
+        ],
+        tools=[SHOP.get(name).info() for name in spec.tools],
+    )
+    reply = await LocalProvider().complete(request, "smollm2")
+
+    assert reply.model == "local:smollm2" and reply.usage.output_tokens > 0
+    [call] = reply.tool_calls
+    assert call.name in spec.tools  # the grammar allows nothing else
+    assert call.arguments  # measured: get_last_order(customer_id="C-1001")
+
+
+async def test_plan_answer_always_parses_as_a_plan_of_routed_agents() -> None:
+    candidates = route_intents(SHOWCASE_GOAL)
+    request = LlmRequest(
+        model="local:smollm2",
+        purpose="plan",
+        agent="planner",
+        messages=[
+            Message(role="user", content=planning_prompt(SHOWCASE_GOAL, "C-1001", candidates))
+        ],
+        response_schema=plan_schema(candidates),
+    )
+    reply = await LocalProvider().complete(request, "smollm2")
+
+    plan = Plan.model_validate_json(reply.content)
+    assert plan.tasks and {t.agent for t in plan.tasks} <= set(candidates)
