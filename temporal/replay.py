@@ -22,9 +22,16 @@ async def replay_workflow(client: Client, workflow_id: str) -> str | None:
 
 
 async def replay_file(path: Path) -> str | None:
-    """A history exported with `temporal workflow show -o json` (or fetch_history().to_json())."""
+    """A history exported with `temporal workflow show -o json` or by tests/record_histories.py.
+
+    Workflows derive child ids from their own id, so replay needs the original id: taken from
+    a top-level "workflowId" key when the file has one, else from the file name.
+    """
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise ValueError(f"cannot read history {path}: {err}") from err
-    return await replay_history(WorkflowHistory.from_json(path.stem, data))
+    if not isinstance(data, dict) or "events" not in data:
+        raise ValueError(f"{path} is not a workflow history (no 'events')")
+    workflow_id = data.pop("workflowId", None) or path.stem
+    return await replay_history(WorkflowHistory.from_json(workflow_id, data))

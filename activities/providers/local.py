@@ -55,6 +55,7 @@ class _LoadedModel:
                 params.model.path = str(model_path(name))
                 params.n_ctx = 8192
                 params.n_predict = 512
+                params.verbosity = -1  # llama.cpp logs every token batch otherwise
                 threads = max(1, min(4, os.cpu_count() or 1))
                 params.cpuparams.n_threads = threads
                 params.cpuparams_batch.n_threads = threads

@@ -1,0 +1,49 @@
+"""Records the showcase histories replayed by test_replay.py. Rerun after an intended,
+patched change to the workflows: python -m tests.record_histories"""
+
+import asyncio
+import json
+import tempfile
+from pathlib import Path
+
+from agents.models import ApprovalDecision
+from temporal.connect import connect_client
+from temporal.devserver import DevServer, free_port
+from tests.conftest import Relay, relay_settings
+from worker import build_worker
+from workflows.supervisor import SupervisorWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+async def record(relay: Relay, verdict: str) -> None:
+    handle = await relay.start()
+    pending = await relay.next_pending(handle)
+    signal = SupervisorWorkflow.approve if verdict == "approve" else SupervisorWorkflow.reject
+    await handle.signal(
+        signal,
+        ApprovalDecision(approval_id=pending.approval_id, approver="alice", reason="recorded"),
+    )
+    result = await handle.result()
+    runs = {"supervisor": handle.id, **{t.agent: t.workflow_id for t in result.tasks}}
+    for name, workflow_id in runs.items():
+        history = await relay.client.get_workflow_handle(workflow_id).fetch_history()
+        body = {"workflowId": workflow_id, **json.loads(history.to_json())}
+        (HISTORIES / f"showcase-{verdict}-{name}.json").write_text(json.dumps(body, indent=1))
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = DevServer(db_file=Path(tmp) / "t.db", port=free_port(), ui_port=None).start()
+        try:
+            for verdict in ("approve", "reject"):
+                settings = relay_settings(server, Path(tmp) / verdict)
+                client = await connect_client(settings, wait_seconds=30)
+                async with build_worker(client, settings):
+                    await record(Relay(client, settings, Path(tmp)), verdict)
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
