@@ -14,6 +14,9 @@ class Settings(BaseModel):
     db_path: Path = Path(".relay/shop.db")
     approval_timeout_seconds: float = Field(default=24 * 3600, gt=0)
     ui_url: str = "http://localhost:8233"
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_open_seconds: float = Field(default=30.0, gt=0)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -25,6 +28,9 @@ class Settings(BaseModel):
             "db_path": os.environ.get("RELAY_DB"),
             "approval_timeout_seconds": os.environ.get("RELAY_APPROVAL_TIMEOUT_SECONDS"),
             "ui_url": os.environ.get("RELAY_UI_URL"),
+            "llm_timeout_seconds": os.environ.get("RELAY_LLM_TIMEOUT_SECONDS"),
+            "breaker_failures": os.environ.get("RELAY_BREAKER_FAILURES"),
+            "breaker_open_seconds": os.environ.get("RELAY_BREAKER_OPEN_SECONDS"),
         }
         return cls.model_validate({k: v for k, v in env.items() if v})
 

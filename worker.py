@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.llm import call_llm
+from activities.llm import LlmActivities
 from activities.tools import ToolActivities
 from settings import Settings
 from temporal.connect import connect_client
@@ -19,11 +19,12 @@ WORKFLOWS = [SupervisorWorkflow, AgentWorkflow]
 def build_worker(client: Client, settings: Settings, **options: object) -> Worker:
     """The worker relay runs; tests pass `max_cached_workflows=0` to replay every step."""
     tools = ToolActivities(settings)
+    llm = LlmActivities(settings)
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=[call_llm, tools.load_run_config, tools.run_tool],
+        activities=[llm.call_llm, tools.load_run_config, tools.run_tool],
         activity_executor=ThreadPoolExecutor(max_workers=16),
         **options,  # type: ignore[arg-type]
     )

@@ -1,22 +1,47 @@
-"""The LLM activity: one model call through the provider named by the route entry."""
+"""The LLM activity: one model call through the provider named by the route entry, guarded by
+the worker's circuit breaker."""
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.providers import errors
 from activities.providers.base import split_route_entry
-from activities.providers.registry import PROVIDERS
+from activities.providers.breaker import CircuitBreaker
+from activities.providers.registry import build_providers
 from agents.models import LlmRequest, LlmResponse
+from settings import Settings
+
+# Failures that say nothing about the provider's health: the request itself was wrong.
+_CALLERS_FAULT = {errors.BAD_REQUEST, errors.CONTEXT_LENGTH, errors.MISSING_CREDENTIALS}
 
 
-@activity.defn(name="llm")
-async def call_llm(request: LlmRequest) -> LlmResponse:
-    provider_name, model = split_route_entry(request.model)
-    provider = PROVIDERS.get(provider_name)
-    if provider is None:
-        raise ApplicationError(
-            f"unknown model provider {provider_name!r} in route entry {request.model!r}; "
-            f"known: {', '.join(PROVIDERS)}",
-            non_retryable=True,
-            type="UnknownProvider",
-        )
-    return await provider.complete(request, model)
+class LlmActivities:
+    def __init__(self, settings: Settings) -> None:
+        self._providers = build_providers(settings)
+        self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_open_seconds)
+
+    @activity.defn(name="llm")
+    async def call_llm(self, request: LlmRequest) -> LlmResponse:
+        provider_name, model = split_route_entry(request.model)
+        provider = self._providers.get(provider_name)
+        if provider is None:
+            raise ApplicationError(
+                f"unknown model provider {provider_name!r} in route entry {request.model!r}; "
+                f"known: {', '.join(self._providers)}",
+                non_retryable=True,
+                type="UnknownProvider",
+            )
+        if not self._breaker.allow(provider_name):
+            raise ApplicationError(
+                f"{provider_name} is skipped: its circuit breaker is open after repeated failures",
+                non_retryable=True,
+                type=errors.CIRCUIT_OPEN,
+            )
+        try:
+            reply = await provider.complete(request, model)
+        except ApplicationError as err:
+            if err.type not in _CALLERS_FAULT:
+                self._breaker.failed(provider_name)
+            raise
+        self._breaker.succeeded(provider_name)
+        return reply

@@ -15,6 +15,8 @@ LLM_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=30),
     maximum_attempts=4,
+    # Provider errors carry non_retryable themselves (activities/providers/errors.py); these are
+    # relay's own configuration errors.
     non_retryable_error_types=["UnknownProvider", "ScriptInvalid", "ModelNotFound"],
 )
 

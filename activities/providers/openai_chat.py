@@ -1,0 +1,123 @@
+"""`openai:MODEL` through the official SDK; any OpenAI-compatible server via OPENAI_BASE_URL."""
+
+import json
+import os
+import time
+from typing import Any
+
+import openai
+from temporalio.exceptions import ApplicationError
+
+from activities.providers import errors
+from activities.providers.prices import priced_usage
+from agents.models import LlmRequest, LlmResponse, Message, ToolCall
+
+
+def to_openai_message(message: Message) -> dict[str, Any]:
+    if message.role == "tool":
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    if message.role == "assistant" and message.tool_calls:
+        return {
+            "role": "assistant",
+            "content": message.content or None,
+            "tool_calls": [
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
+                }
+                for c in message.tool_calls
+            ],
+        }
+    return {"role": message.role, "content": message.content}
+
+
+class OpenAIProvider:
+    def __init__(self, timeout_seconds: float) -> None:
+        self._timeout = timeout_seconds
+
+    def _client(self) -> openai.AsyncOpenAI:
+        key = os.environ.get("OPENAI_API_KEY")
+        if not key:
+            raise ApplicationError(
+                "OPENAI_API_KEY is not set on the worker",
+                non_retryable=True,
+                type=errors.MISSING_CREDENTIALS,
+            )
+        return openai.AsyncOpenAI(
+            api_key=key,
+            base_url=os.environ.get("OPENAI_BASE_URL") or None,
+            max_retries=0,
+            timeout=self._timeout,
+        )
+
+    async def complete(self, request: LlmRequest, model: str) -> LlmResponse:
+        body: dict[str, Any] = {
+            "model": model,
+            "messages": [to_openai_message(m) for m in request.messages],
+        }
+        if request.tools:
+            body["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": t.name,
+                        "description": t.description,
+                        "parameters": t.parameters,
+                    },
+                }
+                for t in request.tools
+            ]
+        if request.response_schema is not None:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": request.response_schema},
+            }
+        started = time.perf_counter()
+        client = self._client()
+        try:
+            reply = await client.chat.completions.create(**body)
+        except Exception as err:
+            raise errors.map_provider_error("openai", err) from err
+        finally:
+            await client.close()
+        if not reply.choices:
+            raise errors.empty_answer("openai", "no choices")
+        message = reply.choices[0].message
+        if getattr(message, "refusal", None):
+            raise errors.refusal("openai", message.refusal)
+        calls = [
+            ToolCall(
+                id=c.id, name=c.function.name, arguments=_arguments("openai", c.function.arguments)
+            )
+            for c in message.tool_calls or []
+        ]
+        if not calls and not (message.content or "").strip():
+            raise errors.empty_answer("openai", f"finish_reason={reply.choices[0].finish_reason}")
+        usage = reply.usage
+        return LlmResponse(
+            content=message.content or "",
+            tool_calls=calls,
+            model=f"openai:{reply.model}",
+            usage=priced_usage(
+                f"openai:{model}",
+                usage.prompt_tokens if usage else 0,
+                usage.completion_tokens if usage else 0,
+            ),
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+
+
+def _arguments(provider: str, raw: str) -> dict[str, Any]:
+    """Tool-call arguments arrive as a JSON string; anything else is a malformed answer."""
+    try:
+        value = json.loads(raw or "{}")
+    except json.JSONDecodeError as err:
+        raise ApplicationError(
+            f"{provider} sent tool arguments that are not JSON: {raw[:200]}", type=errors.MALFORMED
+        ) from err
+    if not isinstance(value, dict):
+        raise ApplicationError(
+            f"{provider} sent tool arguments that are not an object", type=errors.MALFORMED
+        )
+    return value
