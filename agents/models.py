@@ -131,6 +131,8 @@ class LlmResponse(BaseModel):
     model: str
     usage: Usage
     latency_ms: float = 0.0
+    # Set by the workflow: route entries that failed before this one answered.
+    model_switches: list[str] = Field(default_factory=list)
 
 
 # --- tool boundary ---------------------------------------------------------------------------
@@ -229,6 +231,7 @@ class AgentResult(BaseModel):
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
     approvals: list[ApprovalRecord] = Field(default_factory=list)
     workflow_id: str = ""
+    model_switches: list[str] = Field(default_factory=list)
 
 
 class TaskReport(BaseModel):
@@ -249,6 +252,7 @@ class GoalResult(BaseModel):
     approvals: list[ApprovalRecord]
     usage: Usage
     models: list[str] = Field(default_factory=list)
+    model_switches: list[str] = Field(default_factory=list)
 
 
 class RunConfigRequest(BaseModel):

@@ -40,6 +40,7 @@ class AgentWorkflow:
     def __init__(self) -> None:
         self._book = ApprovalBook()
         self._task: AgentTask | None = None
+        self._switches: list[str] = []
 
     @workflow.run
     async def run(self, task: AgentTask) -> AgentResult:
@@ -66,6 +67,7 @@ class AgentWorkflow:
                 summary=f"llm · {task.agent} · step {step}",
             )
             usage = usage.plus(reply.usage)
+            self._switches += reply.model_switches
             if reply.model not in models:
                 models.append(reply.model)
             if not reply.tool_calls:
@@ -228,6 +230,7 @@ class AgentWorkflow:
             tool_calls=records,
             approvals=list(self._book.decided.values()),
             workflow_id=workflow.info().workflow_id,
+            model_switches=self._switches,
         )
 
     @workflow.signal

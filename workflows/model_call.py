@@ -35,7 +35,7 @@ async def ask_model(route: str, request: LlmRequest, summary: str) -> LlmRespons
     failures: list[str] = []
     for entry in route_entries(route):
         try:
-            return await workflow.execute_activity(
+            reply = await workflow.execute_activity(
                 "llm",
                 request.model_copy(update={"model": entry}),
                 result_type=LlmResponse,
@@ -43,10 +43,16 @@ async def ask_model(route: str, request: LlmRequest, summary: str) -> LlmRespons
                 retry_policy=LLM_RETRY,
                 summary=f"{summary} · {entry}"[:200],
             )
+            return reply.model_copy(update={"model_switches": failures})
         except ActivityError as err:
-            cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
-            failures.append(f"{entry}: {cause}")
-            workflow.logger.warning("model %s failed, trying next in route: %s", entry, cause)
+            cause = err.cause
+            why = (
+                f"{cause.type}: {cause.message}"
+                if isinstance(cause, ApplicationError)
+                else str(err)
+            )
+            failures.append(f"{entry} failed ({why})")
+            workflow.logger.warning("model %s failed, trying next in route: %s", entry, why)
     raise ApplicationError(
         "every model in the route failed: " + " | ".join(failures),
         non_retryable=True,

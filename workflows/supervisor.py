@@ -52,6 +52,7 @@ class SupervisorWorkflow:
         self._results: dict[str, AgentResult] = {}
         self._usage = Usage()
         self._models: list[str] = []
+        self._switches: list[str] = []
 
     @workflow.run
     async def run(self, request: GoalRequest) -> GoalResult:
@@ -87,11 +88,13 @@ class SupervisorWorkflow:
             approvals=[a for r in self._results.values() for a in r.approvals],
             usage=self._usage,
             models=self._models,
+            model_switches=self._switches,
         )
 
     async def _ask(self, route: str, request: LlmRequest, summary: str) -> str:
         reply = await ask_model(route, request, summary)
         self._usage = self._usage.plus(reply.usage)
+        self._switches += reply.model_switches
         if reply.model not in self._models:
             self._models.append(reply.model)
         return reply.content
@@ -99,10 +102,12 @@ class SupervisorWorkflow:
     async def _plan(
         self, goal: str, customer_id: str | None, candidates: list[str], route: str
     ) -> Plan:
-        """Ask for a plan; an invalid one is sent back once with the error, then the goal fails."""
+        """Ask for a plan. An answer that is not a Plan is sent back with the validation error
+        at most twice; a Plan that is not a valid DAG, once. Then the goal fails."""
         messages = [Message(role="user", content=planning_prompt(goal, customer_id, candidates))]
-        error = ""
-        for attempt in (1, 2):
+        malformed = invalid = 0
+        while True:
+            attempt = malformed + invalid + 1
             content = await self._ask(
                 route,
                 LlmRequest(
@@ -117,11 +122,26 @@ class SupervisorWorkflow:
             )
             try:
                 plan = Plan.model_validate_json(_strip_fences(content))
-                error = plan_error(plan, candidates) or ""
             except ValidationError as err:
+                malformed += 1
                 error = f"the answer is not a valid plan: {err.errors()[0]['msg']}"
-            if not error:
-                return plan
+                if malformed > 2:
+                    raise ApplicationError(
+                        f"planning failed after 2 re-asks: {error}",
+                        non_retryable=True,
+                        type="PlanInvalid",
+                    ) from None
+            else:
+                error = plan_error(plan, candidates) or ""
+                if not error:
+                    return plan
+                invalid += 1
+                if invalid > 1:
+                    raise ApplicationError(
+                        f"planning failed after a re-ask: {error}",
+                        non_retryable=True,
+                        type="PlanInvalid",
+                    )
             messages += [
                 Message(role="assistant", content=content),
                 Message(
@@ -129,9 +149,6 @@ class SupervisorWorkflow:
                     content=f"That plan is invalid: {error}. Answer again with a corrected plan.",
                 ),
             ]
-        raise ApplicationError(
-            f"planning failed after a re-ask: {error}", non_retryable=True, type="PlanInvalid"
-        )
 
     async def _run_task(
         self,
@@ -180,6 +197,7 @@ class SupervisorWorkflow:
         self._results[task.id] = result
         self._usage = self._usage.plus(result.usage)
         self._models += [m for m in result.models if m not in self._models]
+        self._switches += [f"{task.agent}: {s}" for s in result.model_switches]
         self._report(task, result.status, result.answer, child_id, result.usage)
 
     def _report(
