@@ -18,6 +18,7 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.providers.credentials import missing_credentials
 from agents.guardrails import goal_problem
 from agents.models import DecisionRequest, GoalRequest, GoalResult, PendingApproval
 from settings import Settings
@@ -113,6 +114,12 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     problem = goal_problem(args.goal)
     if problem is not None:
         raise CliError(problem)
+    route = args.model or settings.model
+    missing = missing_credentials(route)
+    if missing:
+        raise CliError(
+            f"model route {route!r} needs {' and '.join(missing)}; set it here and on the workers"
+        )
     client = await connect_client(settings)
     workflow_id = args.id or f"goal-{uuid.uuid4().hex[:10]}"
     handle = await client.start_workflow(

@@ -1,6 +1,7 @@
 """Fixtures: one real Temporal dev server for the session; a fresh worker, task queue and shop
 database for each test. Workers run with max_cached_workflows=0 so every step is replayed."""
 
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -11,7 +12,13 @@ from typing import Any
 import pytest
 from temporalio.client import Client, WorkflowHandle
 
-from agents.models import AgentResult, GoalRequest, PendingApproval
+from agents.models import (
+    AgentResult,
+    ApprovalDecision,
+    GoalRequest,
+    GoalResult,
+    PendingApproval,
+)
 from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from settings import Settings
 from temporal.connect import connect_client
@@ -89,6 +96,15 @@ class Relay:
             ):
                 return
 
+    async def approve_all(self, handle: WorkflowHandle) -> GoalResult:
+        """Approve every approval the run asks for, as alice, and return its result."""
+        async for pending in self.pending_stream(handle):
+            await handle.signal(
+                SupervisorWorkflow.approve,
+                ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
+            )
+        return await handle.result()
+
     async def child_result(self, workflow_id: str) -> AgentResult:
         return await self.client.get_workflow_handle_for(AgentWorkflow.run, workflow_id).result()
 
@@ -109,9 +125,18 @@ def relay_settings(server: DevServer, tmp_path: Path, **overrides: Any) -> Setti
     )
 
 
-@pytest.fixture
-async def relay(temporal_server: DevServer, tmp_path: Path) -> AsyncIterator[Relay]:
-    settings = relay_settings(temporal_server, tmp_path)
+@contextlib.asynccontextmanager
+async def running_relay(
+    server: DevServer, tmp_path: Path, **overrides: Any
+) -> AsyncIterator[Relay]:
+    """A worker with its own task queue and shop database; settings may be overridden."""
+    settings = relay_settings(server, tmp_path, **overrides)
     client = await connect_client(settings, wait_seconds=30)
     async with build_worker(client, settings, max_cached_workflows=0):
         yield Relay(client=client, settings=settings, tmp_path=tmp_path)
+
+
+@pytest.fixture
+async def relay(temporal_server: DevServer, tmp_path: Path) -> AsyncIterator[Relay]:
+    async with running_relay(temporal_server, tmp_path) as running:
+        yield running

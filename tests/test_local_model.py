@@ -1,13 +1,17 @@
 """The embedded SmolLM2 model through xllamacpp: real generation, schema-constrained output."""
 
+from collections.abc import Iterator
+
 import pytest
 
-from activities.providers.local import LocalProvider
+from activities.providers.local import LocalProvider, model_path
+from activities.providers.openai_chat import OpenAIProvider
 from agents.models import LlmRequest, Message, Plan
 from agents.prompts import plan_schema, planning_prompt, task_prompt
 from agents.router import route_intents
 from agents.specs import AGENTS
 from devstack import SHOWCASE_GOAL
+from temporal.devserver import free_port
 from tools.shop import SHOP
 
 pytestmark = pytest.mark.local_model
@@ -54,3 +58,41 @@ async def test_plan_answer_always_parses_as_a_plan_of_routed_agents() -> None:
 
     plan = Plan.model_validate_json(reply.content)
     assert plan.tasks and {t.agent for t in plan.tasks} <= set(candidates)
+
+
+@pytest.fixture(scope="module")
+def llama_server_url() -> Iterator[str]:
+    """xllamacpp's own OpenAI-compatible HTTP server, serving the embedded model on 127.0.0.1."""
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(model_path("smollm2"))
+    params.n_ctx = 2048
+    params.verbosity = -1
+    params.hostnames = ["127.0.0.1"]
+    params.port = free_port()
+    server = xllamacpp.Server(params)
+    yield f"{server.listening_address}/v1"
+    del server  # held until here: the HTTP listener lives as long as the object
+
+
+async def test_openai_provider_chats_with_a_real_openai_compatible_server(
+    llama_server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", llama_server_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "unused-by-llama-cpp")
+    request = LlmRequest(
+        model="openai:smollm2",
+        purpose="synthesize",
+        agent="supervisor",
+        messages=[
+            Message(role="system", content="You are a shop assistant."),
+            Message(role="user", content="Say hello to the customer."),
+        ],
+    )
+    reply = await OpenAIProvider(timeout_seconds=60).complete(request, "smollm2")
+
+    assert reply.content.strip()
+    assert reply.model.startswith("openai:")
+    assert reply.usage.input_tokens > 0 and reply.usage.output_tokens > 0
+    assert reply.usage.cost_usd is None  # no price is known for this model

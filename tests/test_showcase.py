@@ -4,9 +4,7 @@ import asyncio
 from pathlib import Path
 
 from agents.models import ApprovalDecision
-from temporal.connect import connect_client
-from tests.conftest import Relay, relay_settings
-from worker import build_worker
+from tests.conftest import Relay, running_relay
 from workflows.supervisor import SupervisorWorkflow
 
 
@@ -90,10 +88,7 @@ async def test_duplicate_approval_has_one_effect(relay: Relay) -> None:
 
 
 async def test_unanswered_approval_expires_as_rejection(temporal_server, tmp_path: Path) -> None:
-    settings = relay_settings(temporal_server, tmp_path, approval_timeout_seconds=1)
-    client = await connect_client(settings)
-    async with build_worker(client, settings, max_cached_workflows=0):
-        relay = Relay(client=client, settings=settings, tmp_path=tmp_path)
+    async with running_relay(temporal_server, tmp_path, approval_timeout_seconds=1) as relay:
         result = await (await relay.start()).result()
 
     assert result.status == "rejected"
