@@ -102,17 +102,13 @@ class AgentWorkflow:
     async def _handle_call(
         self, task: AgentTask, tools: dict[str, ToolInfo], call: ToolCall, step: int
     ) -> tuple[ToolCallRecord, ToolObservation]:
-        def refused(outcome: Any, detail: str) -> tuple[ToolCallRecord, ToolObservation]:
-            return (
-                ToolCallRecord(
-                    step=step,
-                    tool=call.name,
-                    arguments=call.arguments,
-                    outcome=outcome,
-                    detail=detail,
-                ),
-                ToolObservation(tool=call.name, ok=False, error=detail),
+        def record(outcome: Any, detail: str) -> ToolCallRecord:
+            return ToolCallRecord(
+                step=step, tool=call.name, arguments=call.arguments, outcome=outcome, detail=detail
             )
+
+        def refused(outcome: Any, detail: str) -> tuple[ToolCallRecord, ToolObservation]:
+            return record(outcome, detail), ToolObservation(tool=call.name, ok=False, error=detail)
 
         tool = tools.get(call.name)
         if tool is None:
@@ -153,17 +149,7 @@ class AgentWorkflow:
             )
         except ActivityError as err:
             return refused("error", f"{call.name} failed: {err.cause or err}")
-        outcome = "ok" if observation.ok else "error"
-        return (
-            ToolCallRecord(
-                step=step,
-                tool=call.name,
-                arguments=call.arguments,
-                outcome=outcome,
-                detail=observation.error or "",
-            ),
-            observation,
-        )
+        return record("ok" if observation.ok else "error", observation.error or ""), observation
 
     async def _await_approval(
         self, task: AgentTask, call: ToolCall, step: int, reason: str

@@ -6,9 +6,9 @@ import time
 from typing import Any
 
 import anthropic
-from temporalio.exceptions import ApplicationError
 
 from activities.providers import errors
+from activities.providers.credentials import require_key
 from activities.providers.prices import priced_usage
 from agents.models import LlmRequest, LlmResponse, Message, ToolCall
 
@@ -51,13 +51,7 @@ class AnthropicProvider:
         self._timeout = timeout_seconds
 
     def _client(self) -> anthropic.AsyncAnthropic:
-        key = os.environ.get("ANTHROPIC_API_KEY")
-        if not key:
-            raise ApplicationError(
-                "ANTHROPIC_API_KEY is not set on the worker",
-                non_retryable=True,
-                type=errors.MISSING_CREDENTIALS,
-            )
+        key = require_key("anthropic")
         return anthropic.AsyncAnthropic(
             api_key=key,
             base_url=os.environ.get("ANTHROPIC_BASE_URL") or None,

@@ -9,6 +9,7 @@ import openai
 from temporalio.exceptions import ApplicationError
 
 from activities.providers import errors
+from activities.providers.credentials import require_key
 from activities.providers.prices import priced_usage
 from agents.models import LlmRequest, LlmResponse, Message, ToolCall
 
@@ -37,13 +38,7 @@ class OpenAIProvider:
         self._timeout = timeout_seconds
 
     def _client(self) -> openai.AsyncOpenAI:
-        key = os.environ.get("OPENAI_API_KEY")
-        if not key:
-            raise ApplicationError(
-                "OPENAI_API_KEY is not set on the worker",
-                non_retryable=True,
-                type=errors.MISSING_CREDENTIALS,
-            )
+        key = require_key("openai")
         return openai.AsyncOpenAI(
             api_key=key,
             base_url=os.environ.get("OPENAI_BASE_URL") or None,
