@@ -1,5 +1,6 @@
 """Configuration, read only from the environment (secrets stay on the worker)."""
 
+import json
 import os
 from pathlib import Path
 
@@ -17,6 +18,8 @@ class Settings(BaseModel):
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
     breaker_failures: int = Field(default=5, ge=1)
     breaker_open_seconds: float = Field(default=30.0, gt=0)
+    # A route per agent, e.g. a cheap model for a simple specialist: {"catalog": "openai:..."}.
+    agent_models: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -31,6 +34,7 @@ class Settings(BaseModel):
             "llm_timeout_seconds": os.environ.get("RELAY_LLM_TIMEOUT_SECONDS"),
             "breaker_failures": os.environ.get("RELAY_BREAKER_FAILURES"),
             "breaker_open_seconds": os.environ.get("RELAY_BREAKER_OPEN_SECONDS"),
+            "agent_models": json.loads(os.environ.get("RELAY_AGENT_MODELS") or "{}"),
         }
         return cls.model_validate({k: v for k, v in env.items() if v})
 

@@ -38,6 +38,7 @@ class ToolActivities:
         return RunConfig(
             default_model=self._settings.model,
             approval_timeout_seconds=self._settings.approval_timeout_seconds,
+            agent_models=self._settings.agent_models,
             tools=tools,
         )
 

@@ -264,4 +264,5 @@ class RunConfig(BaseModel):
 
     default_model: str
     approval_timeout_seconds: float
+    agent_models: dict[str, str] = Field(default_factory=dict)  # agent -> its own route
     tools: dict[str, list[ToolInfo]]  # agent name -> the tools it may use

@@ -3,8 +3,8 @@ Anthropic `/v1/messages`, so the real SDKs can be pointed at it.
 
 Answers come from the `scripted` model's showcase brain (decoded from the wire request, encoded
 back). Faults are queued per wire format and consumed one per request: `429` (Retry-After: 1),
-`500`, `529`, `401`, `status:CODE:MESSAGE`, `hang`, `malformed_body`, `bad_plan` (an answer
-that is not a plan), and `tools:bad_tool_args` (applies to the next request that offers tools).
+`500`, `529`, `401`, `status:CODE:MESSAGE`, `hang`, `malformed_body`, `empty`, `refusal`,
+`bad_plan` (an answer that is not a plan), and `tools:bad_tool_args` (applies to the next request that offers tools).
 `always[wire] = FAULT` repeats a fault on every request.
 """
 
@@ -252,12 +252,19 @@ class _Handler(BaseHTTPRequestHandler):
         content, calls = showcase_brain.respond(request)
         if fault == "bad_plan":
             content, calls = "Sure, here is my plan: first orders, then returns.", []
+        if fault in ("empty", "refusal"):
+            content, calls = "", []
         tokens = usage_for(request, content)
         answer = (
             encode_openai(body["model"], content, calls, tokens, fault == "bad_tool_args")
             if wire == "openai"
             else encode_anthropic(body["model"], content, calls, tokens)
         )
+        if fault == "refusal":
+            if wire == "openai":
+                answer["choices"][0]["message"]["refusal"] = "I cannot help with that."
+            else:
+                answer["stop_reason"] = "refusal"
         seen.tokens = tokens
         with self.state.lock:
             self.state.reported_input += tokens[0]

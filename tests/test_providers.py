@@ -180,6 +180,8 @@ PLAIN = LlmRequest(
         ),
         ("hang", errors.TIMEOUT, False, None),
         ("malformed_body", errors.MALFORMED, False, None),
+        ("empty", errors.EMPTY_ANSWER, False, None),
+        ("refusal", errors.REFUSAL, True, None),
     ],
 )
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
@@ -250,3 +252,16 @@ def test_circuit_breaker_opens_skips_then_lets_one_trial_through() -> None:
     assert breaker.allow("anthropic")
     breaker.succeeded("anthropic")
     assert breaker.allow("anthropic") and breaker.allow("anthropic")
+
+
+async def test_an_agent_can_carry_its_own_route(
+    temporal_server, tmp_path: Path, fake_llm: FakeLlmServer
+) -> None:
+    async with running_relay(temporal_server, tmp_path, agent_models={"catalog": OPENAI}) as relay:
+        result = await relay.approve_all(await relay.start(model="scripted"))
+
+    assert result.status == "completed"
+    assert set(result.models) == {"scripted", OPENAI}
+    catalog = next(t for t in result.tasks if t.agent == "catalog")
+    assert (await relay.child_result(catalog.workflow_id)).models == [OPENAI]
+    assert len(fake_llm.state.requests("openai")) == 2  # the catalog agent's two turns

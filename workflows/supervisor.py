@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from agents.prompts import plan_schema, planning_prompt, synthesis_prompt
     from agents.router import route_intents
+    from agents.specs import AGENTS
 
 from workflows.agent import AgentWorkflow
 from workflows.goal_status import goal_status
@@ -175,7 +176,7 @@ class SupervisorWorkflow:
             agent=task.agent,
             instruction=task.instruction,
             customer_id=customer_id,
-            model=route,
+            model=config.agent_models.get(task.agent) or AGENTS[task.agent].model or route,
             upstream=[
                 UpstreamResult(task_id=u.id, agent=u.agent, answer=u.result) for u in upstream
             ],
