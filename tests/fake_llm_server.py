@@ -4,7 +4,8 @@ Anthropic `/v1/messages`, so the real SDKs can be pointed at it.
 Answers come from the `scripted` model's showcase brain (decoded from the wire request, encoded
 back). Faults are queued per wire format and consumed one per request: `429` (Retry-After: 1),
 `500`, `529`, `401`, `status:CODE:MESSAGE`, `hang`, `malformed_body`, `empty`, `refusal`,
-`bad_plan` (an answer that is not a plan), and `tools:bad_tool_args` (applies to the next request that offers tools).
+`bad_plan` (an answer that is not a plan), and `tools:bad_tool_args` (applies to the next
+request that offers tools).
 `always[wire] = FAULT` repeats a fault on every request.
 """
 
