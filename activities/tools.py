@@ -18,8 +18,6 @@ from tools.executor import InvalidToolArguments, execute_tool
 from tools.shop import SHOP
 from tools.shop_db import ensure_seeded
 
-NON_RETRYABLE_TOOL_ERRORS = ["ToolNotAllowed", "UnknownTool", "InvalidToolArguments"]
-
 
 class ToolActivities:
     def __init__(self, settings: Settings, registry: ToolRegistry = SHOP) -> None:

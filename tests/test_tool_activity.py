@@ -1,5 +1,6 @@
 """The tool activity on its own: least privilege, validation, and the idempotency ledger."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -52,16 +53,14 @@ def test_invalid_arguments_never_reach_the_tool(tools: ToolActivities, tmp_path:
 
 def test_a_retried_write_returns_the_recorded_result(tools: ToolActivities, tmp_path: Path) -> None:
     env = ActivityEnvironment()
-    env.info = env.info.__class__(
-        **{**env.info.__dict__, "workflow_id": "wf-1", "activity_id": "7", "attempt": 1}
-    )
+    env.info = dataclasses.replace(env.info, workflow_id="wf-1", activity_id="7", attempt=1)
     request = ToolRequest(
         agent="returns",
         tool="create_return",
         arguments={"order_id": "O-5002", "product_id": "P-101", "reason": "too small"},
     )
     first = env.run(tools.run_tool, request)
-    env.info = env.info.__class__(**{**env.info.__dict__, "attempt": 2})
+    env.info = dataclasses.replace(env.info, attempt=2)
     second = env.run(tools.run_tool, request)
 
     assert first.ok and not first.replayed

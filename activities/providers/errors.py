@@ -12,7 +12,7 @@ import anthropic
 import openai
 from temporalio.exceptions import ApplicationError
 
-# Non-retryable types: the workflow moves to the next model of the route on these.
+# Non-retryable types: after one of these the workflow moves to the next model of the route.
 BAD_REQUEST = "LlmBadRequest"
 AUTH = "LlmAuthFailed"
 NOT_FOUND = "LlmModelNotFound"
@@ -21,15 +21,6 @@ EMPTY_ANSWER = "LlmEmptyAnswer"
 REFUSAL = "LlmRefusal"
 MISSING_CREDENTIALS = "LlmMissingCredentials"
 CIRCUIT_OPEN = "LlmCircuitOpen"
-NON_RETRYABLE = [
-    BAD_REQUEST,
-    AUTH,
-    NOT_FOUND,
-    CONTEXT_LENGTH,
-    REFUSAL,
-    MISSING_CREDENTIALS,
-    CIRCUIT_OPEN,
-]
 # Retryable types.
 RATE_LIMITED = "LlmRateLimited"
 UNAVAILABLE = "LlmUnavailable"

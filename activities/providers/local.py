@@ -85,9 +85,7 @@ def agent_step_schema(tools: list[ToolSchema]) -> dict[str, Any]:
 
 def _chat_messages(request: LlmRequest) -> list[dict[str, str]]:
     """Flatten tool turns into plain chat: a 135M model has no native tool-call format."""
-    out: list[dict[str, str]] = []
-    for message in request.messages:
-        out.append(_flatten(message))
+    out = [_flatten(message) for message in request.messages]
     if request.tools:
         names = ", ".join(t.name for t in request.tools)
         guide = "\n".join(f"- {t.name}: {t.description}" for t in request.tools)

@@ -131,26 +131,16 @@ def _returns(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     order, product = _ID["order"].search(prompt), _ID["product"].search(prompt)
     if order is None or product is None:
         return "I need the order id and the product id to start a return.", []
+    item = {"order_id": order.group(0), "product_id": product.group(0)}
     check = results.get("check_return_eligibility")
     if check is None:
-        return _call(
-            request,
-            "check_return_eligibility",
-            order_id=order.group(0),
-            product_id=product.group(0),
-        )
+        return _call(request, "check_return_eligibility", **item)
     if not check["ok"] or not check["data"]["eligible"]:
         why = check["error"] or "; ".join(check["data"]["reasons"])
         return f"The item cannot be returned: {why}.", []
     created = results.get("create_return")
     if created is None:
-        return _call(
-            request,
-            "create_return",
-            order_id=order.group(0),
-            product_id=product.group(0),
-            reason="Customer asked to return it",
-        )
+        return _call(request, "create_return", **item, reason="Customer asked to return it")
     if not created["ok"]:
         return f"The return could not be created: {created['error']}.", []
     return_id = created["data"]["return_id"]
