@@ -13,7 +13,7 @@ from cli import CliError, print_pending, print_result, wait_for_result
 from settings import Settings
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, port_open
-from worker import build_worker
+from worker import relay_worker
 from workflows.supervisor import SupervisorWorkflow
 
 SHOWCASE_CUSTOMER = "C-1001"
@@ -56,7 +56,8 @@ async def run_dev(settings: Settings, data_dir: Path) -> None:
             f"worker on task queue {settings.task_queue!r}, model route {settings.model!r}; "
             "Ctrl-C stops the worker and the server"
         )
-        await build_worker(client, settings).run()
+        async with relay_worker(client, settings) as worker:
+            await worker.run()
 
 
 async def run_demo(
@@ -96,7 +97,7 @@ async def run_demo(
     settings.db_path.unlink(missing_ok=True)
     async with dev_server(settings, data_dir):
         client = await connect_client(settings, wait_seconds=30)
-        async with build_worker(client, settings):
+        async with relay_worker(client, settings) as worker, worker:
             workflow_id = f"showcase-{uuid.uuid4().hex[:8]}"
             print(f"customer {SHOWCASE_CUSTOMER}: {SHOWCASE_GOAL}")
             handle = await client.start_workflow(

@@ -20,6 +20,12 @@ class Settings(BaseModel):
     breaker_open_seconds: float = Field(default=30.0, gt=0)
     # A route per agent, e.g. a cheap model for a simple specialist: {"catalog": "openai:..."}.
     agent_models: dict[str, str] = Field(default_factory=dict)
+    # MCP servers (the common `mcp.json` shape) and which agents may use them, on top of the
+    # grants in their specs: {"orders": ["time"]} or {"orders": ["time__get_current_time"]}.
+    mcp_config: Path | None = None
+    agent_mcp: dict[str, list[str]] = Field(default_factory=dict)
+    # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
+    fault: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -35,6 +41,10 @@ class Settings(BaseModel):
             "breaker_failures": os.environ.get("RELAY_BREAKER_FAILURES"),
             "breaker_open_seconds": os.environ.get("RELAY_BREAKER_OPEN_SECONDS"),
             "agent_models": json.loads(os.environ.get("RELAY_AGENT_MODELS") or "{}"),
+            "mcp_config": os.environ.get("RELAY_MCP_CONFIG")
+            or ("mcp.json" if Path("mcp.json").is_file() else None),
+            "agent_mcp": json.loads(os.environ.get("RELAY_AGENT_MCP") or "{}"),
+            "fault": os.environ.get("RELAY_FAULT"),
         }
         return cls.model_validate({k: v for k, v in env.items() if v})
 

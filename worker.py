@@ -1,38 +1,60 @@
 """A relay worker: every workflow and activity on one task queue; config from the environment."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
+import contextlib
+from collections.abc import AsyncIterator, Mapping
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.llm import LlmActivities
+from activities.mcp_connections import McpConnections
+from activities.mcp_tools import McpToolActivities
 from activities.tools import ToolActivities
+from agents.specs import AGENTS, AgentSpec
 from settings import Settings
 from temporal.connect import connect_client
+from tools.definition import ToolRegistry
+from tools.mcp_config import load_mcp_config
+from tools.shop import SHOP
 from workflows.agent import AgentWorkflow
 from workflows.supervisor import SupervisorWorkflow
 
 WORKFLOWS = [SupervisorWorkflow, AgentWorkflow]
 
 
-def build_worker(client: Client, settings: Settings, **options: object) -> Worker:
-    """The worker relay runs; tests pass `max_cached_workflows=0` to replay every step."""
-    tools = ToolActivities(settings)
+@contextlib.asynccontextmanager
+async def relay_worker(
+    client: Client,
+    settings: Settings,
+    registry: ToolRegistry = SHOP,
+    agents: Mapping[str, AgentSpec] = AGENTS,
+    **options: object,
+) -> AsyncIterator[Worker]:
+    """The worker relay runs, with the MCP sessions it opens closed when it stops.
+
+    Tests pass `max_cached_workflows=0` to replay every step, and may add tools and agents.
+    """
+    connections = McpConnections(load_mcp_config(settings.mcp_config))
+    mcp = McpToolActivities(settings, connections)
+    tools = ToolActivities(settings, mcp, registry, agents)
     llm = LlmActivities(settings)
-    return Worker(
-        client,
-        task_queue=settings.task_queue,
-        workflows=WORKFLOWS,
-        activities=[llm.call_llm, tools.load_run_config, tools.run_tool],
-        activity_executor=ThreadPoolExecutor(max_workers=16),
-        **options,  # type: ignore[arg-type]
-    )
+    try:
+        yield Worker(
+            client,
+            task_queue=settings.task_queue,
+            workflows=WORKFLOWS,
+            activities=[llm.call_llm, tools.load_run_config, tools.run_tool, mcp.run_mcp_tool],
+            **options,  # type: ignore[arg-type]
+        )
+    finally:
+        await connections.close()
 
 
 async def run_worker(settings: Settings) -> None:
     client = await connect_client(settings)
-    await build_worker(client, settings).run()
+    async with relay_worker(client, settings) as worker:
+        await worker.run()
 
 
 if __name__ == "__main__":

@@ -1,37 +1,52 @@
-"""Tool activities: the run's tool catalog, and one governed tool call.
+"""Tool activities: the run's tool catalog, and one governed call of one of relay's own tools.
 
 Least privilege is enforced here, not only in the workflow: the activity refuses a tool the
-calling agent may not use, and validates the arguments again. Tool calls are sync activities
-(SQLite blocks) run on the worker's thread pool.
+calling agent may not use, and validates the arguments again. The blocking tool code (SQLite)
+runs on a thread of its own that the activity stops waiting for at the tool's timeout, so a hung
+tool never holds a worker slot.
 """
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.cutoff import Beat, CutOff, run_with_cutoff
+from activities.faults import kill_if
+from activities.mcp_tools import McpToolActivities
 from agents.models import RunConfig, RunConfigRequest, ToolObservation, ToolRequest
-from agents.specs import AGENTS
+from agents.specs import AGENTS, AgentSpec
 from settings import Settings
-from tools.definition import ToolDefinition, ToolRegistry
+from tools.definition import ToolDefinition, ToolPermanentError, ToolRegistry
 from tools.executor import InvalidToolArguments, execute_tool
 from tools.shop import SHOP
 from tools.shop_db import ensure_seeded
 
 
 class ToolActivities:
-    def __init__(self, settings: Settings, registry: ToolRegistry = SHOP) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        mcp: McpToolActivities,
+        registry: ToolRegistry = SHOP,
+        agents: Mapping[str, AgentSpec] = AGENTS,
+    ) -> None:
         self._settings = settings
+        self._mcp = mcp
         self._registry = registry
+        self._agents = agents
         self._db_path: Path = settings.db_path
         ensure_seeded(self._db_path)
 
     @activity.defn(name="load_run_config")
-    def load_run_config(self, request: RunConfigRequest) -> RunConfig:
+    async def load_run_config(self, request: RunConfigRequest) -> RunConfig:
+        agents = [name for name in request.agents if name in self._agents]
+        remote = await self._mcp.catalog(agents)
         tools = {
-            name: [self._tool(name, tool).info() for tool in AGENTS[name].tools]
-            for name in request.agents
-            if name in AGENTS
+            name: [self._tool(name, tool).info() for tool in self._agents[name].tools]
+            + remote[name]
+            for name in agents
         }
         return RunConfig(
             default_model=self._settings.model,
@@ -41,27 +56,44 @@ class ToolActivities:
         )
 
     @activity.defn(name="tool")
-    def run_tool(self, request: ToolRequest) -> ToolObservation:
+    async def run_tool(self, request: ToolRequest) -> ToolObservation:
         tool = self._tool(request.agent, request.tool)
         info = activity.info()
         # The key names the activity, never the attempt: retries and re-deliveries share it.
         key = f"{info.workflow_id}/{info.activity_id}"
-        try:
+
+        def work(beat: Beat) -> ToolObservation:
             return execute_tool(
                 tool,
                 request.arguments,
                 db_path=self._db_path,
                 idempotency_key=key,
                 customer_id=request.customer_id,
-                heartbeat=activity.heartbeat,
+                heartbeat=beat,
+                on_committed=lambda: kill_if(f"tool-committed:{tool.name}", self._settings.fault),
+            )
+
+        try:
+            return await run_with_cutoff(
+                work,
+                name=tool.name,
+                timeout_seconds=tool.timeout_seconds,
+                heartbeat_seconds=tool.heartbeat_seconds,
+                on_beat=activity.heartbeat,
             )
         except InvalidToolArguments as err:
             raise ApplicationError(
                 str(err), non_retryable=True, type="InvalidToolArguments"
             ) from err
+        except ToolPermanentError as err:
+            raise ApplicationError(
+                f"{tool.name}: {err}", non_retryable=True, type="ToolFailed"
+            ) from err
+        except CutOff as err:
+            raise ApplicationError(str(err), type="ToolTimedOut") from err
 
     def _tool(self, agent: str, name: str) -> ToolDefinition:
-        spec = AGENTS.get(agent)
+        spec = self._agents.get(agent)
         if spec is None or name not in spec.tools:
             raise ApplicationError(
                 f"agent {agent!r} is not allowed to use tool {name!r}",

@@ -151,13 +151,30 @@ class ApprovalRule(BaseModel):
         return f"{self.argument} {self.op} {self.value}"
 
 
+class ToolRetry(BaseModel):
+    """How Temporal retries a tool call that failed transiently. Always bounded."""
+
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    initial_interval_seconds: float = Field(default=0.5, gt=0)
+    backoff: float = Field(default=2.0, ge=1)
+    max_interval_seconds: float = Field(default=30.0, gt=0)
+
+
 class ToolInfo(ToolSchema):
     """A tool as the workflow knows it: schema plus the policy it enforces before calling."""
 
     risk: Risk
     approval_rule: ApprovalRule | None = None
+    # Set when every call waits for a human, whatever its arguments (e.g. an MCP destructive tool).
+    always_approve: str | None = None
     timeout_seconds: float = 30.0
-    max_attempts: int = 5
+    # Long tools heartbeat; a silent one is cut off after this long instead of the full timeout.
+    heartbeat_seconds: float | None = None
+    retry: ToolRetry = Field(default_factory=ToolRetry)
+    source: Literal["relay", "mcp"] = "relay"
+    server: str | None = None  # the MCP server the tool comes from
+    remote_name: str | None = None  # the tool's name on that server
+    description_hash: str | None = None  # of what the server said at discovery (rug-pull check)
 
 
 class ToolRequest(BaseModel):
@@ -165,6 +182,7 @@ class ToolRequest(BaseModel):
     tool: str
     arguments: dict[str, Any]
     customer_id: str | None = None
+    description_hash: str | None = None  # MCP tools: what the run discovered
 
 
 class ToolObservation(BaseModel):
@@ -210,6 +228,7 @@ class AgentTask(BaseModel):
     max_steps: int = 12
     approval_timeout_seconds: float = 24 * 3600
     parent_workflow_id: str | None = None
+    refused_servers: dict[str, str] = Field(default_factory=dict)  # refused earlier in the run
 
 
 class ToolCallRecord(BaseModel):
@@ -232,6 +251,7 @@ class AgentResult(BaseModel):
     approvals: list[ApprovalRecord] = Field(default_factory=list)
     workflow_id: str = ""
     model_switches: list[str] = Field(default_factory=list)
+    refused_servers: dict[str, str] = Field(default_factory=dict)  # MCP server -> why
 
 
 class TaskReport(BaseModel):
@@ -253,6 +273,7 @@ class GoalResult(BaseModel):
     usage: Usage
     models: list[str] = Field(default_factory=list)
     model_switches: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
 
 class RunConfigRequest(BaseModel):

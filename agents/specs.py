@@ -10,6 +10,8 @@ class AgentSpec(BaseModel):
     tools: list[str]
     max_steps: int = 12
     model: str | None = None  # a route of its own overrides the goal's route
+    # MCP grants: a whole server (`time`) or one tool (`time__get_current_time`).
+    mcp: list[str] = []
 
 
 ORDERS = AgentSpec(
@@ -45,3 +47,9 @@ RETURNS = AgentSpec(
 )
 
 AGENTS: dict[str, AgentSpec] = {spec.name: spec for spec in (ORDERS, CATALOG, RETURNS)}
+
+
+def mcp_grants(agent: str, extra: dict[str, list[str]]) -> list[str]:
+    """An agent's MCP grants: its spec's, plus the worker's configuration (RELAY_AGENT_MCP)."""
+    spec = AGENTS.get(agent)
+    return [*(spec.mcp if spec else []), *extra.get(agent, [])]

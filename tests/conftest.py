@@ -4,7 +4,7 @@ database for each test. Workers run with max_cached_workflows=0 so every step is
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,12 +19,15 @@ from agents.models import (
     GoalResult,
     PendingApproval,
 )
+from agents.specs import AGENTS, AgentSpec
 from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from settings import Settings
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, free_port
+from tools.definition import ToolRegistry
+from tools.shop import SHOP
 from tools.shop_db import connect
-from worker import build_worker
+from worker import relay_worker
 from workflows.agent import AgentWorkflow
 from workflows.supervisor import SupervisorWorkflow
 
@@ -127,12 +130,23 @@ def relay_settings(server: DevServer, tmp_path: Path, **overrides: Any) -> Setti
 
 @contextlib.asynccontextmanager
 async def running_relay(
-    server: DevServer, tmp_path: Path, **overrides: Any
+    server: DevServer,
+    tmp_path: Path,
+    registry: ToolRegistry = SHOP,
+    agents: Mapping[str, AgentSpec] = AGENTS,
+    worker_options: Mapping[str, Any] | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Relay]:
-    """A worker with its own task queue and shop database; settings may be overridden."""
+    """A worker with its own task queue and shop database; settings may be overridden, and
+    tests may add tools (`registry`) and grant them (`agents`)."""
     settings = relay_settings(server, tmp_path, **overrides)
     client = await connect_client(settings, wait_seconds=30)
-    async with build_worker(client, settings, max_cached_workflows=0):
+    async with (
+        relay_worker(
+            client, settings, registry, agents, max_cached_workflows=0, **(worker_options or {})
+        ) as worker,
+        worker,
+    ):
         yield Relay(client=client, settings=settings, tmp_path=tmp_path)
 
 

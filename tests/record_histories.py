@@ -10,7 +10,7 @@ from agents.models import ApprovalDecision
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, free_port
 from tests.conftest import Relay, relay_settings
-from worker import build_worker
+from worker import relay_worker
 from workflows.supervisor import SupervisorWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -39,7 +39,7 @@ async def main() -> None:
             for verdict in ("approve", "reject"):
                 settings = relay_settings(server, Path(tmp) / verdict)
                 client = await connect_client(settings, wait_seconds=30)
-                async with build_worker(client, settings):
+                async with relay_worker(client, settings) as worker, worker:
                     await record(Relay(client, settings, Path(tmp)), verdict)
         finally:
             server.stop()

@@ -7,7 +7,7 @@ from pathlib import Path
 from temporal.connect import connect_client
 from tests.cli_runner import run_command
 from tests.conftest import relay_settings
-from worker import build_worker
+from worker import relay_worker
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -29,7 +29,7 @@ async def test_readme_snippets_start_and_approve_a_goal(temporal_server, tmp_pat
         scripts[name] = tmp_path / name
         scripts[name].write_text(snippet(name))
     env = {"TEMPORAL_ADDRESS": temporal_server.address}
-    async with build_worker(client, settings, max_cached_workflows=0):
+    async with relay_worker(client, settings, max_cached_workflows=0) as worker, worker:
         started = await run_command(sys.executable, str(scripts["start_goal.py"]), env=env)
         assert started.code == 0, started.err
         workflow_id = started.out.strip()

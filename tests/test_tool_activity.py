@@ -1,21 +1,38 @@
 """The tool activity on its own: least privilege, validation, and the idempotency ledger."""
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from activities.mcp_connections import McpConnections
+from activities.mcp_tools import McpToolActivities
 from activities.tools import ToolActivities
 from agents.models import ToolRequest
+from agents.specs import AGENTS, AgentSpec
 from settings import Settings
+from tests.extra_tools import CALLS, TEST_AGENTS, TEST_TOOLS
+from tools.definition import ToolRegistry
+from tools.mcp_config import McpConfig
+from tools.shop import SHOP
 from tools.shop_db import connect
+from workflows.policy import argument_errors
+
+
+def tool_activities(
+    tmp_path: Path, registry: ToolRegistry = SHOP, agents: Mapping[str, AgentSpec] = AGENTS
+) -> ToolActivities:
+    settings = Settings(db_path=tmp_path / "shop.db")
+    mcp = McpToolActivities(settings, McpConnections(McpConfig()))
+    return ToolActivities(settings, mcp, registry, agents)
 
 
 @pytest.fixture
 def tools(tmp_path: Path) -> ToolActivities:
-    return ToolActivities(Settings(db_path=tmp_path / "shop.db"))
+    return tool_activities(tmp_path)
 
 
 def count(tmp_path: Path, table: str) -> int:
@@ -26,32 +43,36 @@ def count(tmp_path: Path, table: str) -> int:
         db.close()
 
 
-def test_disallowed_tool_is_refused_inside_the_activity(
+async def test_disallowed_tool_is_refused_inside_the_activity(
     tools: ToolActivities, tmp_path: Path
 ) -> None:
     request = ToolRequest(
         agent="catalog", tool="issue_refund", arguments={"return_id": "R-7001", "amount": 10}
     )
     with pytest.raises(ApplicationError) as refused:
-        ActivityEnvironment().run(tools.run_tool, request)
+        await ActivityEnvironment().run(tools.run_tool, request)
     assert refused.value.type == "ToolNotAllowed" and refused.value.non_retryable
     assert count(tmp_path, "refunds") == 0
 
 
-def test_invalid_arguments_never_reach_the_tool(tools: ToolActivities, tmp_path: Path) -> None:
+async def test_invalid_arguments_never_reach_the_tool(
+    tools: ToolActivities, tmp_path: Path
+) -> None:
     request = ToolRequest(
         agent="returns",
         tool="create_return",
         arguments={"order_id": "O-5002", "product_id": "shirt", "reason": ""},
     )
     with pytest.raises(ApplicationError) as invalid:
-        ActivityEnvironment().run(tools.run_tool, request)
+        await ActivityEnvironment().run(tools.run_tool, request)
     assert invalid.value.type == "InvalidToolArguments"
     assert "product_id" in str(invalid.value) and "reason" in str(invalid.value)
     assert count(tmp_path, "returns") == 0
 
 
-def test_a_retried_write_returns_the_recorded_result(tools: ToolActivities, tmp_path: Path) -> None:
+async def test_a_retried_write_returns_the_recorded_result(
+    tools: ToolActivities, tmp_path: Path
+) -> None:
     env = ActivityEnvironment()
     env.info = dataclasses.replace(env.info, workflow_id="wf-1", activity_id="7", attempt=1)
     request = ToolRequest(
@@ -59,31 +80,102 @@ def test_a_retried_write_returns_the_recorded_result(tools: ToolActivities, tmp_
         tool="create_return",
         arguments={"order_id": "O-5002", "product_id": "P-101", "reason": "too small"},
     )
-    first = env.run(tools.run_tool, request)
+    first = await env.run(tools.run_tool, request)
     env.info = dataclasses.replace(env.info, attempt=2)
-    second = env.run(tools.run_tool, request)
+    second = await env.run(tools.run_tool, request)
 
     assert first.ok and not first.replayed
     assert second.replayed and second.data == first.data
     assert count(tmp_path, "returns") == 1 and count(tmp_path, "tool_ledger") == 1
 
 
-def test_business_errors_are_observations(tools: ToolActivities) -> None:
+async def test_business_errors_are_observations(tools: ToolActivities) -> None:
     request = ToolRequest(
         agent="returns",
         tool="check_return_eligibility",
         arguments={"order_id": "O-5002", "product_id": "P-104"},
     )
-    observation = ActivityEnvironment().run(tools.run_tool, request)
+    observation = await ActivityEnvironment().run(tools.run_tool, request)
     assert not observation.ok and observation.error == "order O-5002 has no item P-104"
 
 
-def test_outside_the_window_is_not_eligible(tools: ToolActivities) -> None:
+async def test_outside_the_window_is_not_eligible(tools: ToolActivities) -> None:
     request = ToolRequest(
         agent="returns",
         tool="check_return_eligibility",
         arguments={"order_id": "O-5001", "product_id": "P-104"},
     )
-    observation = ActivityEnvironment().run(tools.run_tool, request)
+    observation = await ActivityEnvironment().run(tools.run_tool, request)
     assert observation.ok and observation.data["eligible"] is False
     assert "the return window is 30" in observation.data["reasons"][0]
+
+
+async def test_nested_arguments_get_one_schema_and_are_validated_before_the_tool(
+    tmp_path: Path,
+) -> None:
+    info = TEST_TOOLS.get("plan_shipment").info()  # type: ignore[union-attr]
+    address = info.parameters["$defs"]["Address"]
+    assert address["properties"]["postcode"]["pattern"] == r"^\d{5}$"
+    assert info.parameters["properties"]["parcels"]["items"] == {"$ref": "#/$defs/Parcel"}
+    bad = {
+        "order_id": "O-5002",
+        "address": {"street": "Main St 1", "postcode": "12"},
+        "parcels": [{"sku": "P-101", "quantity": 0}],
+    }
+    # The workflow's check (what the model is told) and the activity's check both see the
+    # nested mistakes; the function never runs.
+    problems = argument_errors(info, bad)
+    assert problems is not None
+    assert "address.postcode" in problems and "parcels.0.quantity" in problems
+    tools = tool_activities(tmp_path, TEST_TOOLS, TEST_AGENTS)
+    request = ToolRequest(agent="orders", tool="plan_shipment", arguments=bad)
+    with pytest.raises(ApplicationError) as invalid:
+        await ActivityEnvironment().run(tools.run_tool, request)
+    assert invalid.value.type == "InvalidToolArguments" and invalid.value.non_retryable
+    assert CALLS.get("plan_shipment", 0) == 0
+    good = {**bad, "address": {"street": "Main St 1", "postcode": "12345"}}
+    good["parcels"] = [{"sku": "P-101", "quantity": 2}]
+    assert argument_errors(info, good) is None
+    done = await ActivityEnvironment().run(
+        tools.run_tool, request.model_copy(update={"arguments": good})
+    )
+    assert done.data == {"order_id": "O-5002", "parcels": 1, "to": "12345"}
+
+
+async def test_failures_are_classified(tmp_path: Path) -> None:
+    tools = tool_activities(tmp_path, TEST_TOOLS, TEST_AGENTS)
+
+    def call(name: str) -> ToolRequest:
+        return ToolRequest(agent="orders", tool=name, arguments={})
+
+    with pytest.raises(ApplicationError) as permanent:
+        await ActivityEnvironment().run(tools.run_tool, call("broken_carrier"))
+    assert permanent.value.type == "ToolFailed" and permanent.value.non_retryable
+    assert permanent.value.message == "broken_carrier: the carrier account is suspended"
+
+    with pytest.raises(ConnectionError):  # not an ApplicationError: Temporal retries it
+        await ActivityEnvironment().run(tools.run_tool, call("flaky_inventory"))
+
+    business = await ActivityEnvironment().run(tools.run_tool, call("closed_warehouse"))
+    assert not business.ok and business.error == "the warehouse is closed on Sundays"
+
+
+async def test_a_hung_tool_is_cut_off_at_its_timeout(tmp_path: Path) -> None:
+    tools = tool_activities(tmp_path, TEST_TOOLS, TEST_AGENTS)
+    request = ToolRequest(agent="orders", tool="hang_forever", arguments={})
+    with pytest.raises(ApplicationError) as cut:
+        await ActivityEnvironment().run(tools.run_tool, request)
+    assert cut.value.type == "ToolTimedOut" and not cut.value.non_retryable
+    assert cut.value.message == "tool hang_forever did not finish within 1s"
+
+
+async def test_a_long_tool_that_stops_heartbeating_is_cut_off_early(tmp_path: Path) -> None:
+    tools = tool_activities(tmp_path, TEST_TOOLS, TEST_AGENTS)
+    env = ActivityEnvironment()
+    beats: list[object] = []
+    env.on_heartbeat = lambda *details: beats.append(details)
+    request = ToolRequest(agent="orders", tool="fall_silent", arguments={})
+    with pytest.raises(ApplicationError) as cut:
+        await env.run(tools.run_tool, request)
+    assert cut.value.message == "tool fall_silent sent no heartbeat for 0.5s"
+    assert beats == [("working",), ("working",)]  # its heartbeats reached Temporal

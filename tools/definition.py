@@ -1,12 +1,12 @@
 """One way to define a tool: a typed argument model, a risk level and the policy around it."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
-from agents.models import ApprovalRule, Risk, ToolInfo
+from agents.models import ApprovalRule, Risk, ToolInfo, ToolRetry
 from tools.context import ToolContext
 
 
@@ -14,6 +14,14 @@ class ToolBusinessError(Exception):
     """A domain outcome the model should see and act on (order not found, window passed).
 
     It is an observation, not a failure: it is never retried.
+    """
+
+
+class ToolPermanentError(Exception):
+    """A failure that retrying cannot fix (a misconfigured upstream, a revoked account).
+
+    The call fails at once with this message. Any other exception is treated as transient and
+    retried by Temporal under the tool's retry policy.
     """
 
 
@@ -29,7 +37,8 @@ class ToolDefinition:
     risk: Risk
     approval_rule: ApprovalRule | None = None
     timeout_seconds: float = 30.0
-    max_attempts: int = 5
+    heartbeat_seconds: float | None = None
+    retry: ToolRetry = field(default_factory=ToolRetry)
     idempotent: bool = False  # True when repeating the call cannot change anything
 
     @property
@@ -44,15 +53,21 @@ class ToolDefinition:
             risk=self.risk,
             approval_rule=self.approval_rule,
             timeout_seconds=self.timeout_seconds,
-            max_attempts=self.max_attempts,
+            heartbeat_seconds=self.heartbeat_seconds,
+            retry=self.retry,
         )
 
 
 class ToolRegistry:
-    """Tools by name; lookups go through here, never through an if-chain."""
+    """Tools by name; lookups go through here, never through an if-chain.
 
-    def __init__(self) -> None:
+    A registry may start from others' tools (a deployment adding its own to the shop's).
+    """
+
+    def __init__(self, *bases: "ToolRegistry") -> None:
         self._tools: dict[str, ToolDefinition] = {}
+        for base in bases:
+            self._tools.update(base._tools)
 
     def tool(
         self,
@@ -60,15 +75,22 @@ class ToolRegistry:
         risk: Risk,
         approval_rule: ApprovalRule | None = None,
         timeout_seconds: float = 30.0,
-        max_attempts: int = 5,
+        heartbeat_seconds: float | None = None,
+        retry: ToolRetry | None = None,
         idempotent: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """Decorator: registers the function under its name, its docstring as description."""
+        """Decorator: registers the function under its name, its docstring as description.
+
+        `heartbeat_seconds` is for long tools: the handler calls `ctx.heartbeat()` at least that
+        often, and one that falls silent is cut off then rather than at `timeout_seconds`.
+        """
 
         def register(handler: Handler) -> Handler:
             name = handler.__name__
             if name in self._tools:
                 raise ValueError(f"tool {name!r} is defined twice")
+            if "__" in name:
+                raise ValueError(f"tool {name!r}: '__' is reserved for MCP tools (server__tool)")
             self._tools[name] = ToolDefinition(
                 name=name,
                 description=(handler.__doc__ or name).strip(),
@@ -77,7 +99,8 @@ class ToolRegistry:
                 risk=risk,
                 approval_rule=approval_rule,
                 timeout_seconds=timeout_seconds,
-                max_attempts=max_attempts,
+                heartbeat_seconds=heartbeat_seconds,
+                retry=retry or ToolRetry(),
                 idempotent=idempotent,
             )
             return handler

@@ -25,9 +25,11 @@ def execute_tool(
     idempotency_key: str,
     customer_id: str | None,
     heartbeat: Callable[..., None],
+    on_committed: Callable[[], None] = lambda: None,
 ) -> ToolObservation:
     """Run one call. A write is recorded in `tool_ledger` in the same transaction as its effect,
-    so a retry with the same key returns the recorded result instead of acting again."""
+    so a retry with the same key returns the recorded result instead of acting again.
+    `on_committed` runs right after the commit (the fault-injection tests kill the worker there)."""
     try:
         args = tool.args_model.model_validate(arguments)
     except ValidationError as err:
@@ -63,6 +65,7 @@ def execute_tool(
                 ),
             )
         db.execute("COMMIT")
+        on_committed()
         return observation
     except BaseException:
         if db.in_transaction:

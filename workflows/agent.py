@@ -32,7 +32,15 @@ from workflows.approval_book import ApprovalBook
 from workflows.model_call import ask_model
 from workflows.policy import approval_reason, argument_errors
 
-TOOL_NON_RETRYABLE = ["ToolNotAllowed", "UnknownTool", "InvalidToolArguments"]
+TOOL_NON_RETRYABLE = [
+    "ToolNotAllowed",
+    "UnknownTool",
+    "InvalidToolArguments",
+    "ToolFailed",
+    "McpToolChanged",
+    "McpProtocolError",
+]
+TIMEOUT_GRACE_SECONDS = 5.0
 
 
 @workflow.defn(name="AgentWorkflow")
@@ -41,10 +49,12 @@ class AgentWorkflow:
         self._book = ApprovalBook()
         self._task: AgentTask | None = None
         self._switches: list[str] = []
+        self._refused_servers: dict[str, str] = {}
 
     @workflow.run
     async def run(self, task: AgentTask) -> AgentResult:
         self._task = task
+        self._refused_servers = dict(task.refused_servers)
         tools = {t.name: t for t in task.tools}
         messages = [
             Message(role="system", content=AGENTS[task.agent].instructions),
@@ -117,10 +127,16 @@ class AgentWorkflow:
                 f"tool {call.name!r} is not allowed for agent "
                 f"{task.agent!r}; allowed: {sorted(tools)}",
             )
+        if tool.server in self._refused_servers:
+            return refused(
+                "refused",
+                f"MCP server {tool.server!r} is refused for the rest of this run: "
+                f"{self._refused_servers[tool.server]}",
+            )
         invalid = argument_errors(tool, call.arguments)
         if invalid is not None:
             return refused("invalid", f"invalid arguments for {call.name}: {invalid}")
-        reason = approval_reason(tool.approval_rule, call.arguments)
+        reason = approval_reason(tool, call.arguments)
         if reason is not None:
             decision = await self._await_approval(task, call, step, reason)
             if decision.verdict != "approved":
@@ -130,26 +146,45 @@ class AgentWorkflow:
                     f"{decision.approver}: {decision.reason or 'no reason'}",
                 )
         try:
-            observation = await workflow.execute_activity(
-                "tool",
-                ToolRequest(
-                    agent=task.agent,
-                    tool=call.name,
-                    arguments=call.arguments,
-                    customer_id=task.customer_id,
-                ),
-                result_type=ToolObservation,
-                start_to_close_timeout=timedelta(seconds=tool.timeout_seconds),
-                retry_policy=RetryPolicy(
-                    maximum_attempts=tool.max_attempts,
-                    initial_interval=timedelta(milliseconds=500),
-                    non_retryable_error_types=TOOL_NON_RETRYABLE,
-                ),
-                summary=f"tool · {call.name} · {_headline(call.arguments)}"[:200],
-            )
+            observation = await self._call_tool(task, tool, call)
         except ActivityError as err:
-            return refused("error", f"{call.name} failed: {err.cause or err}")
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == "McpToolChanged":
+                assert tool.server is not None
+                self._refused_servers[tool.server] = cause.message
+                return refused("refused", f"{call.name} refused: {cause.message}")
+            return refused("error", f"{call.name} failed: {cause or err}")
         return record("ok" if observation.ok else "error", observation.error or ""), observation
+
+    async def _call_tool(self, task: AgentTask, tool: ToolInfo, call: ToolCall) -> ToolObservation:
+        retry = tool.retry
+        return await workflow.execute_activity(
+            "mcp_tool" if tool.source == "mcp" else "tool",
+            ToolRequest(
+                agent=task.agent,
+                tool=call.name,
+                arguments=call.arguments,
+                customer_id=task.customer_id,
+                description_hash=tool.description_hash,
+            ),
+            result_type=ToolObservation,
+            # The activity cuts a hung tool off at its own timeout with a clear message; the
+            # server's timeouts are the backstop for a worker that died meanwhile.
+            start_to_close_timeout=timedelta(seconds=tool.timeout_seconds + TIMEOUT_GRACE_SECONDS),
+            heartbeat_timeout=(
+                timedelta(seconds=tool.heartbeat_seconds + TIMEOUT_GRACE_SECONDS)
+                if tool.heartbeat_seconds
+                else None
+            ),
+            retry_policy=RetryPolicy(
+                maximum_attempts=retry.max_attempts,
+                initial_interval=timedelta(seconds=retry.initial_interval_seconds),
+                backoff_coefficient=retry.backoff,
+                maximum_interval=timedelta(seconds=retry.max_interval_seconds),
+                non_retryable_error_types=TOOL_NON_RETRYABLE,
+            ),
+            summary=f"tool · {call.name} · {_headline(call.arguments)}"[:200],
+        )
 
     async def _await_approval(
         self, task: AgentTask, call: ToolCall, step: int, reason: str
@@ -217,6 +252,7 @@ class AgentWorkflow:
             approvals=list(self._book.decided.values()),
             workflow_id=workflow.info().workflow_id,
             model_switches=self._switches,
+            refused_servers=self._refused_servers,
         )
 
     @workflow.signal

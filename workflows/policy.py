@@ -36,8 +36,14 @@ def argument_errors(tool: ToolInfo, arguments: dict[str, Any]) -> str | None:
     )
 
 
-def approval_reason(rule: ApprovalRule | None, arguments: dict[str, Any]) -> str | None:
-    """Why a call needs a human decision, or None when the rule does not match."""
+def approval_reason(tool: ToolInfo, arguments: dict[str, Any]) -> str | None:
+    """Why a call needs a human decision, or None when it does not."""
+    if tool.always_approve is not None:
+        return tool.always_approve
+    return _rule_reason(tool.approval_rule, arguments)
+
+
+def _rule_reason(rule: ApprovalRule | None, arguments: dict[str, Any]) -> str | None:
     if rule is None or rule.argument not in arguments:
         return None
     value = arguments[rule.argument]

@@ -54,6 +54,8 @@ class SupervisorWorkflow:
         self._usage = Usage()
         self._models: list[str] = []
         self._switches: list[str] = []
+        # MCP servers caught changing a tool mid-run: refused to every later agent of the run.
+        self._refused_servers: dict[str, str] = {}
 
     @workflow.run
     async def run(self, request: GoalRequest) -> GoalResult:
@@ -90,6 +92,10 @@ class SupervisorWorkflow:
             usage=self._usage,
             models=self._models,
             model_switches=self._switches,
+            warnings=[
+                f"MCP server {server!r} was refused for the rest of the run: {why}"
+                for server, why in self._refused_servers.items()
+            ],
         )
 
     async def _ask(self, route: str, request: LlmRequest, summary: str) -> str:
@@ -184,6 +190,7 @@ class SupervisorWorkflow:
             max_steps=max_steps,
             approval_timeout_seconds=config.approval_timeout_seconds,
             parent_workflow_id=workflow.info().workflow_id,
+            refused_servers=dict(self._refused_servers),
         )
         try:
             result = await workflow.execute_child_workflow(
@@ -199,6 +206,7 @@ class SupervisorWorkflow:
         self._usage = self._usage.plus(result.usage)
         self._models += [m for m in result.models if m not in self._models]
         self._switches += [f"{task.agent}: {s}" for s in result.model_switches]
+        self._refused_servers.update(result.refused_servers)
         self._report(task, result.status, result.answer, child_id, result.usage)
 
     def _report(

@@ -1,0 +1,84 @@
+"""Run a blocking tool call on its own daemon thread and stop waiting for it when it hangs.
+
+Temporal cannot interrupt a thread, so a hung sync activity would hold its worker slot forever.
+Here the activity itself is async: it waits for the thread with a deadline (and, for long tools,
+a heartbeat deadline) and gives the slot back when either passes. The abandoned thread can only
+finish a side effect whose ledger entry the retry will then find, or time out on the database
+lock the retry needs, so walking away from it is safe.
+"""
+
+import asyncio
+import contextlib
+import contextvars
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Beat = Callable[..., None]
+
+
+class CutOff(Exception):
+    """The call outlived its timeout or stopped heartbeating."""
+
+
+async def run_with_cutoff(
+    work: Callable[[Beat], T],
+    *,
+    name: str,
+    timeout_seconds: float,
+    heartbeat_seconds: float | None,
+    on_beat: Beat,
+) -> T:
+    """`work(beat)` on a daemon thread; `beat(...)` from that thread reaches `on_beat` on this
+    event loop (in the caller's context, so Temporal's `activity.heartbeat` works there)."""
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    done: asyncio.Future[T] = loop.create_future()
+    last_beat = loop.time()
+
+    def received(details: tuple[Any, ...]) -> None:
+        nonlocal last_beat
+        last_beat = loop.time()
+        on_beat(*details)
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)
+
+    def from_thread(callback: Callable[..., None], *args: Any) -> None:
+        # RuntimeError: the loop is gone, so nobody waits for this abandoned thread any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(callback, *args, context=context)
+
+    def beat(*details: Any) -> None:
+        from_thread(received, details)
+
+    def target() -> None:
+        try:
+            result = work(beat)
+        except BaseException as err:
+            from_thread(settle, None, err)
+        else:
+            from_thread(settle, result, None)
+
+    threading.Thread(target=target, name=f"tool-{name}", daemon=True).start()
+    deadline = loop.time() + timeout_seconds
+    while True:
+        now = loop.time()
+        if now >= deadline:
+            raise CutOff(f"tool {name} did not finish within {timeout_seconds:g}s")
+        wait = deadline - now
+        if heartbeat_seconds is not None:
+            silent_until = last_beat + heartbeat_seconds
+            if now >= silent_until:
+                raise CutOff(f"tool {name} sent no heartbeat for {heartbeat_seconds:g}s")
+            wait = min(wait, silent_until - now)
+        try:
+            return await asyncio.wait_for(asyncio.shield(done), wait)
+        except TimeoutError:
+            continue

@@ -1,0 +1,117 @@
+"""Tools that exist only for tests: nested arguments, failures of each class, a hang.
+
+`TEST_TOOLS` holds the shop's tools plus these; `TEST_AGENTS` grants them to the orders agent.
+"""
+
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agents.models import ToolRetry
+from agents.specs import AGENTS, ORDERS
+from tools.context import ToolContext
+from tools.definition import ToolBusinessError, ToolPermanentError, ToolRegistry
+from tools.shop import SHOP
+
+TEST_TOOLS = ToolRegistry(SHOP)
+CALLS: dict[str, int] = {}  # handler runs per tool, across attempts (the worker is in-process)
+
+
+def _ran(name: str) -> int:
+    CALLS[name] = CALLS.get(name, 0) + 1
+    return CALLS[name]
+
+
+class Address(BaseModel):
+    street: str = Field(min_length=1)
+    postcode: str = Field(pattern=r"^\d{5}$")
+
+
+class Parcel(BaseModel):
+    sku: str = Field(pattern=r"^P-\d+$")
+    quantity: int = Field(ge=1, le=10)
+
+
+class ShipmentArgs(BaseModel):
+    order_id: str = Field(pattern=r"^O-\d+$")
+    address: Address
+    parcels: list[Parcel] = Field(min_length=1)
+    speed: Literal["standard", "express"] = "standard"
+
+
+@TEST_TOOLS.tool(args=ShipmentArgs, risk="write")
+def plan_shipment(args: ShipmentArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Plan a shipment of parcels to an address."""
+    _ran("plan_shipment")
+    return {"order_id": args.order_id, "parcels": len(args.parcels), "to": args.address.postcode}
+
+
+class NoArgs(BaseModel):
+    pass
+
+
+@TEST_TOOLS.tool(args=NoArgs, risk="read", timeout_seconds=1, retry=ToolRetry(max_attempts=2))
+def hang_forever(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Never answers."""
+    _ran("hang_forever")
+    time.sleep(3600)  # a daemon thread: it dies with the test process
+    return {}
+
+
+@TEST_TOOLS.tool(
+    args=NoArgs,
+    risk="read",
+    timeout_seconds=60,
+    heartbeat_seconds=0.5,
+    retry=ToolRetry(max_attempts=1),
+)
+def fall_silent(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Heartbeats twice, then hangs without a word."""
+    _ran("fall_silent")
+    for _ in range(2):
+        ctx.heartbeat("working")
+        time.sleep(0.1)
+    time.sleep(3600)  # a daemon thread: it dies with the test process
+    return {}
+
+
+@TEST_TOOLS.tool(
+    args=NoArgs, risk="read", retry=ToolRetry(max_attempts=3, initial_interval_seconds=0.1)
+)
+def flaky_inventory(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Fails once with a transient error, then answers."""
+    if _ran("flaky_inventory") == 1:
+        raise ConnectionError("inventory service reset the connection")
+    return {"in_stock": 3}
+
+
+@TEST_TOOLS.tool(args=NoArgs, risk="read")
+def broken_carrier(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Always fails permanently."""
+    _ran("broken_carrier")
+    raise ToolPermanentError("the carrier account is suspended")
+
+
+@TEST_TOOLS.tool(args=NoArgs, risk="read")
+def closed_warehouse(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """A business outcome the model should hear about."""
+    raise ToolBusinessError("the warehouse is closed on Sundays")
+
+
+TEST_AGENTS = {
+    **AGENTS,
+    "orders": ORDERS.model_copy(
+        update={
+            "tools": [
+                *ORDERS.tools,
+                "plan_shipment",
+                "hang_forever",
+                "fall_silent",
+                "flaky_inventory",
+                "broken_carrier",
+                "closed_warehouse",
+            ]
+        }
+    ),
+}
