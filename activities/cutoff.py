@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 Beat = Callable[..., None]
+KEEPALIVE_SECONDS = 2.0
 
 
 class CutOff(Exception):
@@ -29,9 +30,15 @@ async def run_with_cutoff(
     timeout_seconds: float,
     heartbeat_seconds: float | None,
     on_beat: Beat,
+    keepalive_seconds: float = KEEPALIVE_SECONDS,
 ) -> T:
     """`work(beat)` on a daemon thread; `beat(...)` from that thread reaches `on_beat` on this
-    event loop (in the caller's context, so Temporal's `activity.heartbeat` works there)."""
+    event loop (in the caller's context, so Temporal's `activity.heartbeat` works there).
+
+    While waiting, `on_beat()` is also called every `keepalive_seconds`: that says the worker
+    process is alive, so the server notices a killed worker at the heartbeat timeout instead of
+    the far longer start-to-close timeout. Whether the tool itself still progresses is judged
+    here, by `heartbeat_seconds`."""
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
     done: asyncio.Future[T] = loop.create_future()
@@ -68,17 +75,18 @@ async def run_with_cutoff(
 
     threading.Thread(target=target, name=f"tool-{name}", daemon=True).start()
     deadline = loop.time() + timeout_seconds
+    keepalive_at = loop.time() + keepalive_seconds
     while True:
         now = loop.time()
         if now >= deadline:
             raise CutOff(f"tool {name} did not finish within {timeout_seconds:g}s")
-        wait = deadline - now
+        if heartbeat_seconds is not None and now >= last_beat + heartbeat_seconds:
+            raise CutOff(f"tool {name} sent no heartbeat for {heartbeat_seconds:g}s")
+        if now >= keepalive_at:
+            on_beat()
+            keepalive_at = now + keepalive_seconds
+        wake = min(deadline, keepalive_at)
         if heartbeat_seconds is not None:
-            silent_until = last_beat + heartbeat_seconds
-            if now >= silent_until:
-                raise CutOff(f"tool {name} sent no heartbeat for {heartbeat_seconds:g}s")
-            wait = min(wait, silent_until - now)
-        try:
-            return await asyncio.wait_for(asyncio.shield(done), wait)
-        except TimeoutError:
-            continue
+            wake = min(wake, last_beat + heartbeat_seconds)
+        with contextlib.suppress(TimeoutError):
+            return await asyncio.wait_for(asyncio.shield(done), wake - now)

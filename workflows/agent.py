@@ -41,6 +41,7 @@ TOOL_NON_RETRYABLE = [
     "McpProtocolError",
 ]
 TIMEOUT_GRACE_SECONDS = 5.0
+WORKER_LIVENESS_SECONDS = 10.0
 
 
 @workflow.defn(name="AgentWorkflow")
@@ -171,10 +172,10 @@ class AgentWorkflow:
             # The activity cuts a hung tool off at its own timeout with a clear message; the
             # server's timeouts are the backstop for a worker that died meanwhile.
             start_to_close_timeout=timedelta(seconds=tool.timeout_seconds + TIMEOUT_GRACE_SECONDS),
+            # relay's tool activity heartbeats while it waits, so a killed worker is noticed
+            # here; MCP calls are bounded by their timeout alone.
             heartbeat_timeout=(
-                timedelta(seconds=tool.heartbeat_seconds + TIMEOUT_GRACE_SECONDS)
-                if tool.heartbeat_seconds
-                else None
+                timedelta(seconds=WORKER_LIVENESS_SECONDS) if tool.source == "relay" else None
             ),
             retry_policy=RetryPolicy(
                 maximum_attempts=retry.max_attempts,

@@ -1,0 +1,81 @@
+"""Exactly-once side effects across a worker crash, with a real worker process and server.
+
+The worker is told (RELAY_FAULT) to SIGKILL itself right after the refund and its ledger entry
+are committed, before the activity reports back. Temporal then runs the activity again on a new
+worker, which must find the ledger entry instead of refunding twice.
+"""
+
+import json
+import signal
+import uuid
+from pathlib import Path
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from agents.models import ApprovalDecision, GoalRequest
+from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
+from temporal.connect import connect_client
+from temporal.devserver import DevServer
+from tests.conftest import Relay, relay_settings
+from tests.worker_process import worker_process
+from workflows.supervisor import SupervisorWorkflow
+
+
+async def refund_attempts(client: Client, workflow_id: str) -> list[tuple[int, dict]]:
+    """(attempt, result) of each completed `tool` activity that issued a refund."""
+    scheduled: dict[int, str] = {}
+    attempts: dict[int, int] = {}
+    done = []
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attrs = event.activity_task_scheduled_event_attributes
+            body = json.loads(attrs.input.payloads[0].data)
+            scheduled[event.event_id] = body.get("tool", "")
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            attrs = event.activity_task_started_event_attributes
+            attempts[attrs.scheduled_event_id] = attrs.attempt
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            attrs = event.activity_task_completed_event_attributes
+            if scheduled.get(attrs.scheduled_event_id) == "issue_refund":
+                result = json.loads(attrs.result.payloads[0].data)
+                done.append((attempts[attrs.scheduled_event_id], result))
+    return done
+
+
+async def test_refund_happens_once_when_the_worker_dies_after_committing(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    settings = relay_settings(temporal_server, tmp_path)
+    client = await connect_client(settings, wait_seconds=30)
+    relay = Relay(client=client, settings=settings, tmp_path=tmp_path)
+    log = tmp_path / "workers.log"
+
+    async with worker_process(settings, log, RELAY_FAULT="tool-committed:issue_refund") as doomed:
+        handle = await client.start_workflow(
+            SupervisorWorkflow.run,
+            GoalRequest(goal=SHOWCASE_GOAL, customer_id=SHOWCASE_CUSTOMER),
+            id=f"kill-{uuid.uuid4().hex[:8]}",
+            task_queue=settings.task_queue,
+        )
+        pending = await relay.next_pending(handle)
+        assert pending.tool == "issue_refund"
+        await handle.signal(
+            SupervisorWorkflow.approve,
+            ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
+        )
+        assert await doomed.wait() == -signal.SIGKILL, log.read_text()
+
+    # The effect is committed and the worker is gone before telling anyone.
+    assert len(relay.rows("SELECT * FROM refunds")) == 1
+    async with worker_process(settings, log):
+        result = await handle.result()
+
+    assert result.status == "completed", result.answer
+    assert len(relay.rows("SELECT * FROM refunds")) == 1
+    ledger = relay.rows("SELECT * FROM tool_ledger WHERE tool = 'issue_refund'")
+    assert len(ledger) == 1
+    returns_child = next(t.workflow_id for t in result.tasks if t.agent == "returns")
+    [(attempt, observation)] = await refund_attempts(client, returns_child)
+    assert attempt == 2 and observation["replayed"] is True
+    assert observation["data"] == json.loads(ledger[0]["result"])["data"]

@@ -1,0 +1,40 @@
+"""A relay worker in a process of its own (`relay worker`), so a test can SIGKILL it."""
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from settings import Settings
+from tests.cli_runner import RELAY
+
+
+@contextlib.asynccontextmanager
+async def worker_process(
+    settings: Settings, log: Path, **env: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`relay worker` for `settings`, with extra environment (e.g. RELAY_FAULT); killed on exit.
+    Its output goes to `log`, for a failing test to show."""
+    with log.open("ab") as out:
+        process = await asyncio.create_subprocess_exec(
+            RELAY,
+            "worker",
+            stdout=out,
+            stderr=out,
+            stdin=asyncio.subprocess.DEVNULL,
+            env={
+                **os.environ,
+                "TEMPORAL_ADDRESS": settings.temporal_address,
+                "RELAY_TASK_QUEUE": settings.task_queue,
+                "RELAY_DB": str(settings.db_path),
+                "RELAY_MODEL": settings.model,
+                **env,
+            },
+        )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
