@@ -132,10 +132,18 @@ def _observation(name: str, result: mcp_types.CallToolResult) -> ToolObservation
         return ToolObservation(
             tool=name, ok=False, error=_cap(text or "the tool reported an error")
         )
-    data: Any = result.structured_content if result.structured_content is not None else text
+    data: Any = result.structured_content if result.structured_content is not None else _json(text)
     if len(json.dumps(data, default=str)) > MAX_RESULT_CHARS:
         data = _cap(json.dumps(data, default=str))
     return ToolObservation(tool=name, ok=True, data=data)
+
+
+def _json(text: str) -> Any:
+    """Servers often return JSON as text; the model reads it better as data."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _cap(text: str) -> str:

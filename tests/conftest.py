@@ -44,6 +44,13 @@ def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevSer
 
 
 @dataclass
+class ActivityRun:
+    input: Any
+    attempt: int
+    result: Any
+
+
+@dataclass
 class Relay:
     """A running worker against the test server, plus helpers a test needs."""
 
@@ -110,6 +117,33 @@ class Relay:
 
     async def child_result(self, workflow_id: str) -> AgentResult:
         return await self.client.get_workflow_handle_for(AgentWorkflow.run, workflow_id).result()
+
+    async def activity_runs(self, workflow_id: str, activity_type: str) -> list[ActivityRun]:
+        """Each completed activity of a type in a run's history: its input, the attempt that
+        completed it and its result, as JSON."""
+        scheduled: dict[int, Any] = {}
+        attempts: dict[int, int] = {}
+        runs = []
+        handle = self.client.get_workflow_handle(workflow_id)
+        async for event in handle.fetch_history_events():
+            if event.HasField("activity_task_scheduled_event_attributes"):
+                attrs = event.activity_task_scheduled_event_attributes
+                if attrs.activity_type.name == activity_type:
+                    scheduled[event.event_id] = json.loads(attrs.input.payloads[0].data)
+            elif event.HasField("activity_task_started_event_attributes"):
+                started = event.activity_task_started_event_attributes
+                attempts[started.scheduled_event_id] = started.attempt
+            elif event.HasField("activity_task_completed_event_attributes"):
+                done = event.activity_task_completed_event_attributes
+                if done.scheduled_event_id in scheduled:
+                    runs.append(
+                        ActivityRun(
+                            input=scheduled[done.scheduled_event_id],
+                            attempt=attempts[done.scheduled_event_id],
+                            result=json.loads(done.result.payloads[0].data),
+                        )
+                    )
+        return runs
 
     def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         db = connect(self.settings.db_path)

@@ -10,9 +10,6 @@ import signal
 import uuid
 from pathlib import Path
 
-from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
-
 from agents.models import ApprovalDecision, GoalRequest
 from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from temporal.connect import connect_client
@@ -20,27 +17,6 @@ from temporal.devserver import DevServer
 from tests.conftest import Relay, relay_settings
 from tests.worker_process import worker_process
 from workflows.supervisor import SupervisorWorkflow
-
-
-async def refund_attempts(client: Client, workflow_id: str) -> list[tuple[int, dict]]:
-    """(attempt, result) of each completed `tool` activity that issued a refund."""
-    scheduled: dict[int, str] = {}
-    attempts: dict[int, int] = {}
-    done = []
-    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            attrs = event.activity_task_scheduled_event_attributes
-            body = json.loads(attrs.input.payloads[0].data)
-            scheduled[event.event_id] = body.get("tool", "")
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            attrs = event.activity_task_started_event_attributes
-            attempts[attrs.scheduled_event_id] = attrs.attempt
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            attrs = event.activity_task_completed_event_attributes
-            if scheduled.get(attrs.scheduled_event_id) == "issue_refund":
-                result = json.loads(attrs.result.payloads[0].data)
-                done.append((attempts[attrs.scheduled_event_id], result))
-    return done
 
 
 async def test_refund_happens_once_when_the_worker_dies_after_committing(
@@ -76,6 +52,10 @@ async def test_refund_happens_once_when_the_worker_dies_after_committing(
     ledger = relay.rows("SELECT * FROM tool_ledger WHERE tool = 'issue_refund'")
     assert len(ledger) == 1
     returns_child = next(t.workflow_id for t in result.tasks if t.agent == "returns")
-    [(attempt, observation)] = await refund_attempts(client, returns_child)
-    assert attempt == 2 and observation["replayed"] is True
-    assert observation["data"] == json.loads(ledger[0]["result"])["data"]
+    [refund] = [
+        run
+        for run in await relay.activity_runs(returns_child, "tool")
+        if run.input["tool"] == "issue_refund"
+    ]
+    assert refund.attempt == 2 and refund.result["replayed"] is True
+    assert refund.result["data"] == json.loads(ledger[0]["result"])["data"]
