@@ -208,6 +208,23 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     await run_worker(settings)
 
 
+async def cmd_mcp_serve(args: argparse.Namespace, settings: Settings) -> None:
+    from agents.specs import AGENTS
+    from tools.mcp_serve import build_server, serve_stdio
+    from tools.shop import SHOP
+
+    agent = None
+    if args.agent is not None:
+        agent = AGENTS.get(args.agent)
+        if agent is None:
+            raise CliError(f"no agent {args.agent!r}; choose one of {sorted(AGENTS)}")
+    # stdout carries the protocol, so the one status line goes to stderr.
+    print(
+        f"serving relay's tools over MCP (stdio), shop database {settings.db_path}", file=sys.stderr
+    )
+    await serve_stdio(build_server(SHOP, settings.db_path, agent))
+
+
 async def cmd_replay(args: argparse.Namespace, settings: Settings) -> None:
     from temporal.replay import replay_file, replay_workflow
 
@@ -252,6 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "worker", help="run a worker for all relay workflows and activities"
     ).set_defaults(handler=cmd_worker)
+
+    serve = sub.add_parser(
+        "mcp-serve",
+        help="serve relay's shop tools to any MCP client over stdio",
+        description="Serve relay's shop tools over MCP (stdio). Risk is published as tool "
+        "annotations; calls that relay would stop for a human approval are refused. "
+        'Example mcp.json entry: {"relay": {"command": "relay", "args": ["mcp-serve"]}}',
+    )
+    serve.add_argument("--agent", help="serve only this agent's tools (least privilege)")
+    serve.set_defaults(handler=cmd_mcp_serve)
 
     run = sub.add_parser("run", help="start a goal")
     run.add_argument("goal", help="what the customer wants, in their words")

@@ -4,6 +4,8 @@ The JSON shapes of GoalRequest, GoalResult, ApprovalDecision and PendingApproval
 (other SDKs and the Temporal CLI send them): add optional fields, never rename.
 """
 
+import operator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -149,6 +151,28 @@ class ApprovalRule(BaseModel):
 
     def describe(self) -> str:
         return f"{self.argument} {self.op} {self.value}"
+
+    def reason(self, arguments: dict[str, Any]) -> str | None:
+        """Why a call with these arguments needs a human decision; None when it does not.
+        Pure, so workflow code may call it."""
+        if self.argument not in arguments:
+            return None
+        value = arguments[self.argument]
+        if isinstance(self.value, float) and not isinstance(value, int | float):
+            return None
+        if _COMPARE[self.op](value, self.value):
+            return f"{self.argument}={value} matches the approval rule {self.describe()}"
+        return None
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
 class ToolRetry(BaseModel):
