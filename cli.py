@@ -81,6 +81,8 @@ def print_result(result: GoalResult) -> None:
         f"{result.usage.output_tokens} out tokens, cost {cost}; models: "
         f"{', '.join(result.models)}"
     )
+    for warning in result.warnings:
+        print(f"warning: {warning}")
     print(f"\n{result.answer}")
 
 
