@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from agents.models import Budget
+
 
 class Settings(BaseModel):
     temporal_address: str = "localhost:7233"
@@ -24,6 +26,14 @@ class Settings(BaseModel):
     # grants in their specs: {"orders": ["time"]} or {"orders": ["time__get_current_time"]}.
     mcp_config: Path | None = None
     agent_mcp: dict[str, list[str]] = Field(default_factory=dict)
+    # Each goal's budget where its request names none, and the loop breaker's limits.
+    budget: Budget = Field(
+        default_factory=lambda: Budget(
+            max_steps=60, max_tokens=500_000, max_cost_usd=5.0, max_seconds=2 * 24 * 3600
+        )
+    )
+    loop_limit: int = Field(default=3, ge=2)
+    max_calls_per_turn: int = Field(default=5, ge=1)
     # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
     fault: str | None = None
 
@@ -45,8 +55,18 @@ class Settings(BaseModel):
             or ("mcp.json" if Path("mcp.json").is_file() else None),
             "agent_mcp": json.loads(os.environ.get("RELAY_AGENT_MCP") or "{}"),
             "fault": os.environ.get("RELAY_FAULT"),
+            "loop_limit": os.environ.get("RELAY_LOOP_LIMIT"),
+            "max_calls_per_turn": os.environ.get("RELAY_MAX_CALLS_PER_TURN"),
         }
-        return cls.model_validate({k: v for k, v in env.items() if v})
+        settings = cls.model_validate({k: v for k, v in env.items() if v})
+        budget = Budget(
+            max_steps=os.environ.get("RELAY_MAX_STEPS") or None,  # type: ignore[arg-type]
+            max_tokens=os.environ.get("RELAY_MAX_TOKENS") or None,  # type: ignore[arg-type]
+            max_cost_usd=os.environ.get("RELAY_MAX_COST_USD") or None,  # type: ignore[arg-type]
+            max_seconds=os.environ.get("RELAY_MAX_SECONDS") or None,  # type: ignore[arg-type]
+            escalate=os.environ.get("RELAY_ESCALATE") or None,  # type: ignore[arg-type]
+        )
+        return settings.model_copy(update={"budget": budget.over(settings.budget)})
 
     def run_url(self, workflow_id: str) -> str:
         return f"{self.ui_url}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"

@@ -53,6 +53,9 @@ class ToolActivities:
             approval_timeout_seconds=self._settings.approval_timeout_seconds,
             agent_models=self._settings.agent_models,
             tools=tools,
+            budget=self._settings.budget,
+            loop_limit=self._settings.loop_limit,
+            max_calls_per_turn=self._settings.max_calls_per_turn,
         )
 
     @activity.defn(name="tool")

@@ -11,15 +11,41 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-AgentStatus = Literal["completed", "budget_exhausted", "rejected", "failed", "skipped"]
+AgentStatus = Literal[
+    "completed", "budget_exhausted", "loop_detected", "rejected", "failed", "skipped"
+]
 GoalStatus = Literal["completed", "partial", "rejected", "failed", "budget_exhausted"]
 Verdict = Literal["approved", "rejected", "expired"]
 
 
 class Budget(BaseModel):
-    """Limits for one goal; each agent child gets `max_steps` LLM turns."""
+    """Limits for one goal, over all its agents. A field left out takes the worker's default.
 
-    max_steps: int = Field(default=12, ge=1, le=200)
+    `max_steps` counts LLM turns, the supervisor's own included. With `escalate`, an agent
+    whose lease runs out asks a human "continue with more budget?" instead of stopping.
+    """
+
+    max_steps: int | None = Field(default=None, ge=1, le=1000)
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    max_seconds: float | None = Field(default=None, gt=0)
+    escalate: bool | None = None
+
+    def over(self, defaults: "Budget") -> "Budget":
+        """These limits, with the defaults where this one names none."""
+        return defaults.model_copy(update=self.model_dump(exclude_none=True))
+
+
+class Lease(BaseModel):
+    """The share of a goal's budget an agent may spend; checked before every activity."""
+
+    max_steps: int
+    max_tokens: int | None = None
+    max_cost_usd: float | None = None
+    deadline: datetime | None = None
+    escalate: bool = False
+    loop_limit: int = 3  # same call, or tool errors, this many times in a row: stop
+    max_calls_per_turn: int = 5
 
 
 class GoalRequest(BaseModel):
@@ -249,7 +275,7 @@ class AgentTask(BaseModel):
     model: str
     upstream: list[UpstreamResult] = Field(default_factory=list)
     tools: list[ToolInfo]
-    max_steps: int = 12
+    lease: Lease
     approval_timeout_seconds: float = 24 * 3600
     parent_workflow_id: str | None = None
     refused_servers: dict[str, str] = Field(default_factory=dict)  # refused earlier in the run
@@ -308,6 +334,9 @@ class RunConfig(BaseModel):
     """Worker-side defaults and the tool catalog, fetched once per run and kept in history."""
 
     default_model: str
+    budget: Budget = Field(default_factory=Budget)
+    loop_limit: int = 3
+    max_calls_per_turn: int = 5
     approval_timeout_seconds: float
     agent_models: dict[str, str] = Field(default_factory=dict)  # agent -> its own route
     tools: dict[str, list[ToolInfo]]  # agent name -> the tools it may use

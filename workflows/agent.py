@@ -1,5 +1,7 @@
 """AgentWorkflow: one specialist's loop of model turns and governed tool calls."""
 
+import asyncio
+import contextlib
 import json
 from datetime import timedelta
 from typing import Any
@@ -15,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         ApprovalDecision,
         ApprovalRecord,
         DecisionRequest,
+        Lease,
         LlmRequest,
         Message,
         PendingApproval,
@@ -29,6 +32,8 @@ with workflow.unsafe.imports_passed_through():
     from agents.specs import AGENTS
 
 from workflows.approval_book import ApprovalBook
+from workflows.budget import extended, spent
+from workflows.loop_breaker import LoopBreaker
 from workflows.model_call import ask_model
 from workflows.policy import approval_reason, argument_errors
 
@@ -41,6 +46,7 @@ TOOL_NON_RETRYABLE = [
     "McpProtocolError",
 ]
 TIMEOUT_GRACE_SECONDS = 5.0
+MORE_BUDGET = "continue_with_more_budget"  # the "tool" of a budget escalation approval
 WORKER_LIVENESS_SECONDS = 10.0
 
 
@@ -51,47 +57,91 @@ class AgentWorkflow:
         self._task: AgentTask | None = None
         self._switches: list[str] = []
         self._refused_servers: dict[str, str] = {}
+        self._messages: list[Message] = []
+        self._usage = Usage()
+        self._models: list[str] = []
+        self._records: list[ToolCallRecord] = []
+        self._steps = 0
+        self._escalations = 0
+        self._lease = Lease(max_steps=0)
+        self._breaker = LoopBreaker(3)
 
     @workflow.run
     async def run(self, task: AgentTask) -> AgentResult:
         self._task = task
         self._refused_servers = dict(task.refused_servers)
+        self._lease = task.lease
+        self._breaker = LoopBreaker(task.lease.loop_limit)
+        deadline = task.lease.deadline
+        loop = asyncio.ensure_future(self._loop(task))
+        if deadline is None:
+            return await loop
+        remaining = (deadline - workflow.now()).total_seconds()
+        try:
+            # A durable timer: the time budget holds across worker restarts and replays.
+            await workflow.wait_condition(
+                loop.done, timeout=max(remaining, 0.001), timeout_summary="time budget"
+            )
+        except TimeoutError:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+            await self._expire_pending("the goal's time budget ran out")
+            return self._result(
+                "budget_exhausted", f"Stopped: the goal's time budget ran out. {self._last_seen()}"
+            )
+        return loop.result()
+
+    async def _loop(self, task: AgentTask) -> AgentResult:
         tools = {t.name: t for t in task.tools}
-        messages = [
+        self._messages = [
             Message(role="system", content=AGENTS[task.agent].instructions),
             Message(
                 role="user", content=task_prompt(task.instruction, task.customer_id, task.upstream)
             ),
         ]
-        usage, models, records = Usage(), [], []
-        for step in range(1, task.max_steps + 1):
+        while True:
+            stop = await self._check_budget(task)
+            if stop is not None:
+                return stop
+            self._steps += 1
             reply = await ask_model(
                 task.model,
                 LlmRequest(
                     model=task.model,
                     purpose="agent",
                     agent=task.agent,
-                    step=step,
-                    messages=messages,
+                    step=self._steps,
+                    messages=self._messages,
                     tools=list(task.tools),
                 ),
-                summary=f"llm · {task.agent} · step {step}",
+                summary=f"llm · {task.agent} · step {self._steps}",
             )
-            usage = usage.plus(reply.usage)
+            self._usage = self._usage.plus(reply.usage)
             self._switches += reply.model_switches
-            if reply.model not in models:
-                models.append(reply.model)
+            if reply.model not in self._models:
+                self._models.append(reply.model)
             if not reply.tool_calls:
-                return self._result(
-                    task, self._final_status(), reply.content, step, usage, models, records
-                )
-            messages.append(
+                return self._result(self._final_status(), reply.content)
+            self._messages.append(
                 Message(role="assistant", content=reply.content, tool_calls=reply.tool_calls)
             )
-            for call in reply.tool_calls:
-                record, observation = await self._handle_call(task, tools, call, step)
-                records.append(record)
-                messages.append(
+            for index, call in enumerate(reply.tool_calls):
+                stop = await self._check_budget(task, before_llm=False)
+                if stop is not None:
+                    return stop
+                loop = self._breaker.before(call)
+                if loop is not None:
+                    return self._result("loop_detected", f"Stopped: {loop}. {self._last_seen()}")
+                if index >= self._lease.max_calls_per_turn:
+                    limit = self._lease.max_calls_per_turn
+                    record, observation = self._refusal(
+                        call, "refused", f"at most {limit} tool calls per model turn"
+                    )
+                else:
+                    record, observation = await self._handle_call(task, tools, call, self._steps)
+                self._records.append(record)
+                self._messages.append(
                     Message(
                         role="tool",
                         tool_call_id=call.id,
@@ -101,14 +151,57 @@ class AgentWorkflow:
                         ),
                     )
                 )
-        last = messages[-1].content if messages[-1].role == "tool" else ""
-        answer = (
-            f"Stopped: the budget of {task.max_steps} model turns ran out before a final "
-            f"answer. Last observation: {last}"
+                loop = self._breaker.after(record.outcome)
+                if loop is not None:
+                    return self._result("loop_detected", f"Stopped: {loop}. {self._last_seen()}")
+
+    async def _check_budget(self, task: AgentTask, before_llm: bool = True) -> AgentResult | None:
+        """None while the lease has room. When it is spent: stop with `budget_exhausted`, or,
+        when the goal allows escalation, ask a human whether to continue with as much again."""
+        while True:
+            problem = spent(self._lease, self._usage, self._steps, workflow.now(), before_llm)
+            if problem is None:
+                return None
+            if not self._lease.escalate or "time budget" in problem:
+                return self._result("budget_exhausted", f"Stopped: {problem}. {self._last_seen()}")
+            self._escalations += 1
+            ask = ToolCall(
+                id=f"budget-{self._escalations}",
+                name=MORE_BUDGET,
+                arguments={
+                    "spent": problem,
+                    "steps": self._steps,
+                    "usage": self._usage.model_dump(),
+                },
+            )
+            decision = await self._await_approval(
+                task, ask, self._steps, f"{problem}; approve to continue with as much again"
+            )
+            if decision.verdict != "approved":
+                return self._result(
+                    "budget_exhausted",
+                    f"Stopped: {problem}, and more budget was {decision.verdict}. "
+                    f"{self._last_seen()}",
+                )
+            self._lease = extended(self._lease, task.lease)
+
+    def _last_seen(self) -> str:
+        last = (
+            self._messages[-1].content
+            if self._messages and self._messages[-1].role == "tool"
+            else ""
         )
-        return self._result(
-            task, "budget_exhausted", answer, task.max_steps, usage, models, records
-        )
+        return f"Last observation: {last}" if last else "No tool result yet."
+
+    async def _expire_pending(self, why: str) -> None:
+        for approval_id in list(self._book.pending):
+            record = self._book.settle(
+                ApprovalDecision(approval_id=approval_id, approver="relay:budget", reason=why),
+                "expired",
+                workflow.now(),
+            )
+            if record is not None:
+                await self._tell_parent("approval_settled", record)
 
     async def _handle_call(
         self, task: AgentTask, tools: dict[str, ToolInfo], call: ToolCall, step: int
@@ -119,7 +212,7 @@ class AgentWorkflow:
             )
 
         def refused(outcome: Any, detail: str) -> tuple[ToolCallRecord, ToolObservation]:
-            return record(outcome, detail), ToolObservation(tool=call.name, ok=False, error=detail)
+            return self._refusal(call, outcome, detail)
 
         tool = tools.get(call.name)
         if tool is None:
@@ -156,6 +249,18 @@ class AgentWorkflow:
                 return refused("refused", f"{call.name} refused: {cause.message}")
             return refused("error", f"{call.name} failed: {cause or err}")
         return record("ok" if observation.ok else "error", observation.error or ""), observation
+
+    def _refusal(
+        self, call: ToolCall, outcome: Any, detail: str
+    ) -> tuple[ToolCallRecord, ToolObservation]:
+        record = ToolCallRecord(
+            step=self._steps,
+            tool=call.name,
+            arguments=call.arguments,
+            outcome=outcome,
+            detail=detail,
+        )
+        return record, ToolObservation(tool=call.name, ok=False, error=detail)
 
     async def _call_tool(self, task: AgentTask, tool: ToolInfo, call: ToolCall) -> ToolObservation:
         retry = tool.retry
@@ -231,25 +336,17 @@ class AgentWorkflow:
         rejected = any(r.verdict != "approved" for r in self._book.decided.values())
         return "rejected" if rejected else "completed"
 
-    def _result(
-        self,
-        task: AgentTask,
-        status: Any,
-        answer: str,
-        steps: int,
-        usage: Usage,
-        models: list[str],
-        records: list[ToolCallRecord],
-    ) -> AgentResult:
+    def _result(self, status: Any, answer: str) -> AgentResult:
+        assert self._task is not None
         return AgentResult(
-            task_id=task.task_id,
-            agent=task.agent,
+            task_id=self._task.task_id,
+            agent=self._task.agent,
             status=status,
             answer=answer,
-            steps=steps,
-            usage=usage,
-            models=models,
-            tool_calls=records,
+            steps=self._steps,
+            usage=self._usage,
+            models=self._models,
+            tool_calls=self._records,
             approvals=list(self._book.decided.values()),
             workflow_id=workflow.info().workflow_id,
             model_switches=self._switches,

@@ -2,13 +2,15 @@
 
 from collections.abc import Sequence
 
+BROKEN = ("failed", "skipped", "loop_detected")
+
 
 def goal_status(statuses: Sequence[str]) -> str:
     if all(s == "completed" for s in statuses):
         return "completed"
-    if all(s in ("failed", "skipped") for s in statuses):
+    if all(s in BROKEN for s in statuses):
         return "failed"
-    if any(s in ("failed", "skipped") for s in statuses):
+    if any(s in BROKEN for s in statuses):
         return "partial"
     if "budget_exhausted" in statuses:
         return "budget_exhausted"

@@ -1,7 +1,7 @@
 """SupervisorWorkflow: route the goal, plan it, run one AgentWorkflow per task, synthesize."""
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 from temporalio import workflow
@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
         AgentTask,
         ApprovalDecision,
         ApprovalRecord,
+        Budget,
         DecisionRequest,
         GoalRequest,
         GoalResult,
@@ -34,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from agents.specs import AGENTS
 
 from workflows.agent import AgentWorkflow
+from workflows.budget import goal_spent, lease_for
 from workflows.goal_status import goal_status
 from workflows.model_call import ask_model
 from workflows.plan_check import plan_error
@@ -56,6 +58,9 @@ class SupervisorWorkflow:
         self._switches: list[str] = []
         # MCP servers caught changing a tool mid-run: refused to every later agent of the run.
         self._refused_servers: dict[str, str] = {}
+        self._budget = Budget()
+        self._deadline: datetime | None = None
+        self._unstarted = 0
 
     @workflow.run
     async def run(self, request: GoalRequest) -> GoalResult:
@@ -73,13 +78,13 @@ class SupervisorWorkflow:
             summary="load tools and defaults",
         )
         route = request.model or config.default_model
+        self._budget = (request.budget or Budget()).over(config.budget)
+        if self._budget.max_seconds is not None:
+            self._deadline = workflow.now() + timedelta(seconds=self._budget.max_seconds)
         plan = await self._plan(goal, request.customer_id, candidates, route)
-        max_steps = request.budget.max_steps if request.budget else 12
+        self._unstarted = len(plan.tasks)
         await asyncio.gather(
-            *(
-                self._run_task(task, plan, request.customer_id, route, config, max_steps)
-                for task in plan.tasks
-            )
+            *(self._run_task(task, plan, request.customer_id, route, config) for task in plan.tasks)
         )
         reports = [self._reports[t.id] for t in plan.tasks]
         answer = await self._synthesize(goal, reports, route)
@@ -164,15 +169,28 @@ class SupervisorWorkflow:
         customer_id: str | None,
         route: str,
         config: RunConfig,
-        max_steps: int,
     ) -> None:
         await workflow.wait_condition(lambda: all(d in self._reports for d in task.depends_on))
         upstream = [self._reports[d] for d in task.depends_on]
         blocked = [u.id for u in upstream if u.status not in USABLE]
+        lease = lease_for(
+            self._budget,
+            self._usage,
+            self._unstarted,
+            AGENTS[task.agent].max_steps,
+            self._deadline,
+            config.loop_limit,
+            config.max_calls_per_turn,
+        )
+        self._unstarted -= 1
         if blocked:
             self._report(
                 task, "skipped", f"not run: it depends on {blocked}, which did not complete"
             )
+            return
+        exhausted = goal_spent(self._budget, self._usage, workflow.now(), self._deadline)
+        if exhausted is not None:
+            self._report(task, "budget_exhausted", f"not run: {exhausted}")
             return
         same_agent = [t.id for t in plan.tasks if t.agent == task.agent]
         child_id = f"{workflow.info().workflow_id}/{task.agent}-{same_agent.index(task.id) + 1}"
@@ -187,7 +205,7 @@ class SupervisorWorkflow:
                 UpstreamResult(task_id=u.id, agent=u.agent, answer=u.result) for u in upstream
             ],
             tools=config.tools.get(task.agent, []),
-            max_steps=max_steps,
+            lease=lease,
             approval_timeout_seconds=config.approval_timeout_seconds,
             parent_workflow_id=workflow.info().workflow_id,
             refused_servers=dict(self._refused_servers),
@@ -235,6 +253,10 @@ class SupervisorWorkflow:
             UpstreamResult(task_id=r.id, agent=r.agent, answer=f"[{r.status}] {r.result}")
             for r in reports
         ]
+        exhausted = goal_spent(self._budget, self._usage, workflow.now(), self._deadline)
+        if exhausted is not None:  # no room for a model call: the task results speak for it
+            lines = "\n".join(f"- {r.task_id} ({r.agent}): {r.answer}" for r in results)
+            return f"Stopped before the final summary: {exhausted}. Task results:\n{lines}"
         return await self._ask(
             route,
             LlmRequest(

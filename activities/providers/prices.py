@@ -32,11 +32,10 @@ def price_table() -> dict[str, tuple[float, float]]:
 
 
 def cost_usd(route_entry: str, input_tokens: int, output_tokens: int) -> float | None:
-    if route_entry.split(":", 1)[0] in FREE_PROVIDERS:
-        return 0.0
     price = price_table().get(route_entry)
     if price is None:
-        return None
+        # Local and test models cost nothing unless RELAY_PRICES gives them a price.
+        return 0.0 if route_entry.split(":", 1)[0] in FREE_PROVIDERS else None
     return round((input_tokens * price[0] + output_tokens * price[1]) / 1_000_000, 8)
 
 

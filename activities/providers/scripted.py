@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field
 from temporalio.exceptions import ApplicationError
 
 from activities.providers import showcase_brain
-from agents.models import LlmRequest, LlmResponse, ToolCall, Usage
+from activities.providers.prices import priced_usage
+from agents.models import LlmRequest, LlmResponse, ToolCall
 
 
 class ScriptedCall(BaseModel):
@@ -73,16 +74,13 @@ class ScriptedProvider:
         else:
             content, calls = showcase_brain.respond(request)
         prompt = "".join(m.content for m in request.messages)
+        entry = "scripted" + (f":{model}" if model else "")
         completion = content + json.dumps([c.arguments for c in calls])
         return LlmResponse(
             content=content,
             tool_calls=calls,
-            model="scripted" + (f":{model}" if model else ""),
-            usage=Usage(
-                input_tokens=_approx_tokens(prompt),
-                output_tokens=_approx_tokens(completion),
-                llm_calls=1,
-                cost_usd=0.0,
-            ),
+            model=entry,
+            # Free, unless RELAY_PRICES prices this entry (tests of cost limits do).
+            usage=priced_usage(entry, _approx_tokens(prompt), _approx_tokens(completion)),
             latency_ms=(time.perf_counter() - started) * 1000,
         )
