@@ -210,6 +210,33 @@ class ToolRetry(BaseModel):
     max_interval_seconds: float = Field(default=30.0, gt=0)
 
 
+class Compensation(BaseModel):
+    """How to undo a completed call: a tool, with arguments taken from the call's result data
+    (`arguments_from` maps the compensating tool's argument to a key of that data)."""
+
+    tool: str
+    arguments_from: dict[str, str]
+
+
+class CompletedEffect(BaseModel):
+    """A side effect that happened, with the call that would undo it."""
+
+    agent: str
+    tool: str
+    arguments: dict[str, Any]
+    undo_tool: str
+    undo_arguments: dict[str, Any]
+
+
+class CompensationRecord(BaseModel):
+    agent: str
+    undid: str  # the tool whose effect this undoes
+    tool: str
+    arguments: dict[str, Any]
+    ok: bool
+    detail: str = ""
+
+
 class ToolInfo(ToolSchema):
     """A tool as the workflow knows it: schema plus the policy it enforces before calling."""
 
@@ -221,6 +248,7 @@ class ToolInfo(ToolSchema):
     # Long tools heartbeat; a silent one is cut off after this long instead of the full timeout.
     heartbeat_seconds: float | None = None
     retry: ToolRetry = Field(default_factory=ToolRetry)
+    compensation: Compensation | None = None
     source: Literal["relay", "mcp"] = "relay"
     server: str | None = None  # the MCP server the tool comes from
     remote_name: str | None = None  # the tool's name on that server
@@ -302,6 +330,7 @@ class AgentResult(BaseModel):
     workflow_id: str = ""
     model_switches: list[str] = Field(default_factory=list)
     refused_servers: dict[str, str] = Field(default_factory=dict)  # MCP server -> why
+    effects: list[CompletedEffect] = Field(default_factory=list)  # undoable, in order
 
 
 class TaskReport(BaseModel):
@@ -324,6 +353,7 @@ class GoalResult(BaseModel):
     models: list[str] = Field(default_factory=list)
     model_switches: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    compensations: list[CompensationRecord] = Field(default_factory=list)
 
 
 class RunConfigRequest(BaseModel):

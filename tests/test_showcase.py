@@ -63,6 +63,12 @@ async def test_showcase_with_rejection_issues_no_refund(relay: Relay) -> None:
     assert "not issued" in result.answer
     assert [(a.verdict, a.approver) for a in result.approvals] == [("rejected", "bob")]
     assert relay.rows("SELECT * FROM refunds") == []
+    # The saga's way back: the return opened for the rejected refund is cancelled, and said so.
+    [undo] = result.compensations
+    assert (undo.tool, undo.undid, undo.ok) == ("cancel_return", "create_return", True)
+    [ret] = relay.rows("SELECT id, status FROM returns WHERE order_id = 'O-5002'")
+    assert ret == {"id": undo.arguments["return_id"], "status": "cancelled"}
+    assert f"cancel_return(return_id={ret['id']}) for create_return" in result.answer
 
 
 async def test_duplicate_approval_has_one_effect(relay: Relay) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.models import ApprovalRule, Risk, ToolInfo, ToolRetry
+from agents.models import ApprovalRule, Compensation, Risk, ToolInfo, ToolRetry
 from tools.context import ToolContext
 
 
@@ -40,6 +40,7 @@ class ToolDefinition:
     heartbeat_seconds: float | None = None
     retry: ToolRetry = field(default_factory=ToolRetry)
     idempotent: bool = False  # True when repeating the call cannot change anything
+    compensation: Compensation | None = None
 
     @property
     def needs_ledger(self) -> bool:
@@ -55,6 +56,7 @@ class ToolDefinition:
             timeout_seconds=self.timeout_seconds,
             heartbeat_seconds=self.heartbeat_seconds,
             retry=self.retry,
+            compensation=self.compensation,
         )
 
 
@@ -78,11 +80,14 @@ class ToolRegistry:
         heartbeat_seconds: float | None = None,
         retry: ToolRetry | None = None,
         idempotent: bool = False,
+        compensation: Compensation | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator: registers the function under its name, its docstring as description.
 
         `heartbeat_seconds` is for long tools: the handler calls `ctx.heartbeat()` at least that
         often, and one that falls silent is cut off then rather than at `timeout_seconds`.
+        `compensation` names the tool that undoes a completed call when the goal fails later
+        (a saga step), e.g. create_return -> cancel_return.
         """
 
         def register(handler: Handler) -> Handler:
@@ -102,6 +107,7 @@ class ToolRegistry:
                 heartbeat_seconds=heartbeat_seconds,
                 retry=retry or ToolRetry(),
                 idempotent=idempotent,
+                compensation=compensation,
             )
             return handler
 

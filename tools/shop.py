@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agents.models import ApprovalRule
+from agents.models import ApprovalRule, Compensation
 from tools.context import ToolContext
 from tools.definition import ToolBusinessError, ToolRegistry
 
@@ -163,7 +163,11 @@ class CreateReturnArgs(ReturnItemArgs):
     reason: str = Field(min_length=1, max_length=500)
 
 
-@SHOP.tool(args=CreateReturnArgs, risk="write")
+@SHOP.tool(
+    args=CreateReturnArgs,
+    risk="write",
+    compensation=Compensation(tool="cancel_return", arguments_from={"return_id": "return_id"}),
+)
 def create_return(args: CreateReturnArgs, ctx: ToolContext) -> dict[str, Any]:
     """Open a return for an eligible item; the refund is issued separately."""
     check = _eligibility(ctx.db, args.order_id, args.product_id)
@@ -183,6 +187,22 @@ def create_return(args: CreateReturnArgs, ctx: ToolContext) -> dict[str, Any]:
     return_id = f"R-{7000 + cursor.lastrowid}"
     ctx.db.execute("UPDATE returns SET id = ? WHERE seq = ?", (return_id, cursor.lastrowid))
     return {"return_id": return_id, "status": "open", "refund_amount": check["refund_amount"]}
+
+
+class ReturnArgs(BaseModel):
+    return_id: str = Field(pattern=r"^R-\d+$", description="Return id, e.g. R-7001")
+
+
+@SHOP.tool(args=ReturnArgs, risk="write", idempotent=True)
+def cancel_return(args: ReturnArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Cancel an open return (cancelling a cancelled one changes nothing)."""
+    ret = ctx.db.execute("SELECT * FROM returns WHERE id = ?", (args.return_id,)).fetchone()
+    if ret is None:
+        raise ToolBusinessError(f"return {args.return_id} not found")
+    if ret["status"] not in ("open", "cancelled"):
+        raise ToolBusinessError(f"return {args.return_id} is {ret['status']}; it stays")
+    ctx.db.execute("UPDATE returns SET status = 'cancelled' WHERE id = ?", (args.return_id,))
+    return {"return_id": args.return_id, "status": "cancelled"}
 
 
 class RefundArgs(BaseModel):

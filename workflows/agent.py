@@ -16,6 +16,8 @@ with workflow.unsafe.imports_passed_through():
         AgentTask,
         ApprovalDecision,
         ApprovalRecord,
+        Compensation,
+        CompletedEffect,
         DecisionRequest,
         Lease,
         LlmRequest,
@@ -61,6 +63,7 @@ class AgentWorkflow:
         self._usage = Usage()
         self._models: list[str] = []
         self._records: list[ToolCallRecord] = []
+        self._effects: list[CompletedEffect] = []
         self._steps = 0
         self._escalations = 0
         self._lease = Lease(max_steps=0)
@@ -248,6 +251,8 @@ class AgentWorkflow:
                 self._refused_servers[tool.server] = cause.message
                 return refused("refused", f"{call.name} refused: {cause.message}")
             return refused("error", f"{call.name} failed: {cause or err}")
+        if observation.ok and tool.compensation is not None:
+            self._effects.append(_effect(task.agent, call, tool.compensation, observation.data))
         return record("ok" if observation.ok else "error", observation.error or ""), observation
 
     def _refusal(
@@ -351,6 +356,7 @@ class AgentWorkflow:
             workflow_id=workflow.info().workflow_id,
             model_switches=self._switches,
             refused_servers=self._refused_servers,
+            effects=self._effects,
         )
 
     @workflow.signal
@@ -389,3 +395,15 @@ def _headline(arguments: dict[str, Any]) -> str:
             else str(arguments["amount"])
         )
     return json.dumps(arguments, sort_keys=True)
+
+
+def _effect(agent: str, call: ToolCall, undo: Compensation, data: Any) -> CompletedEffect:
+    """What undoes this call: the compensating tool, its arguments read from the result."""
+    found = data if isinstance(data, dict) else {}
+    return CompletedEffect(
+        agent=agent,
+        tool=call.name,
+        arguments=call.arguments,
+        undo_tool=undo.tool,
+        undo_arguments={arg: found.get(key) for arg, key in undo.arguments_from.items()},
+    )

@@ -2,11 +2,12 @@
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError, ChildWorkflowError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from agents.guardrails import goal_problem
@@ -16,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         ApprovalDecision,
         ApprovalRecord,
         Budget,
+        CompensationRecord,
         DecisionRequest,
         GoalRequest,
         GoalResult,
@@ -27,6 +29,8 @@ with workflow.unsafe.imports_passed_through():
         RunConfig,
         RunConfigRequest,
         TaskReport,
+        ToolObservation,
+        ToolRequest,
         UpstreamResult,
         Usage,
     )
@@ -43,6 +47,7 @@ from workflows.plan_check import plan_error
 CONFIG_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
 # Statuses whose answer a dependent task may build on.
 USABLE = ("completed", "rejected")
+COMPENSATION_RETRY = RetryPolicy(maximum_attempts=10, initial_interval=timedelta(seconds=1))
 
 
 @workflow.defn(name="SupervisorWorkflow")
@@ -87,10 +92,18 @@ class SupervisorWorkflow:
             *(self._run_task(task, plan, request.customer_id, route, config) for task in plan.tasks)
         )
         reports = [self._reports[t.id] for t in plan.tasks]
+        status = goal_status([r.status for r in reports])
+        undone = await self._compensate(request.customer_id) if status != "completed" else []
         answer = await self._synthesize(goal, reports, route)
+        if undone:
+            answer += "\n\nUndone because the goal did not complete: " + "; ".join(
+                f"{c.tool}({_args(c.arguments)}) for {c.undid}"
+                + ("" if c.ok else f" FAILED: {c.detail}")
+                for c in undone
+            )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return GoalResult(
-            status=goal_status([r.status for r in reports]),
+            status=status,
             answer=answer,
             tasks=reports,
             approvals=[a for r in self._results.values() for a in r.approvals],
@@ -101,6 +114,7 @@ class SupervisorWorkflow:
                 f"MCP server {server!r} was refused for the rest of the run: {why}"
                 for server, why in self._refused_servers.items()
             ],
+            compensations=undone,
         )
 
     async def _ask(self, route: str, request: LlmRequest, summary: str) -> str:
@@ -248,6 +262,41 @@ class SupervisorWorkflow:
             }
         )
 
+    async def _compensate(self, customer_id: str | None) -> list[CompensationRecord]:
+        """The saga's way back: undo completed side effects, newest first. Each undo is an
+        idempotent tool call (its own ledger key), retried under a bounded policy."""
+        effects = [e for result in self._results.values() for e in result.effects]
+        records = []
+        for effect in reversed(effects):
+            try:
+                observation = await workflow.execute_activity(
+                    "tool",
+                    ToolRequest(
+                        agent=effect.agent,
+                        tool=effect.undo_tool,
+                        arguments=effect.undo_arguments,
+                        customer_id=customer_id,
+                    ),
+                    result_type=ToolObservation,
+                    start_to_close_timeout=timedelta(seconds=60),
+                    retry_policy=COMPENSATION_RETRY,
+                    summary=f"undo · {effect.undo_tool} · {_args(effect.undo_arguments)}"[:200],
+                )
+                ok, detail = observation.ok, observation.error or ""
+            except ActivityError as err:
+                ok, detail = False, str(err.cause or err)
+            records.append(
+                CompensationRecord(
+                    agent=effect.agent,
+                    undid=effect.tool,
+                    tool=effect.undo_tool,
+                    arguments=effect.undo_arguments,
+                    ok=ok,
+                    detail=detail,
+                )
+            )
+        return records
+
     async def _synthesize(self, goal: str, reports: list[TaskReport], route: str) -> str:
         results = [
             UpstreamResult(task_id=r.id, agent=r.agent, answer=f"[{r.status}] {r.result}")
@@ -330,3 +379,7 @@ def _strip_fences(text: str) -> str:
         text = text.split("\n", 1)[1] if "\n" in text else ""
         text = text.rsplit("```", 1)[0]
     return text
+
+
+def _args(arguments: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in arguments.items())
