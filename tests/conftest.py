@@ -43,6 +43,12 @@ def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevSer
     server.stop()
 
 
+ORDERS_ONLY = {
+    "content": '{"tasks": [{"id": "o", "agent": "orders", "instruction": '
+    '"Find the last order and the blue shirt in it."}]}'
+}
+
+
 @dataclass
 class ActivityRun:
     input: Any
@@ -63,6 +69,10 @@ class Relay:
         path = self.tmp_path / f"script-{uuid.uuid4().hex[:6]}.json"
         path.write_text(json.dumps(body))
         return f"scripted:{path}"
+
+    def orders_script(self, replies: list[dict[str, Any]]) -> str:
+        """A script whose plan is one orders task, played by these agent replies."""
+        return self.script({"plan": [ORDERS_ONLY], "agents": {"orders": replies}})
 
     async def start(
         self,

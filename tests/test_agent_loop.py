@@ -1,7 +1,6 @@
 """The agent loop's policy: refused tools, invalid arguments, and the step budget."""
 
 from tests.conftest import Relay
-from tests.test_plan_validation import ORDERS_ONLY
 
 
 def call(name: str, **arguments: object) -> dict:
@@ -9,17 +8,12 @@ def call(name: str, **arguments: object) -> dict:
 
 
 async def test_disallowed_tool_is_refused_and_the_run_continues(relay: Relay) -> None:
-    script = relay.script(
-        {
-            "plan": [ORDERS_ONLY],
-            "agents": {
-                "orders": [
-                    call("issue_refund", return_id="R-7001", amount=10),
-                    call("get_last_order", customer_id="C-1001"),
-                    {"content": "The last order is O-5002."},
-                ]
-            },
-        }
+    script = relay.orders_script(
+        [
+            call("issue_refund", return_id="R-7001", amount=10),
+            call("get_last_order", customer_id="C-1001"),
+            {"content": "The last order is O-5002."},
+        ]
     )
     result = await (await relay.start(model=script)).result()
 
@@ -35,17 +29,12 @@ async def test_disallowed_tool_is_refused_and_the_run_continues(relay: Relay) ->
 
 
 async def test_invalid_arguments_go_back_to_the_model_then_a_fixed_call_works(relay: Relay) -> None:
-    script = relay.script(
-        {
-            "plan": [ORDERS_ONLY],
-            "agents": {
-                "orders": [
-                    call("get_last_order", customer_id="1001"),
-                    call("get_last_order", customer_id="C-1001"),
-                    {"content": "The last order is O-5002."},
-                ]
-            },
-        }
+    script = relay.orders_script(
+        [
+            call("get_last_order", customer_id="1001"),
+            call("get_last_order", customer_id="C-1001"),
+            {"content": "The last order is O-5002."},
+        ]
     )
     handle = await relay.start(model=script)
     result = await handle.result()

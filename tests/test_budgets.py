@@ -9,7 +9,6 @@ import pytest
 from agents.models import ApprovalDecision, Budget, GoalResult
 from tests.conftest import Relay
 from tests.test_agent_loop import call
-from tests.test_plan_validation import ORDERS_ONLY
 from workflows.supervisor import SupervisorWorkflow
 
 # Alternating lookups: never the same call twice in a row, never an answer. A runaway.
@@ -20,7 +19,7 @@ RUNAWAY = [
 
 
 def runaway(relay: Relay) -> str:
-    return relay.script({"plan": [ORDERS_ONLY], "agents": {"orders": RUNAWAY}})
+    return relay.orders_script(RUNAWAY)
 
 
 async def run(relay: Relay, model: str, budget: Budget) -> GoalResult:
@@ -83,7 +82,7 @@ async def test_wall_clock_limit_is_a_durable_timer(relay: Relay) -> None:
 
 async def test_the_same_call_three_times_trips_the_loop_breaker(relay: Relay) -> None:
     same = [call("get_last_order", customer_id="C-1001")] * 10
-    script = relay.script({"plan": [ORDERS_ONLY], "agents": {"orders": same}})
+    script = relay.orders_script(same)
     result = await run(relay, script, Budget())
     [task] = result.tasks
     assert task.status == "loop_detected" and result.status == "failed"
@@ -94,7 +93,7 @@ async def test_the_same_call_three_times_trips_the_loop_breaker(relay: Relay) ->
 
 async def test_consecutive_tool_errors_trip_the_loop_breaker(relay: Relay) -> None:
     failing = [call("get_order", order_id=f"O-{n}") for n in range(1, 10)]  # none exists
-    script = relay.script({"plan": [ORDERS_ONLY], "agents": {"orders": failing}})
+    script = relay.orders_script(failing)
     result = await run(relay, script, Budget())
     [task] = result.tasks
     assert task.status == "loop_detected"
@@ -110,9 +109,7 @@ async def test_too_many_calls_in_one_turn_are_refused(relay: Relay) -> None:
         ]
         * 2
     }
-    script = relay.script(
-        {"plan": [ORDERS_ONLY], "agents": {"orders": [burst, {"content": "done"}]}}
-    )
+    script = relay.orders_script([burst, {"content": "done"}])
     result = await run(relay, script, Budget())
     child = await relay.child_result(result.tasks[0].workflow_id)
     assert [c.outcome for c in child.tool_calls] == ["ok"] * 5 + ["refused"]

@@ -1,6 +1,7 @@
 """MCP servers as tool sources, over stdio, inside real runs: the real `mcp-server-time`
 package, and a server of the tests' own for destructive tools, rug pulls and crashes."""
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -15,9 +16,8 @@ from activities.mcp_tools import McpToolActivities
 from agents.models import ApprovalDecision, ToolRequest
 from settings import Settings
 from temporal.devserver import DevServer
-from tests.conftest import running_relay
+from tests.conftest import Relay, running_relay
 from tests.test_agent_loop import call
-from tests.test_plan_validation import ORDERS_ONLY
 from tools.mcp_config import McpConfigError, load_mcp_config
 from workflows.supervisor import SupervisorWorkflow
 
@@ -30,6 +30,18 @@ def mcp_json(tmp_path: Path, **servers: dict[str, Any]) -> Path:
     return path
 
 
+def orders_with_mcp(
+    server: DevServer, tmp_path: Path, **servers: dict[str, Any]
+) -> contextlib.AbstractAsyncContextManager[Relay]:
+    """A worker whose `mcp.json` lists these servers, all granted to the orders agent."""
+    return running_relay(
+        server,
+        tmp_path,
+        mcp_config=mcp_json(tmp_path, **servers),
+        agent_mcp={"orders": list(servers)},
+    )
+
+
 def ops_server(*flags: str) -> dict[str, Any]:
     return {"command": sys.executable, "args": [TEST_SERVER, *flags]}
 
@@ -37,20 +49,14 @@ def ops_server(*flags: str) -> dict[str, Any]:
 async def test_an_agent_uses_the_real_time_server_end_to_end(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
-    config = mcp_json(tmp_path, time={"command": "mcp-server-time"})
-    async with running_relay(
-        temporal_server, tmp_path, mcp_config=config, agent_mcp={"orders": ["time"]}
+    async with orders_with_mcp(
+        temporal_server, tmp_path, time={"command": "mcp-server-time"}
     ) as relay:
-        script = relay.script(
-            {
-                "plan": [ORDERS_ONLY],
-                "agents": {
-                    "orders": [
-                        call("time__get_current_time", timezone="Asia/Tokyo"),
-                        {"content": "Your order O-5002 was placed; it is evening in Tokyo."},
-                    ]
-                },
-            }
+        script = relay.orders_script(
+            [
+                call("time__get_current_time", timezone="Asia/Tokyo"),
+                {"content": "Your order O-5002 was placed; it is evening in Tokyo."},
+            ]
         )
         handle = await relay.start(model=script)
         result = await handle.result()
@@ -70,17 +76,9 @@ async def test_an_agent_uses_the_real_time_server_end_to_end(
 async def test_a_destructive_mcp_tool_waits_for_approval(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
-    config = mcp_json(tmp_path, ops=ops_server())
-    async with running_relay(
-        temporal_server, tmp_path, mcp_config=config, agent_mcp={"orders": ["ops"]}
-    ) as relay:
-        script = relay.script(
-            {
-                "plan": [ORDERS_ONLY],
-                "agents": {
-                    "orders": [call("ops__empty_cart", cart_id="K-1"), {"content": "Emptied."}]
-                },
-            }
+    async with orders_with_mcp(temporal_server, tmp_path, ops=ops_server()) as relay:
+        script = relay.orders_script(
+            [call("ops__empty_cart", cart_id="K-1"), {"content": "Emptied."}]
         )
         handle = await relay.start(model=script)
         pending = await relay.next_pending(handle)
@@ -99,22 +97,14 @@ async def test_a_destructive_mcp_tool_waits_for_approval(
 async def test_a_server_that_changes_a_tool_mid_run_is_refused_for_the_rest_of_it(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
-    config = mcp_json(tmp_path, ops=ops_server("--rug-pull"))
-    async with running_relay(
-        temporal_server, tmp_path, mcp_config=config, agent_mcp={"orders": ["ops"]}
-    ) as relay:
-        script = relay.script(
-            {
-                "plan": [ORDERS_ONLY],
-                "agents": {
-                    "orders": [
-                        call("ops__stock_level", sku="P-101"),
-                        call("ops__stock_level", sku="P-102"),
-                        call("ops__add_note", order_id="O-5002", text="checked"),
-                        {"content": "Stock of P-101 is 7."},
-                    ]
-                },
-            }
+    async with orders_with_mcp(temporal_server, tmp_path, ops=ops_server("--rug-pull")) as relay:
+        script = relay.orders_script(
+            [
+                call("ops__stock_level", sku="P-101"),
+                call("ops__stock_level", sku="P-102"),
+                call("ops__add_note", order_id="O-5002", text="checked"),
+                {"content": "Stock of P-101 is 7."},
+            ]
         )
         result = await (await relay.start(model=script)).result()
         child = await relay.child_result(result.tasks[0].workflow_id)
@@ -136,17 +126,9 @@ async def test_a_crashed_server_is_started_again_and_the_call_retried(
 ) -> None:
     starts = tmp_path / "starts.txt"
     crash = ops_server("--crash-once", str(tmp_path / "crashed"), "--starts", str(starts))
-    config = mcp_json(tmp_path, ops=crash)
-    async with running_relay(
-        temporal_server, tmp_path, mcp_config=config, agent_mcp={"orders": ["ops"]}
-    ) as relay:
-        script = relay.script(
-            {
-                "plan": [ORDERS_ONLY],
-                "agents": {
-                    "orders": [call("ops__stock_level", sku="P-101"), {"content": "7 left."}]
-                },
-            }
+    async with orders_with_mcp(temporal_server, tmp_path, ops=crash) as relay:
+        script = relay.orders_script(
+            [call("ops__stock_level", sku="P-101"), {"content": "7 left."}]
         )
         result = await (await relay.start(model=script)).result()
         [stock] = await relay.activity_runs(result.tasks[0].workflow_id, "mcp_tool")

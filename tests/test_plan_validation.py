@@ -4,13 +4,9 @@ import pytest
 from temporalio.client import WorkflowFailureError
 
 from agents.models import Plan, PlannedTask
-from tests.conftest import Relay
+from tests.conftest import ORDERS_ONLY, Relay
 from workflows.plan_check import plan_error
 
-ORDERS_ONLY = {
-    "content": '{"tasks": [{"id": "o", "agent": "orders", "instruction": '
-    '"Find the last order and the blue shirt in it."}]}'
-}
 UNKNOWN_AGENT = {"content": '{"tasks": [{"id": "x", "agent": "shipping", "instruction": "go"}]}'}
 CYCLE = {
     "content": '{"tasks": ['

@@ -7,7 +7,6 @@ from temporal.devserver import DevServer
 from tests.conftest import running_relay
 from tests.extra_tools import CALLS, TEST_AGENTS, TEST_TOOLS
 from tests.test_agent_loop import call
-from tests.test_plan_validation import ORDERS_ONLY
 
 
 async def test_a_hanging_tool_times_out_frees_its_slot_and_the_run_continues(
@@ -21,17 +20,12 @@ async def test_a_hanging_tool_times_out_frees_its_slot_and_the_run_continues(
         TEST_AGENTS,
         worker_options={"max_concurrent_activities": 1},
     ) as relay:
-        script = relay.script(
-            {
-                "plan": [ORDERS_ONLY],
-                "agents": {
-                    "orders": [
-                        call("hang_forever"),
-                        call("get_last_order", customer_id="C-1001"),
-                        {"content": "The carrier did not answer; the last order is O-5002."},
-                    ]
-                },
-            }
+        script = relay.orders_script(
+            [
+                call("hang_forever"),
+                call("get_last_order", customer_id="C-1001"),
+                {"content": "The carrier did not answer; the last order is O-5002."},
+            ]
         )
         result = await (await relay.start(model=script)).result()
 
@@ -49,17 +43,12 @@ async def test_transient_failures_retry_and_permanent_ones_fail_the_step(
 ) -> None:
     CALLS.clear()
     async with running_relay(temporal_server, tmp_path, TEST_TOOLS, TEST_AGENTS) as relay:
-        script = relay.script(
-            {
-                "plan": [ORDERS_ONLY],
-                "agents": {
-                    "orders": [
-                        call("flaky_inventory"),
-                        call("broken_carrier"),
-                        {"content": "3 in stock; the carrier cannot ship."},
-                    ]
-                },
-            }
+        script = relay.orders_script(
+            [
+                call("flaky_inventory"),
+                call("broken_carrier"),
+                {"content": "3 in stock; the carrier cannot ship."},
+            ]
         )
         result = await (await relay.start(model=script)).result()
 

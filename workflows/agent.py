@@ -2,12 +2,10 @@
 
 import asyncio
 import contextlib
-import json
 from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -16,7 +14,6 @@ with workflow.unsafe.imports_passed_through():
         AgentTask,
         ApprovalDecision,
         ApprovalRecord,
-        Compensation,
         CompletedEffect,
         DecisionRequest,
         Lease,
@@ -27,7 +24,6 @@ with workflow.unsafe.imports_passed_through():
         ToolCallRecord,
         ToolInfo,
         ToolObservation,
-        ToolRequest,
         Usage,
     )
     from agents.prompts import task_prompt
@@ -38,18 +34,9 @@ from workflows.budget import extended, spent
 from workflows.loop_breaker import LoopBreaker
 from workflows.model_call import ask_model
 from workflows.policy import approval_reason, argument_errors
+from workflows.tool_call import call_tool, completed_effect
 
-TOOL_NON_RETRYABLE = [
-    "ToolNotAllowed",
-    "UnknownTool",
-    "InvalidToolArguments",
-    "ToolFailed",
-    "McpToolChanged",
-    "McpProtocolError",
-]
-TIMEOUT_GRACE_SECONDS = 5.0
 MORE_BUDGET = "continue_with_more_budget"  # the "tool" of a budget escalation approval
-WORKER_LIVENESS_SECONDS = 10.0
 
 
 @workflow.defn(name="AgentWorkflow")
@@ -243,7 +230,7 @@ class AgentWorkflow:
                     f"{decision.approver}: {decision.reason or 'no reason'}",
                 )
         try:
-            observation = await self._call_tool(task, tool, call)
+            observation = await call_tool(task, tool, call)
         except ActivityError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == "McpToolChanged":
@@ -252,7 +239,9 @@ class AgentWorkflow:
                 return refused("refused", f"{call.name} refused: {cause.message}")
             return refused("error", f"{call.name} failed: {cause or err}")
         if observation.ok and tool.compensation is not None:
-            self._effects.append(_effect(task.agent, call, tool.compensation, observation.data))
+            self._effects.append(
+                completed_effect(task.agent, call, tool.compensation, observation.data)
+            )
         return record("ok" if observation.ok else "error", observation.error or ""), observation
 
     def _refusal(
@@ -266,36 +255,6 @@ class AgentWorkflow:
             detail=detail,
         )
         return record, ToolObservation(tool=call.name, ok=False, error=detail)
-
-    async def _call_tool(self, task: AgentTask, tool: ToolInfo, call: ToolCall) -> ToolObservation:
-        retry = tool.retry
-        return await workflow.execute_activity(
-            "mcp_tool" if tool.source == "mcp" else "tool",
-            ToolRequest(
-                agent=task.agent,
-                tool=call.name,
-                arguments=call.arguments,
-                customer_id=task.customer_id,
-                description_hash=tool.description_hash,
-            ),
-            result_type=ToolObservation,
-            # The activity cuts a hung tool off at its own timeout with a clear message; the
-            # server's timeouts are the backstop for a worker that died meanwhile.
-            start_to_close_timeout=timedelta(seconds=tool.timeout_seconds + TIMEOUT_GRACE_SECONDS),
-            # relay's tool activity heartbeats while it waits, so a killed worker is noticed
-            # here; MCP calls are bounded by their timeout alone.
-            heartbeat_timeout=(
-                timedelta(seconds=WORKER_LIVENESS_SECONDS) if tool.source == "relay" else None
-            ),
-            retry_policy=RetryPolicy(
-                maximum_attempts=retry.max_attempts,
-                initial_interval=timedelta(seconds=retry.initial_interval_seconds),
-                backoff_coefficient=retry.backoff,
-                maximum_interval=timedelta(seconds=retry.max_interval_seconds),
-                non_retryable_error_types=TOOL_NON_RETRYABLE,
-            ),
-            summary=f"tool · {call.name} · {_headline(call.arguments)}"[:200],
-        )
 
     async def _await_approval(
         self, task: AgentTask, call: ToolCall, step: int, reason: str
@@ -384,26 +343,3 @@ class AgentWorkflow:
     @workflow.query
     def pending_approvals(self) -> list[PendingApproval]:
         return list(self._book.pending.values())
-
-
-def _headline(arguments: dict[str, Any]) -> str:
-    """A short, human line for the Web UI: the amount when there is one, else the arguments."""
-    if "amount" in arguments:
-        return (
-            f"${arguments['amount']:.2f}"
-            if isinstance(arguments["amount"], int | float)
-            else str(arguments["amount"])
-        )
-    return json.dumps(arguments, sort_keys=True)
-
-
-def _effect(agent: str, call: ToolCall, undo: Compensation, data: Any) -> CompletedEffect:
-    """What undoes this call: the compensating tool, its arguments read from the result."""
-    found = data if isinstance(data, dict) else {}
-    return CompletedEffect(
-        agent=agent,
-        tool=call.name,
-        arguments=call.arguments,
-        undo_tool=undo.tool,
-        undo_arguments={arg: found.get(key) for arg, key in undo.arguments_from.items()},
-    )

@@ -1,0 +1,86 @@
+"""A tool call from an agent's loop: the activity with its timeouts and retry policy, and the
+record of what would undo it. Workflow code: deterministic."""
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from agents.models import (
+        AgentTask,
+        Compensation,
+        CompletedEffect,
+        ToolCall,
+        ToolInfo,
+        ToolObservation,
+        ToolRequest,
+    )
+
+TOOL_NON_RETRYABLE = [
+    "ToolNotAllowed",
+    "UnknownTool",
+    "InvalidToolArguments",
+    "ToolFailed",
+    "McpToolChanged",
+    "McpProtocolError",
+]
+TIMEOUT_GRACE_SECONDS = 5.0
+WORKER_LIVENESS_SECONDS = 10.0
+
+
+async def call_tool(task: AgentTask, tool: ToolInfo, call: ToolCall) -> ToolObservation:
+    """One governed tool call as an activity: relay's own tools or an MCP server's."""
+    retry = tool.retry
+    return await workflow.execute_activity(
+        "mcp_tool" if tool.source == "mcp" else "tool",
+        ToolRequest(
+            agent=task.agent,
+            tool=call.name,
+            arguments=call.arguments,
+            customer_id=task.customer_id,
+            description_hash=tool.description_hash,
+        ),
+        result_type=ToolObservation,
+        # The activity cuts a hung tool off at its own timeout with a clear message; the
+        # server's timeouts are the backstop for a worker that died meanwhile.
+        start_to_close_timeout=timedelta(seconds=tool.timeout_seconds + TIMEOUT_GRACE_SECONDS),
+        # relay's tool activity heartbeats while it waits, so a killed worker is noticed
+        # here; MCP calls are bounded by their timeout alone.
+        heartbeat_timeout=(
+            timedelta(seconds=WORKER_LIVENESS_SECONDS) if tool.source == "relay" else None
+        ),
+        retry_policy=RetryPolicy(
+            maximum_attempts=retry.max_attempts,
+            initial_interval=timedelta(seconds=retry.initial_interval_seconds),
+            backoff_coefficient=retry.backoff,
+            maximum_interval=timedelta(seconds=retry.max_interval_seconds),
+            non_retryable_error_types=TOOL_NON_RETRYABLE,
+        ),
+        summary=f"tool · {call.name} · {_headline(call.arguments)}"[:200],
+    )
+
+
+def _headline(arguments: dict[str, Any]) -> str:
+    """A short, human line for the Web UI: the amount when there is one, else the arguments."""
+    if "amount" in arguments:
+        return (
+            f"${arguments['amount']:.2f}"
+            if isinstance(arguments["amount"], int | float)
+            else str(arguments["amount"])
+        )
+    return json.dumps(arguments, sort_keys=True)
+
+
+def completed_effect(agent: str, call: ToolCall, undo: Compensation, data: Any) -> CompletedEffect:
+    """What undoes this call: the compensating tool, its arguments read from the result."""
+    found = data if isinstance(data, dict) else {}
+    return CompletedEffect(
+        agent=agent,
+        tool=call.name,
+        arguments=call.arguments,
+        undo_tool=undo.tool,
+        undo_arguments={arg: found.get(key) for arg, key in undo.arguments_from.items()},
+    )
