@@ -6,7 +6,8 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from getpass import getuser
 from pathlib import Path
 
 from temporalio.client import (
@@ -19,23 +20,13 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.providers.credentials import missing_credentials
+from agents.approvals import DecisionRequest, PendingApproval, sign_decision
 from agents.guardrails import goal_problem
-from agents.models import DecisionRequest, GoalRequest, GoalResult, PendingApproval
-from settings import Settings
+from agents.models import Budget, GoalRequest
+from cli_output import CliError, failure_text, print_pending, print_result, wait_for_result
+from settings import ConfigError, Settings
 from temporal.connect import TemporalUnreachable, connect_client
 from workflows.supervisor import SupervisorWorkflow
-
-
-class CliError(Exception):
-    """A failure the user can act on; printed as one line."""
-
-
-def _failure_text(err: BaseException) -> str:
-    """The innermost message of a Temporal failure chain: what actually went wrong."""
-    while err.__cause__ is not None:
-        err = err.__cause__
-    # Temporal failures carry the sender's message without the type prefix str() adds.
-    return getattr(err, "message", None) or str(err) or type(err).__name__
 
 
 async def _existing(client: Client, workflow_id: str) -> WorkflowHandle:
@@ -56,66 +47,17 @@ async def _require_running(handle: WorkflowHandle) -> None:
         raise CliError(f"goal {handle.id} is {state}; there is nothing left to decide")
 
 
-def print_pending(pending: list[PendingApproval], workflow_id: str) -> None:
-    for p in pending:
-        print(
-            f"  waiting for approval {p.approval_id}: {p.agent} wants {p.tool}"
-            f"({json.dumps(p.arguments)}) because {p.reason}"
-        )
-        print(f"    approve: relay approve {workflow_id} {p.approval_id} --as NAME")
-        print(f"    reject:  relay reject {workflow_id} {p.approval_id} --as NAME --reason TEXT")
-
-
-def print_result(result: GoalResult) -> None:
-    print(f"status: {result.status}")
-    for task in result.tasks:
-        print(f"  [{task.status}] {task.id} ({task.agent}): {task.result}")
-    for a in result.approvals:
-        print(
-            f"  approval {a.approval_id}: {a.verdict} by {a.approver}"
-            + (f" ({a.reason})" if a.reason else "")
-        )
-    cost = "unknown" if result.usage.cost_usd is None else f"${result.usage.cost_usd:.4f}"
-    print(
-        f"usage: {result.usage.llm_calls} LLM calls, {result.usage.input_tokens} in / "
-        f"{result.usage.output_tokens} out tokens, cost {cost}; models: "
-        f"{', '.join(result.models)}"
-    )
-    for warning in result.warnings:
-        print(f"warning: {warning}")
-    print(f"\n{result.answer}")
-
-
-async def wait_for_result(
-    handle: WorkflowHandle,
-    on_pending: Callable[[list[PendingApproval]], Awaitable[None]] | None = None,
-) -> GoalResult:
-    """Wait for the goal, reporting each new pending approval once as it appears."""
-    result_task = asyncio.ensure_future(handle.result())
-    seen: set[str] = set()
-    while not result_task.done():
-        try:
-            pending = await handle.query(SupervisorWorkflow.pending_approvals)
-        except RPCError:
-            pending = []  # the run may finish between the check and the query
-        fresh = [p for p in pending if p.approval_id not in seen]
-        if fresh:
-            seen.update(p.approval_id for p in fresh)
-            if on_pending is None:
-                print_pending(fresh, handle.id)
-            else:
-                await on_pending(fresh)
-        await asyncio.wait([result_task], timeout=1.0)
-    try:
-        return result_task.result()
-    except WorkflowFailureError as err:
-        raise CliError(f"goal {handle.id} failed: {_failure_text(err)}") from err
-
-
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
-    problem = goal_problem(args.goal)
+    problem = goal_problem(args.goal, settings.max_goal_bytes)
     if problem is not None:
         raise CliError(problem)
+    budget = Budget(
+        max_steps=args.max_steps,
+        max_tokens=args.max_tokens,
+        max_cost_usd=args.max_cost,
+        max_seconds=args.max_seconds,
+        escalate=args.escalate,
+    )
     route = args.model or settings.model
     missing = missing_credentials(route)
     if missing:
@@ -126,7 +68,13 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     workflow_id = args.id or f"goal-{uuid.uuid4().hex[:10]}"
     handle = await client.start_workflow(
         SupervisorWorkflow.run,
-        GoalRequest(goal=args.goal, customer_id=args.customer, model=args.model),
+        GoalRequest(
+            goal=args.goal,
+            customer_id=args.customer,
+            model=args.model,
+            budget=budget if budget.model_dump(exclude_none=True) else None,
+            requested_by=args.requester,
+        ),
         id=workflow_id,
         task_queue=settings.task_queue,
     )
@@ -168,7 +116,7 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
         try:
             await handle.result()
         except WorkflowFailureError as err:
-            print(f"  failed: {_failure_text(err)}")
+            print(f"  failed: {failure_text(err)}")
 
 
 async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
@@ -177,23 +125,28 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
     client = await connect_client(settings)
     handle = await _existing(client, args.workflow_id)
     await _require_running(handle)
-    approval_id = args.approval_id
-    if approval_id is None:
-        pending = await handle.query(SupervisorWorkflow.pending_approvals)
-        if len(pending) != 1:
-            ids = ", ".join(p.approval_id for p in pending) or "none"
-            raise CliError(f"name the approval: {len(pending)} pending ({ids})")
-        approval_id = pending[0].approval_id
+    pending = await handle.query(SupervisorWorkflow.pending_approvals)
+    ids = ", ".join(p.approval_id for p in pending) or "none"
+    if args.approval_id is None and len(pending) != 1:
+        raise CliError(f"name the approval: {len(pending)} pending ({ids})")
+    wanted = args.approval_id or pending[0].approval_id
+    target = next((p for p in pending if p.approval_id == wanted), None)
+    if target is None:
+        raise CliError(f"no pending approval {wanted!r} in {handle.id}; pending: {ids}")
     request = DecisionRequest(
-        approval_id=approval_id,
+        approval_id=wanted,
         approver=args.approver,
         reason=args.reason,
         approve=args.command == "approve",
     )
+    if settings.approval_secret is not None:
+        expires_at = datetime.now(UTC) + timedelta(seconds=args.valid_for)
+        secret = settings.approval_secret.get_secret_value()
+        request = sign_decision(request, target.workflow_id, secret, expires_at)
     try:
         record = await handle.execute_update(SupervisorWorkflow.decide, request)
     except WorkflowUpdateFailedError as err:
-        raise CliError(f"{args.command} refused: {_failure_text(err)}") from err
+        raise CliError(f"{args.command} refused: {failure_text(err)}") from err
     except RPCError:
         await _require_running(handle)  # the run may have ended since the check above
         raise
@@ -259,8 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="relay",
         description="relay: a durable multi-agent orchestrator on Temporal. "
-        "Configuration comes from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, RELAY_TASK_QUEUE, "
-        "RELAY_MODEL and RELAY_DB.",
+        "Configuration comes from the environment (TEMPORAL_ADDRESS, RELAY_MODEL, RELAY_DB, "
+        "RELAY_APPROVAL_SECRET, ...; the README lists them all).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -292,6 +245,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--id", help="workflow id (default: goal-<random>)")
     run.add_argument(
+        "--as",
+        dest="requester",
+        default=getuser(),
+        help="who asks (default: your login); they may not approve this goal's calls",
+    )
+    limits = run.add_argument_group("budget (default: RELAY_MAX_* on the worker)")
+    limits.add_argument("--max-steps", type=int, help="LLM turns, all agents together")
+    limits.add_argument("--max-tokens", type=int, help="LLM tokens, input and output")
+    limits.add_argument("--max-cost", type=float, help="USD, all model calls together")
+    limits.add_argument("--max-seconds", type=float, help="wall-clock seconds (a durable timer)")
+    limits.add_argument(
+        "--escalate",
+        action="store_true",
+        default=None,
+        help="when a limit is hit, ask a human for more instead of stopping",
+    )
+    run.add_argument(
         "--wait",
         action="store_true",
         help="wait for the result, showing approvals as they are requested",
@@ -311,6 +281,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
         decide.add_argument("--as", dest="approver", required=True, help="your name")
         decide.add_argument("--reason", help="why, for the audit trail")
+        decide.add_argument(
+            "--valid-for",
+            type=float,
+            default=900,
+            metavar="SECONDS",
+            help="with RELAY_APPROVAL_SECRET: how long the signed decision stays valid",
+        )
         decide.set_defaults(handler=cmd_decide)
 
     replay = sub.add_parser("replay", help="replay a run's history against the current code")
@@ -337,11 +314,11 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(args.handler(args, settings))
     except KeyboardInterrupt:
         return 130
-    except (CliError, TemporalUnreachable) as err:
+    except (CliError, ConfigError, TemporalUnreachable) as err:
         print(f"relay: error: {err}", file=sys.stderr)
         return 1
     except Exception as err:  # anything else still gets one line, never a traceback
-        print(f"relay: error: {_failure_text(err)}", file=sys.stderr)
+        print(f"relay: error: {failure_text(err)}", file=sys.stderr)
         return 1
     return 0
 

@@ -8,8 +8,9 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from agents.models import DecisionRequest, GoalRequest, PendingApproval
-from cli import CliError, print_pending, print_result, wait_for_result
+from agents.approvals import DecisionRequest, PendingApproval
+from agents.models import GoalRequest
+from cli_output import CliError, print_pending, print_result, wait_for_result
 from settings import Settings
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, port_open

@@ -4,9 +4,16 @@ import json
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 
+from agents.approvals import ApprovalPolicy
+from agents.guardrails import GOAL_HARD_LIMIT, GOAL_MAX_BYTES
 from agents.models import Budget
+from agents.redaction import Redaction
+
+
+class ConfigError(Exception):
+    """The environment holds a setting relay cannot use; the message is one line."""
 
 
 class Settings(BaseModel):
@@ -34,11 +41,30 @@ class Settings(BaseModel):
     )
     loop_limit: int = Field(default=3, ge=2)
     max_calls_per_turn: int = Field(default=5, ge=1)
+    # Who may approve what; a JSON file or inline JSON in RELAY_APPROVAL_POLICY.
+    approval_policy: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+    # With a secret, a decision counts only with a valid HMAC made by `relay approve`.
+    approval_secret: SecretStr | None = None
+    redaction: Redaction = Field(default_factory=Redaction)
+    # Tools whose side effects stay when a goal does not complete (RELAY_KEEP_EFFECTS=a,b).
+    keep_effects: list[str] = Field(default_factory=list)
+    max_goal_bytes: int = Field(default=GOAL_MAX_BYTES, ge=1, le=GOAL_HARD_LIMIT)
     # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
     fault: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
+        try:
+            return cls._from_env()
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ConfigError(f"bad setting {where}: {first['msg']}") from None
+        except ValueError as err:  # JSON in an environment variable
+            raise ConfigError(f"bad setting: {err}") from None
+
+    @classmethod
+    def _from_env(cls) -> "Settings":
         env = {
             "temporal_address": os.environ.get("TEMPORAL_ADDRESS"),
             "temporal_namespace": os.environ.get("TEMPORAL_NAMESPACE"),
@@ -57,6 +83,16 @@ class Settings(BaseModel):
             "fault": os.environ.get("RELAY_FAULT"),
             "loop_limit": os.environ.get("RELAY_LOOP_LIMIT"),
             "max_calls_per_turn": os.environ.get("RELAY_MAX_CALLS_PER_TURN"),
+            "approval_policy": _json_or_file("RELAY_APPROVAL_POLICY"),
+            "approval_secret": os.environ.get("RELAY_APPROVAL_SECRET"),
+            "redaction": {
+                "enabled": os.environ.get("RELAY_REDACT", "1") not in ("0", "false", "off"),
+                "patterns": json.loads(os.environ.get("RELAY_REDACT_PATTERNS") or "[]"),
+            },
+            "keep_effects": [
+                t.strip() for t in os.environ.get("RELAY_KEEP_EFFECTS", "").split(",") if t.strip()
+            ],
+            "max_goal_bytes": os.environ.get("RELAY_MAX_GOAL_BYTES"),
         }
         settings = cls.model_validate({k: v for k, v in env.items() if v})
         budget = Budget(
@@ -70,3 +106,19 @@ class Settings(BaseModel):
 
     def run_url(self, workflow_id: str) -> str:
         return f"{self.ui_url}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"
+
+
+def _json_or_file(variable: str) -> object:
+    """A JSON value given inline (starting with `{`) or as the path of a JSON file."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    if not value.startswith("{"):
+        try:
+            value = Path(value).read_text()
+        except OSError as err:
+            raise ValueError(f"{variable}: cannot read {value}: {err.strerror}") from None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{variable} is not valid JSON: {err}") from None

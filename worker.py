@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.approvals import ApprovalActivities
 from activities.llm import LlmActivities
 from activities.mcp_connections import McpConnections
 from activities.mcp_tools import McpToolActivities
@@ -39,12 +40,19 @@ async def relay_worker(
     mcp = McpToolActivities(settings, connections)
     tools = ToolActivities(settings, mcp, registry, agents)
     llm = LlmActivities(settings)
+    approvals = ApprovalActivities(settings.approval_secret)
     try:
         yield Worker(
             client,
             task_queue=settings.task_queue,
             workflows=WORKFLOWS,
-            activities=[llm.call_llm, tools.load_run_config, tools.run_tool, mcp.run_mcp_tool],
+            activities=[
+                llm.call_llm,
+                tools.load_run_config,
+                tools.run_tool,
+                mcp.run_mcp_tool,
+                approvals.verify_decision,
+            ],
             **options,  # type: ignore[arg-type]
         )
     finally:

@@ -56,6 +56,11 @@ class ToolActivities:
             budget=self._settings.budget,
             loop_limit=self._settings.loop_limit,
             max_calls_per_turn=self._settings.max_calls_per_turn,
+            approval_policy=self._settings.approval_policy,
+            signed_decisions=self._settings.approval_secret is not None,
+            redaction=self._settings.redaction,
+            keep_effects=self._settings.keep_effects,
+            max_goal_bytes=self._settings.max_goal_bytes,
         )
 
     @activity.defn(name="tool")

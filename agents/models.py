@@ -1,7 +1,7 @@
 """Pydantic models for everything that crosses a workflow, activity or client boundary.
 
-The JSON shapes of GoalRequest, GoalResult, ApprovalDecision and PendingApproval are public
-(other SDKs and the Temporal CLI send them): add optional fields, never rename.
+The JSON shapes of GoalRequest and GoalResult are public (other SDKs and the Temporal CLI send
+them): add optional fields, never rename. Approval shapes live in agents/approvals.py.
 """
 
 import operator
@@ -11,11 +11,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agents.approvals import ApprovalPolicy, ApprovalRecord, DecisionAudit
+from agents.redaction import Redaction
+
 AgentStatus = Literal[
-    "completed", "budget_exhausted", "loop_detected", "rejected", "failed", "skipped"
+    "completed",
+    "budget_exhausted",
+    "loop_detected",
+    "rejected",
+    "failed",
+    "skipped",
+    "unverified",
 ]
 GoalStatus = Literal["completed", "partial", "rejected", "failed", "budget_exhausted"]
-Verdict = Literal["approved", "rejected", "expired"]
 
 
 class Budget(BaseModel):
@@ -53,6 +61,7 @@ class GoalRequest(BaseModel):
     customer_id: str | None = None
     model: str | None = None
     budget: Budget | None = None
+    requested_by: str | None = None  # who asked; they may not approve their own goal's calls
 
 
 class Usage(BaseModel):
@@ -77,42 +86,6 @@ class Usage(BaseModel):
 
 
 # --- approvals -------------------------------------------------------------------------------
-
-
-class ApprovalDecision(BaseModel):
-    approval_id: str
-    approver: str
-    reason: str | None = None
-
-
-class DecisionRequest(ApprovalDecision):
-    """Input of the `decide` update: an ApprovalDecision plus the verdict."""
-
-    approve: bool
-
-
-class PendingApproval(BaseModel):
-    approval_id: str
-    agent: str
-    tool: str
-    arguments: dict[str, Any]
-    reason: str
-    requested_at: datetime
-    workflow_id: str = ""
-
-
-class ApprovalRecord(BaseModel):
-    """One decided approval, for the audit list in AgentResult and GoalResult."""
-
-    approval_id: str
-    agent: str
-    tool: str
-    arguments: dict[str, Any]
-    verdict: Verdict
-    approver: str
-    reason: str | None = None
-    requested_at: datetime
-    decided_at: datetime
 
 
 # --- LLM boundary ----------------------------------------------------------------------------
@@ -140,7 +113,7 @@ class ToolSchema(BaseModel):
     parameters: dict[str, Any]
 
 
-LlmPurpose = Literal["plan", "agent", "synthesize"]
+LlmPurpose = Literal["plan", "agent", "synthesize", "verify"]
 
 
 class LlmRequest(BaseModel):
@@ -235,6 +208,7 @@ class CompensationRecord(BaseModel):
     arguments: dict[str, Any]
     ok: bool
     detail: str = ""
+    kept: bool = False  # left in place by the keep policy (RELAY_KEEP_EFFECTS), not undone
 
 
 class ToolInfo(ToolSchema):
@@ -253,6 +227,8 @@ class ToolInfo(ToolSchema):
     server: str | None = None  # the MCP server the tool comes from
     remote_name: str | None = None  # the tool's name on that server
     description_hash: str | None = None  # of what the server said at discovery (rug-pull check)
+    # Returns open-world content (customer text, web pages): it taints the agent's context.
+    untrusted_output: bool = False
 
 
 class ToolRequest(BaseModel):
@@ -307,6 +283,9 @@ class AgentTask(BaseModel):
     approval_timeout_seconds: float = 24 * 3600
     parent_workflow_id: str | None = None
     refused_servers: dict[str, str] = Field(default_factory=dict)  # refused earlier in the run
+    approval_policy: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+    signed_decisions: bool = False  # decisions must carry a valid signature
+    requested_by: str | None = None
 
 
 class ToolCallRecord(BaseModel):
@@ -331,6 +310,9 @@ class AgentResult(BaseModel):
     model_switches: list[str] = Field(default_factory=list)
     refused_servers: dict[str, str] = Field(default_factory=dict)  # MCP server -> why
     effects: list[CompletedEffect] = Field(default_factory=list)  # undoable, in order
+    audit: list[DecisionAudit] = Field(default_factory=list)
+    # Ids and amounts the agent's tool results and inputs contain (the grounding check's facts).
+    evidence: list[str] = Field(default_factory=list)
 
 
 class TaskReport(BaseModel):
@@ -354,6 +336,7 @@ class GoalResult(BaseModel):
     model_switches: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     compensations: list[CompensationRecord] = Field(default_factory=list)
+    audit: list[DecisionAudit] = Field(default_factory=list)  # every decision, refused ones too
 
 
 class RunConfigRequest(BaseModel):
@@ -370,3 +353,8 @@ class RunConfig(BaseModel):
     approval_timeout_seconds: float
     agent_models: dict[str, str] = Field(default_factory=dict)  # agent -> its own route
     tools: dict[str, list[ToolInfo]]  # agent name -> the tools it may use
+    approval_policy: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+    signed_decisions: bool = False
+    redaction: Redaction = Field(default_factory=Redaction)
+    keep_effects: list[str] = Field(default_factory=list)  # tools whose effects a failure keeps
+    max_goal_bytes: int = 8 * 1024

@@ -43,7 +43,13 @@ RETURNS = AgentSpec(
         "return policy before creating a return, then issue the refund for the return. "
         "Refunds above the approval threshold wait for a human; if one is rejected, say so."
     ),
-    tools=["check_return_eligibility", "create_return", "issue_refund", "cancel_return"],
+    tools=[
+        "check_return_eligibility",
+        "get_customer_messages",
+        "create_return",
+        "issue_refund",
+        "cancel_return",
+    ],
 )
 
 AGENTS: dict[str, AgentSpec] = {spec.name: spec for spec in (ORDERS, CATALOG, RETURNS)}

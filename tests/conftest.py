@@ -12,13 +12,8 @@ from typing import Any
 import pytest
 from temporalio.client import Client, WorkflowHandle
 
-from agents.models import (
-    AgentResult,
-    ApprovalDecision,
-    GoalRequest,
-    GoalResult,
-    PendingApproval,
-)
+from agents.approvals import ApprovalDecision, PendingApproval
+from agents.models import AgentResult, GoalRequest, GoalResult
 from agents.specs import AGENTS, AgentSpec
 from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from settings import Settings

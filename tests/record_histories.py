@@ -6,7 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from agents.models import ApprovalDecision
+from agents.approvals import ApprovalDecision
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, free_port
 from tests.conftest import Relay, relay_settings

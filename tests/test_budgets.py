@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from agents.models import ApprovalDecision, Budget, GoalResult
+from agents.approvals import ApprovalDecision
+from agents.models import Budget, GoalResult
 from tests.conftest import Relay
 from tests.test_agent_loop import call
 from workflows.supervisor import SupervisorWorkflow

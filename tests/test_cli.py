@@ -92,5 +92,8 @@ async def test_unknown_approval_id_is_an_error(relay: Relay) -> None:
     await relay.next_pending(handle)
     outcome = await relay_cli("reject", handle.id, "bogus-id", "--as", "bob", env=env_for(relay))
     assert outcome.code == 1
-    assert outcome.err.strip() == "relay: error: reject refused: no pending approval 'bogus-id'"
+    assert outcome.err.strip() == (
+        f"relay: error: no pending approval 'bogus-id' in {handle.id}; "
+        "pending: returns-issue_refund-3"
+    )
     await handle.terminate("test done")

@@ -10,7 +10,8 @@ import signal
 import uuid
 from pathlib import Path
 
-from agents.models import ApprovalDecision, GoalRequest
+from agents.approvals import ApprovalDecision
+from agents.models import GoalRequest
 from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from temporal.connect import connect_client
 from temporal.devserver import DevServer

@@ -13,7 +13,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.mcp_connections import McpConnections
 from activities.mcp_tools import McpToolActivities
-from agents.models import ApprovalDecision, ToolRequest
+from agents.approvals import ApprovalDecision
+from agents.models import ToolRequest
 from settings import Settings
 from temporal.devserver import DevServer
 from tests.conftest import Relay, running_relay
@@ -55,7 +56,7 @@ async def test_an_agent_uses_the_real_time_server_end_to_end(
         script = relay.orders_script(
             [
                 call("time__get_current_time", timezone="Asia/Tokyo"),
-                {"content": "Your order O-5002 was placed; it is evening in Tokyo."},
+                {"content": "It is evening in Tokyo."},
             ]
         )
         handle = await relay.start(model=script)

@@ -3,7 +3,7 @@
 import asyncio
 from pathlib import Path
 
-from agents.models import ApprovalDecision
+from agents.approvals import ApprovalDecision
 from tests.conftest import Relay, running_relay
 from workflows.supervisor import SupervisorWorkflow
 

@@ -41,6 +41,7 @@ class ToolDefinition:
     retry: ToolRetry = field(default_factory=ToolRetry)
     idempotent: bool = False  # True when repeating the call cannot change anything
     compensation: Compensation | None = None
+    untrusted_output: bool = False  # returns open-world content: it taints the agent's context
 
     @property
     def needs_ledger(self) -> bool:
@@ -57,6 +58,7 @@ class ToolDefinition:
             heartbeat_seconds=self.heartbeat_seconds,
             retry=self.retry,
             compensation=self.compensation,
+            untrusted_output=self.untrusted_output,
         )
 
 
@@ -81,13 +83,16 @@ class ToolRegistry:
         retry: ToolRetry | None = None,
         idempotent: bool = False,
         compensation: Compensation | None = None,
+        untrusted_output: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator: registers the function under its name, its docstring as description.
 
         `heartbeat_seconds` is for long tools: the handler calls `ctx.heartbeat()` at least that
         often, and one that falls silent is cut off then rather than at `timeout_seconds`.
         `compensation` names the tool that undoes a completed call when the goal fails later
-        (a saga step), e.g. create_return -> cancel_return.
+        (a saga step), e.g. create_return -> cancel_return. `untrusted_output` marks a tool
+        whose result is open-world content (customer text, web pages): after it, every write
+        of the agent waits for a human.
         """
 
         def register(handler: Handler) -> Handler:
@@ -108,6 +113,7 @@ class ToolRegistry:
                 retry=retry or ToolRetry(),
                 idempotent=idempotent,
                 compensation=compensation,
+                untrusted_output=untrusted_output,
             )
             return handler
 

@@ -59,7 +59,17 @@ def tool_info(server: str, tool: mcp_types.Tool, config: McpServerConfig) -> Too
         server=server,
         remote_name=tool.name,
         description_hash=description_hash(tool),
+        untrusted_output=not config.trusted and open_world(tool),
     )
+
+
+def open_world(tool: mcp_types.Tool) -> bool:
+    """Whether a tool may return content from outside: MCP's `openWorldHint` defaults to true,
+    and a tool that is not read-only is never assumed closed."""
+    hints = tool.annotations
+    if hints is None or not hints.read_only_hint:
+        return True
+    return hints.open_world_hint is not False
 
 
 def granted(grants: list[str], server: str, tool: str) -> bool:

@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS returns (
 CREATE TABLE IF NOT EXISTS refunds (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE, return_id TEXT NOT NULL UNIQUE,
     amount_cents INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL REFERENCES orders(id),
+    body TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tool_ledger (
     key TEXT PRIMARY KEY, tool TEXT NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL);
 """
@@ -89,3 +92,10 @@ def _seed(db: sqlite3.Connection) -> None:
             [(order_id, product, qty, prices[product]) for product, qty in items],
         )
     db.execute("INSERT INTO return_policy VALUES (1, 30, 'socks')")
+    db.executemany(
+        "INSERT INTO messages (order_id, body, created_at) VALUES (?, ?, ?)",
+        [
+            ("O-5002", "The white t-shirts shrank after one wash.", now.isoformat()),
+            ("O-5003", "Lovely linen shirt, thank you!", now.isoformat()),
+        ],
+    )

@@ -9,28 +9,33 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from agents.approvals import (
+        ApprovalDecision,
+        ApprovalRecord,
+        DecisionAudit,
+        DecisionRequest,
+        PendingApproval,
+        Verdict,
+    )
     from agents.models import (
         AgentResult,
         AgentTask,
-        ApprovalDecision,
-        ApprovalRecord,
         CompletedEffect,
-        DecisionRequest,
         Lease,
         LlmRequest,
         Message,
-        PendingApproval,
         ToolCall,
         ToolCallRecord,
         ToolInfo,
         ToolObservation,
         Usage,
     )
-    from agents.prompts import task_prompt
+    from agents.prompts import TOOL_DATA_RULE, task_prompt, tool_output, tool_output_body
     from agents.specs import AGENTS
 
 from workflows.approval_book import ApprovalBook
 from workflows.budget import extended, spent
+from workflows.grounding import facts
 from workflows.loop_breaker import LoopBreaker
 from workflows.model_call import ask_model
 from workflows.policy import approval_reason, argument_errors
@@ -55,6 +60,10 @@ class AgentWorkflow:
         self._escalations = 0
         self._lease = Lease(max_steps=0)
         self._breaker = LoopBreaker(3)
+        # Why the context holds untrusted content (None while it does not): from then on every
+        # write needs a human decision.
+        self._tainted_by: str | None = None
+        self._evidence: set[str] = set()
 
     @workflow.run
     async def run(self, task: AgentTask) -> AgentResult:
@@ -62,6 +71,12 @@ class AgentWorkflow:
         self._refused_servers = dict(task.refused_servers)
         self._lease = task.lease
         self._breaker = LoopBreaker(task.lease.loop_limit)
+        result = await self._run_within_deadline(task)
+        # A decision being checked when the loop ends is still audited before the result.
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return result.model_copy(update={"audit": list(self._book.audit)})
+
+    async def _run_within_deadline(self, task: AgentTask) -> AgentResult:
         deadline = task.lease.deadline
         loop = asyncio.ensure_future(self._loop(task))
         if deadline is None:
@@ -84,11 +99,11 @@ class AgentWorkflow:
 
     async def _loop(self, task: AgentTask) -> AgentResult:
         tools = {t.name: t for t in task.tools}
+        prompt = task_prompt(task.instruction, task.customer_id, task.upstream)
+        self._evidence = facts(prompt)
         self._messages = [
-            Message(role="system", content=AGENTS[task.agent].instructions),
-            Message(
-                role="user", content=task_prompt(task.instruction, task.customer_id, task.upstream)
-            ),
+            Message(role="system", content=f"{AGENTS[task.agent].instructions}\n{TOOL_DATA_RULE}"),
+            Message(role="user", content=prompt),
         ]
         while True:
             stop = await self._check_budget(task)
@@ -131,19 +146,27 @@ class AgentWorkflow:
                 else:
                     record, observation = await self._handle_call(task, tools, call, self._steps)
                 self._records.append(record)
-                self._messages.append(
-                    Message(
-                        role="tool",
-                        tool_call_id=call.id,
-                        name=call.name,
-                        content=observation.model_dump_json(
-                            include={"tool", "ok", "data", "error"}
-                        ),
-                    )
-                )
+                self._observe(tools.get(call.name), call, observation)
                 loop = self._breaker.after(record.outcome)
                 if loop is not None:
                     return self._result("loop_detected", f"Stopped: {loop}. {self._last_seen()}")
+
+    def _observe(self, tool: ToolInfo | None, call: ToolCall, observation: ToolObservation) -> None:
+        """Give the model a tool result as labelled data; note its facts and any taint."""
+        content = observation.model_dump_json(include={"tool", "ok", "data", "error"})
+        self._evidence |= facts(content)
+        untrusted = tool is not None and tool.untrusted_output
+        if untrusted and observation.ok and self._tainted_by is None:
+            self._tainted_by = f"{call.name} (step {self._steps}) returned untrusted content"
+        source = f"mcp:{tool.server}" if tool is not None and tool.server else "relay"
+        self._messages.append(
+            Message(
+                role="tool",
+                tool_call_id=call.id,
+                name=call.name,
+                content=tool_output(call.name, source, not untrusted, content),
+            )
+        )
 
     async def _check_budget(self, task: AgentTask, before_llm: bool = True) -> AgentResult | None:
         """None while the lease has room. When it is spent: stop with `budget_exhausted`, or,
@@ -165,7 +188,7 @@ class AgentWorkflow:
                 },
             )
             decision = await self._await_approval(
-                task, ask, self._steps, f"{problem}; approve to continue with as much again"
+                task, ask, None, self._steps, f"{problem}; approve to continue with as much again"
             )
             if decision.verdict != "approved":
                 return self._result(
@@ -177,7 +200,7 @@ class AgentWorkflow:
 
     def _last_seen(self) -> str:
         last = (
-            self._messages[-1].content
+            tool_output_body(self._messages[-1].content)
             if self._messages and self._messages[-1].role == "tool"
             else ""
         )
@@ -185,13 +208,7 @@ class AgentWorkflow:
 
     async def _expire_pending(self, why: str) -> None:
         for approval_id in list(self._book.pending):
-            record = self._book.settle(
-                ApprovalDecision(approval_id=approval_id, approver="relay:budget", reason=why),
-                "expired",
-                workflow.now(),
-            )
-            if record is not None:
-                await self._tell_parent("approval_settled", record)
+            await self._settle_by_relay(approval_id, "relay:budget", why)
 
     async def _handle_call(
         self, task: AgentTask, tools: dict[str, ToolInfo], call: ToolCall, step: int
@@ -221,8 +238,11 @@ class AgentWorkflow:
         if invalid is not None:
             return refused("invalid", f"invalid arguments for {call.name}: {invalid}")
         reason = approval_reason(tool, call.arguments)
+        if self._tainted_by is not None and tool.risk != "read":
+            taint = f"the context is tainted: {self._tainted_by}, so every write needs approval"
+            reason = f"{reason}; {taint}" if reason else taint
         if reason is not None:
-            decision = await self._await_approval(task, call, step, reason)
+            decision = await self._await_approval(task, call, tool.risk, step, reason)
             if decision.verdict != "approved":
                 return refused(
                     "rejected",
@@ -257,7 +277,7 @@ class AgentWorkflow:
         return record, ToolObservation(tool=call.name, ok=False, error=detail)
 
     async def _await_approval(
-        self, task: AgentTask, call: ToolCall, step: int, reason: str
+        self, task: AgentTask, call: ToolCall, risk: str | None, step: int, reason: str
     ) -> ApprovalRecord:
         approval_id = f"{task.task_id}-{call.name}-{step}"
         request = PendingApproval(
@@ -268,6 +288,8 @@ class AgentWorkflow:
             reason=reason,
             requested_at=workflow.now(),
             workflow_id=workflow.info().workflow_id,
+            approvers=task.approval_policy.approvers_for(call.name, risk),
+            requested_by=task.requested_by,
         )
         self._book.open(request)
         await self._tell_parent("approval_requested", request)
@@ -278,18 +300,26 @@ class AgentWorkflow:
                 timeout_summary=f"approval {approval_id} expires",
             )
         except TimeoutError:
-            self._book.settle(
-                ApprovalDecision(
-                    approval_id=approval_id,
-                    approver="relay:timeout",
-                    reason=f"no decision within {task.approval_timeout_seconds:g}s",
-                ),
-                "expired",
-                workflow.now(),
-            )
+            waited = f"no decision within {task.approval_timeout_seconds:g}s"
+            await self._settle_by_relay(approval_id, "relay:timeout", waited)
+            return self._book.decided[approval_id]
         record = self._book.decided[approval_id]
         await self._tell_parent("approval_settled", record)
         return record
+
+    async def _settle_by_relay(self, approval_id: str, approver: str, why: str) -> None:
+        """Expire a pending approval: relay decides, and says so in the audit."""
+        entry = self._book.settle(
+            ApprovalDecision(approval_id=approval_id, approver=approver, reason=why), "expired"
+        )
+        await self._tell_parent("decision_audited", entry)
+        await self._tell_parent("approval_settled", self._book.decided[approval_id])
+
+    async def _take(self, decision: ApprovalDecision, verdict: Verdict) -> DecisionAudit:
+        signed = self._task is not None and self._task.signed_decisions
+        entry = await self._book.take(decision, verdict, signed)
+        await self._tell_parent("decision_audited", entry)
+        return entry
 
     async def _tell_parent(self, signal: str, payload: Any) -> None:
         if self._task is not None and self._task.parent_workflow_id:
@@ -316,23 +346,23 @@ class AgentWorkflow:
             model_switches=self._switches,
             refused_servers=self._refused_servers,
             effects=self._effects,
+            evidence=sorted(self._evidence),
         )
 
     @workflow.signal
-    def approve(self, decision: ApprovalDecision) -> None:
-        self._book.settle(decision, "approved", workflow.now())
+    async def approve(self, decision: ApprovalDecision) -> None:
+        await self._take(decision, "approved")
 
     @workflow.signal
-    def reject(self, decision: ApprovalDecision) -> None:
-        self._book.settle(decision, "rejected", workflow.now())
+    async def reject(self, decision: ApprovalDecision) -> None:
+        await self._take(decision, "rejected")
 
     @workflow.update
-    def decide(self, request: DecisionRequest) -> ApprovalRecord:
-        verdict = "approved" if request.approve else "rejected"
-        record = self._book.settle(request, verdict, workflow.now())
-        if record is None:  # decided by a signal between validation and this handler
-            raise ApplicationError(f"approval {request.approval_id!r} was decided meanwhile")
-        return record
+    async def decide(self, request: DecisionRequest) -> ApprovalRecord:
+        entry = await self._take(request, "approved" if request.approve else "rejected")
+        if not entry.accepted:
+            raise ApplicationError(entry.refusal, type="ApprovalRefused", non_retryable=True)
+        return self._book.decided[request.approval_id]
 
     @decide.validator
     def _validate_decide(self, request: DecisionRequest) -> None:

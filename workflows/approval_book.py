@@ -1,23 +1,40 @@
-"""Pending and decided approvals of one workflow. Pure bookkeeping, deterministic."""
+"""Pending and decided approvals of one agent, and the audit of every decision it received.
 
-from datetime import datetime
+A decision counts only when its approval is pending, its approver is allowed by the policy and
+is not the goal's requester, and, when decisions must be signed, its signature is valid and not
+expired. Everything else is refused and audited, never silently dropped.
+"""
+
+from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from agents.models import ApprovalDecision, ApprovalRecord, PendingApproval, Verdict
+    from agents.approvals import (
+        ApprovalDecision,
+        ApprovalRecord,
+        DecisionAudit,
+        PendingApproval,
+        SignatureCheck,
+        SignatureVerdict,
+        Verdict,
+        authorization_refusal,
+    )
 
 
 class ApprovalBook:
     def __init__(self) -> None:
         self.pending: dict[str, PendingApproval] = {}
         self.decided: dict[str, ApprovalRecord] = {}
+        self.audit: list[DecisionAudit] = []
 
     def open(self, request: PendingApproval) -> None:
         self.pending[request.approval_id] = request
 
     def refusal(self, approval_id: str) -> str | None:
-        """Why a decision for this id cannot be taken; None when it can."""
+        """Why a decision for this id cannot be taken now; None when it can."""
         if approval_id in self.decided:
             verdict = self.decided[approval_id].verdict
             return f"approval {approval_id!r} is already decided ({verdict})"
@@ -25,18 +42,31 @@ class ApprovalBook:
             return f"no pending approval {approval_id!r}"
         return None
 
-    def settle(
-        self, decision: ApprovalDecision, verdict: Verdict, now: datetime
-    ) -> ApprovalRecord | None:
-        """Record the first decision for a pending id; later or unknown ones change nothing."""
+    async def take(
+        self, decision: ApprovalDecision, verdict: Verdict, signed: bool
+    ) -> DecisionAudit:
+        """Check a decision from outside and settle its approval when it counts."""
+        pending = self.pending.get(decision.approval_id)
         refusal = self.refusal(decision.approval_id)
+        if refusal is None and pending is not None:
+            refusal = authorization_refusal(pending, decision.approver)
+        if refusal is None and signed:
+            refusal = await _signature_refusal(decision, verdict)
+        if refusal is None:  # another decision may have landed while the signature was checked
+            refusal = self.refusal(decision.approval_id)
         if refusal is not None:
             workflow.logger.warning(
-                "ignored %s decision by %s: %s", verdict, decision.approver, refusal
+                "refused %s decision by %s: %s", verdict, decision.approver, refusal
             )
-            return None
+            return self._audited(decision, verdict, pending, refusal, signed)
+        return self.settle(decision, verdict, signed)
+
+    def settle(
+        self, decision: ApprovalDecision, verdict: Verdict, signed: bool = False
+    ) -> DecisionAudit:
+        """Record the decision for a pending id (callers checked `refusal` first)."""
         request = self.pending.pop(decision.approval_id)
-        record = ApprovalRecord(
+        self.decided[request.approval_id] = ApprovalRecord(
             approval_id=request.approval_id,
             agent=request.agent,
             tool=request.tool,
@@ -45,7 +75,56 @@ class ApprovalBook:
             approver=decision.approver,
             reason=decision.reason,
             requested_at=request.requested_at,
-            decided_at=now,
+            decided_at=workflow.now(),
         )
-        self.decided[record.approval_id] = record
-        return record
+        return self._audited(decision, verdict, request, None, signed)
+
+    def _audited(
+        self,
+        decision: ApprovalDecision,
+        verdict: Verdict,
+        request: PendingApproval | None,
+        refusal: str | None,
+        signed: bool,
+    ) -> DecisionAudit:
+        entry = DecisionAudit(
+            approval_id=decision.approval_id,
+            agent=request.agent if request else "",
+            tool=request.tool if request else "",
+            verdict=verdict,
+            approver=decision.approver,
+            reason=decision.reason,
+            accepted=refusal is None,
+            refusal=refusal,
+            signed=signed and refusal is None,
+            at=workflow.now(),
+            decision_id=decision.decision_id,
+        )
+        self.audit.append(entry)
+        return entry
+
+
+async def _signature_refusal(decision: ApprovalDecision, verdict: Verdict) -> str | None:
+    if decision.signature is None or decision.expires_at is None:
+        return "the decision is not signed (run `relay approve` with RELAY_APPROVAL_SECRET set)"
+    if decision.expires_at < workflow.now():
+        return f"the signed decision expired at {decision.expires_at.isoformat()}"
+    # The secret lives on the workers; the activity's answer is kept in history.
+    try:
+        check = await workflow.execute_local_activity(
+            "verify_decision",
+            SignatureCheck(
+                workflow_id=workflow.info().workflow_id,
+                approval_id=decision.approval_id,
+                verdict=verdict,
+                approver=decision.approver,
+                expires_at=decision.expires_at,
+                signature=decision.signature,
+            ),
+            result_type=SignatureVerdict,
+            start_to_close_timeout=timedelta(seconds=10),
+            retry_policy=RetryPolicy(maximum_attempts=3),
+        )
+    except ActivityError as err:  # a failed check never approves anything
+        return f"the signature could not be checked: {err.cause or err}"
+    return check.refusal

@@ -10,7 +10,7 @@ def goal_status(statuses: Sequence[str]) -> str:
         return "completed"
     if all(s in BROKEN for s in statuses):
         return "failed"
-    if any(s in BROKEN for s in statuses):
+    if any(s in BROKEN or s == "unverified" for s in statuses):
         return "partial"
     if "budget_exhausted" in statuses:
         return "budget_exhausted"

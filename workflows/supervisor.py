@@ -2,60 +2,61 @@
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Any
 
 from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.exceptions import ApplicationError, ChildWorkflowError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from agents.guardrails import goal_problem
+    from agents.approvals import (
+        ApprovalDecision,
+        ApprovalRecord,
+        DecisionAudit,
+        DecisionRequest,
+        PendingApproval,
+    )
+    from agents.guardrails import GOAL_HARD_LIMIT, goal_problem
     from agents.models import (
         AgentResult,
         AgentTask,
-        ApprovalDecision,
-        ApprovalRecord,
         Budget,
-        CompensationRecord,
-        DecisionRequest,
         GoalRequest,
         GoalResult,
         LlmRequest,
         Message,
-        PendingApproval,
         Plan,
         PlannedTask,
         RunConfig,
         RunConfigRequest,
         TaskReport,
-        ToolObservation,
-        ToolRequest,
         UpstreamResult,
         Usage,
     )
     from agents.prompts import plan_schema, planning_prompt, synthesis_prompt
+    from agents.redaction import Redaction, redact
     from agents.router import route_intents
     from agents.specs import AGENTS
 
 from workflows.agent import AgentWorkflow
 from workflows.budget import goal_spent, lease_for
+from workflows.compensation import compensate, compensation_note
 from workflows.goal_status import goal_status
 from workflows.model_call import ask_model
 from workflows.plan_check import plan_error
+from workflows.verification import grounded
 
 CONFIG_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
 # Statuses whose answer a dependent task may build on.
 USABLE = ("completed", "rejected")
-COMPENSATION_RETRY = RetryPolicy(maximum_attempts=10, initial_interval=timedelta(seconds=1))
 
 
 @workflow.defn(name="SupervisorWorkflow")
 class SupervisorWorkflow:
     def __init__(self) -> None:
         self._pending: dict[str, PendingApproval] = {}
-        self._forwarded: set[str] = set()
         self._settled: dict[str, ApprovalRecord] = {}
+        self._audit: list[DecisionAudit] = []
         self._reports: dict[str, TaskReport] = {}
         self._results: dict[str, AgentResult] = {}
         self._usage = Usage()
@@ -66,12 +67,11 @@ class SupervisorWorkflow:
         self._budget = Budget()
         self._deadline: datetime | None = None
         self._unstarted = 0
+        self._redaction = Redaction()
 
     @workflow.run
     async def run(self, request: GoalRequest) -> GoalResult:
-        problem = goal_problem(request.goal)
-        if problem is not None:
-            raise ApplicationError(problem, non_retryable=True, type="InvalidGoal")
+        _refuse_goal(request.goal, GOAL_HARD_LIMIT)
         goal = request.goal.strip()
         candidates = route_intents(goal)
         config = await workflow.execute_activity(
@@ -82,6 +82,8 @@ class SupervisorWorkflow:
             retry_policy=CONFIG_RETRY,
             summary="load tools and defaults",
         )
+        _refuse_goal(request.goal, config.max_goal_bytes)
+        self._redaction = config.redaction
         route = request.model or config.default_model
         self._budget = (request.budget or Budget()).over(config.budget)
         if self._budget.max_seconds is not None:
@@ -89,22 +91,26 @@ class SupervisorWorkflow:
         plan = await self._plan(goal, request.customer_id, candidates, route)
         self._unstarted = len(plan.tasks)
         await asyncio.gather(
-            *(self._run_task(task, plan, request.customer_id, route, config) for task in plan.tasks)
+            *(self._run_task(task, plan, request, route, config) for task in plan.tasks)
         )
         reports = [self._reports[t.id] for t in plan.tasks]
         status = goal_status([r.status for r in reports])
-        undone = await self._compensate(request.customer_id) if status != "completed" else []
+        undone = []
+        if status != "completed":
+            effects = [e for result in self._results.values() for e in result.effects]
+            undone = await compensate(effects, request.customer_id, config.keep_effects)
         answer = await self._synthesize(goal, reports, route)
-        if undone:
-            answer += "\n\nUndone because the goal did not complete: " + "; ".join(
-                f"{c.tool}({_args(c.arguments)}) for {c.undid}"
-                + ("" if c.ok else f" FAILED: {c.detail}")
-                for c in undone
+        unverified = [r for r in reports if r.status == "unverified"]
+        if unverified:
+            answer += "\n\nNot verified against the tools' results: " + "; ".join(
+                f"{r.id} ({r.agent}): {r.result}" for r in unverified
             )
+        if undone:
+            answer += "\n\n" + compensation_note(undone)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return GoalResult(
             status=status,
-            answer=answer,
+            answer=redact(answer, self._redaction),
             tasks=reports,
             approvals=[a for r in self._results.values() for a in r.approvals],
             usage=self._usage,
@@ -115,6 +121,7 @@ class SupervisorWorkflow:
                 for server, why in self._refused_servers.items()
             ],
             compensations=undone,
+            audit=self._audit,
         )
 
     async def _ask(self, route: str, request: LlmRequest, summary: str) -> str:
@@ -180,7 +187,7 @@ class SupervisorWorkflow:
         self,
         task: PlannedTask,
         plan: Plan,
-        customer_id: str | None,
+        request: GoalRequest,
         route: str,
         config: RunConfig,
     ) -> None:
@@ -213,7 +220,7 @@ class SupervisorWorkflow:
             task_id=task.id,
             agent=task.agent,
             instruction=task.instruction,
-            customer_id=customer_id,
+            customer_id=request.customer_id,
             model=config.agent_models.get(task.agent) or AGENTS[task.agent].model or route,
             upstream=[
                 UpstreamResult(task_id=u.id, agent=u.agent, answer=u.result) for u in upstream
@@ -223,6 +230,9 @@ class SupervisorWorkflow:
             approval_timeout_seconds=config.approval_timeout_seconds,
             parent_workflow_id=workflow.info().workflow_id,
             refused_servers=dict(self._refused_servers),
+            approval_policy=config.approval_policy,
+            signed_decisions=config.signed_decisions,
+            requested_by=request.requested_by,
         )
         try:
             result = await workflow.execute_child_workflow(
@@ -234,8 +244,9 @@ class SupervisorWorkflow:
         except ChildWorkflowError as err:
             self._report(task, "failed", f"agent failed: {err.cause or err}", child_id)
             return
-        self._results[task.id] = result
         self._usage = self._usage.plus(result.usage)
+        result = await grounded(result, agent_task, self._ask)
+        self._results[task.id] = result
         self._models += [m for m in result.models if m not in self._models]
         self._switches += [f"{task.agent}: {s}" for s in result.model_switches]
         self._refused_servers.update(result.refused_servers)
@@ -256,46 +267,11 @@ class SupervisorWorkflow:
                 "instruction": task.instruction,
                 "depends_on": task.depends_on,
                 "status": status,
-                "result": result,
+                "result": redact(result, self._redaction),
                 "workflow_id": workflow_id,
                 "usage": usage or Usage(),
             }
         )
-
-    async def _compensate(self, customer_id: str | None) -> list[CompensationRecord]:
-        """The saga's way back: undo completed side effects, newest first. Each undo is an
-        idempotent tool call (its own ledger key), retried under a bounded policy."""
-        effects = [e for result in self._results.values() for e in result.effects]
-        records = []
-        for effect in reversed(effects):
-            try:
-                observation = await workflow.execute_activity(
-                    "tool",
-                    ToolRequest(
-                        agent=effect.agent,
-                        tool=effect.undo_tool,
-                        arguments=effect.undo_arguments,
-                        customer_id=customer_id,
-                    ),
-                    result_type=ToolObservation,
-                    start_to_close_timeout=timedelta(seconds=60),
-                    retry_policy=COMPENSATION_RETRY,
-                    summary=f"undo · {effect.undo_tool} · {_args(effect.undo_arguments)}"[:200],
-                )
-                ok, detail = observation.ok, observation.error or ""
-            except ActivityError as err:
-                ok, detail = False, str(err.cause or err)
-            records.append(
-                CompensationRecord(
-                    agent=effect.agent,
-                    undid=effect.tool,
-                    tool=effect.undo_tool,
-                    arguments=effect.undo_arguments,
-                    ok=ok,
-                    detail=detail,
-                )
-            )
-        return records
 
     async def _synthesize(self, goal: str, reports: list[TaskReport], route: str) -> str:
         results = [
@@ -329,6 +305,10 @@ class SupervisorWorkflow:
         self._settled[record.approval_id] = record
 
     @workflow.signal
+    def decision_audited(self, entry: DecisionAudit) -> None:
+        self._audit.append(entry)
+
+    @workflow.signal
     async def approve(self, decision: ApprovalDecision) -> None:
         await self._forward("approve", decision)
 
@@ -338,10 +318,17 @@ class SupervisorWorkflow:
 
     @workflow.update
     async def decide(self, request: DecisionRequest) -> ApprovalRecord:
-        decision = ApprovalDecision(
-            approval_id=request.approval_id, approver=request.approver, reason=request.reason
+        """A decision whose outcome the caller learns: the record, or the reason it was refused."""
+        decision_id = str(workflow.uuid4())
+        decision = ApprovalDecision.model_validate(
+            request.model_dump(exclude={"approve"}) | {"decision_id": decision_id}
         )
         await self._forward("approve" if request.approve else "reject", decision)
+        await workflow.wait_condition(lambda: _audit_of(self._audit, decision_id) is not None)
+        entry = _audit_of(self._audit, decision_id)
+        assert entry is not None
+        if not entry.accepted:
+            raise ApplicationError(entry.refusal, type="ApprovalRefused", non_retryable=True)
         await workflow.wait_condition(lambda: request.approval_id in self._settled)
         return self._settled[request.approval_id]
 
@@ -356,20 +343,46 @@ class SupervisorWorkflow:
         return list(self._pending.values())
 
     def _refusal(self, approval_id: str) -> str | None:
-        if approval_id in self._settled or approval_id in self._forwarded:
+        if approval_id in self._settled:
             return f"approval {approval_id!r} is already decided"
         if approval_id not in self._pending:
             return f"no pending approval {approval_id!r}"
         return None
 
     async def _forward(self, signal: str, decision: ApprovalDecision) -> None:
+        """Route a decision to the agent that asked; it checks and audits it. A decision for
+        no pending approval is refused and audited here."""
         refusal = self._refusal(decision.approval_id)
-        if refusal is not None:
-            workflow.logger.warning("ignored %s by %s: %s", signal, decision.approver, refusal)
-            return
-        self._forwarded.add(decision.approval_id)
-        child = self._pending[decision.approval_id].workflow_id
-        await workflow.get_external_workflow_handle(child).signal(signal, decision)
+        if refusal is None:
+            child = self._pending[decision.approval_id].workflow_id
+            try:
+                await workflow.get_external_workflow_handle(child).signal(signal, decision)
+                return
+            except FailureError as err:  # the agent ended meanwhile
+                refusal = f"the agent workflow {child} cannot take it: {err}"
+        workflow.logger.warning("refused %s by %s: %s", signal, decision.approver, refusal)
+        self._audit.append(
+            DecisionAudit(
+                approval_id=decision.approval_id,
+                verdict="approved" if signal == "approve" else "rejected",
+                approver=decision.approver,
+                reason=decision.reason,
+                accepted=False,
+                refusal=refusal,
+                at=workflow.now(),
+                decision_id=decision.decision_id,
+            )
+        )
+
+
+def _audit_of(audit: list[DecisionAudit], decision_id: str) -> DecisionAudit | None:
+    return next((a for a in audit if a.decision_id == decision_id), None)
+
+
+def _refuse_goal(goal: object, max_bytes: int) -> None:
+    problem = goal_problem(goal, max_bytes)
+    if problem is not None:
+        raise ApplicationError(problem, non_retryable=True, type="InvalidGoal")
 
 
 def _strip_fences(text: str) -> str:
@@ -379,7 +392,3 @@ def _strip_fences(text: str) -> str:
         text = text.split("\n", 1)[1] if "\n" in text else ""
         text = text.rsplit("```", 1)[0]
     return text
-
-
-def _args(arguments: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in arguments.items())

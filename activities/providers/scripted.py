@@ -3,7 +3,8 @@
 `scripted` plays the showcase through the rule-based brain. `scripted:FILE` reads a JSON script
 of canned replies, used by tests for edge cases:
 
-    {"plan": [REPLY, ...], "agents": {"orders": [REPLY, ...]}, "synthesize": [REPLY, ...]}
+    {"plan": [REPLY, ...], "agents": {"orders": [REPLY, ...]}, "synthesize": [REPLY, ...],
+     "verify": {"orders": [REPLY]}}
     REPLY = {"content": "...", "tool_calls": [{"name": "...", "arguments": {...}}]}
 
 Reply n answers the request that already holds n assistant messages, so a retried activity
@@ -37,10 +38,13 @@ class Script(BaseModel):
     plan: list[ScriptedReply] = Field(default_factory=list)
     agents: dict[str, list[ScriptedReply]] = Field(default_factory=dict)
     synthesize: list[ScriptedReply] = Field(default_factory=list)
+    verify: dict[str, list[ScriptedReply]] = Field(default_factory=dict)  # grounding re-asks
 
     def replies_for(self, request: LlmRequest) -> list[ScriptedReply]:
         if request.purpose == "agent":
             return self.agents.get(request.agent, [])
+        if request.purpose == "verify":
+            return self.verify.get(request.agent, [])
         return self.plan if request.purpose == "plan" else self.synthesize
 
 

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from agents.models import LlmRequest, Message, ToolCall
+from agents.prompts import tool_output_body
 
 COLOURS = ("blue", "green", "white", "navy", "black", "red", "grey")
 _ID = {"order": re.compile(r"\bO-\d+\b"), "product": re.compile(r"\bP-\d+\b")}
@@ -25,7 +26,7 @@ def _field(text: str, label: str) -> str:
 
 
 def _tool_results(request: LlmRequest) -> list[dict[str, Any]]:
-    return [json.loads(m.content) for m in request.messages if m.role == "tool"]
+    return [json.loads(tool_output_body(m.content)) for m in request.messages if m.role == "tool"]
 
 
 def _call(request: LlmRequest, name: str, **arguments: Any) -> tuple[str, list[ToolCall]]:
@@ -175,6 +176,9 @@ def respond(request: LlmRequest) -> tuple[str, list[ToolCall]]:
         return plan(request)
     if request.purpose == "synthesize":
         return synthesize(request)
+    if request.purpose == "verify":  # the brain has nothing better: it repeats its answer
+        previous = [m.content for m in request.messages if m.role == "assistant"]
+        return (previous[-1] if previous else ""), []
     brain = AGENT_BRAINS.get(request.agent)
     if brain is None:
         return f"The scripted model has no behaviour for agent {request.agent!r}.", []

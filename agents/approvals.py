@@ -1,0 +1,163 @@
+"""Approvals: the decision shapes, who may decide, and how a signed decision is bound.
+
+The JSON shapes of ApprovalDecision and PendingApproval are public (other SDKs and the Temporal
+CLI send and read them): add optional fields, never rename. Everything here is pure, so the
+workflows call it directly.
+"""
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Verdict = Literal["approved", "rejected", "expired"]
+ANYONE = "*"
+
+
+class ApprovalDecision(BaseModel):
+    approval_id: str
+    approver: str
+    reason: str | None = None
+    # Signed decisions (RELAY_APPROVAL_SECRET): an HMAC binding the fields in `signed_text`,
+    # valid until `expires_at`. A signal's sender can claim any approver; a signature cannot.
+    expires_at: datetime | None = None
+    signature: str | None = None
+    # Set by the supervisor when it forwards an update, to find the decision's audit entry.
+    decision_id: str | None = None
+
+
+class DecisionRequest(ApprovalDecision):
+    """Input of the `decide` update: an ApprovalDecision plus the verdict."""
+
+    approve: bool
+
+
+class PendingApproval(BaseModel):
+    approval_id: str
+    agent: str
+    tool: str
+    arguments: dict[str, Any]
+    reason: str
+    requested_at: datetime
+    workflow_id: str = ""
+    approvers: list[str] = Field(default_factory=lambda: [ANYONE])  # who may decide
+    requested_by: str | None = None  # the goal's requester, who may not decide
+
+
+class ApprovalRecord(BaseModel):
+    """One decided approval, for the approvals list in AgentResult and GoalResult."""
+
+    approval_id: str
+    agent: str
+    tool: str
+    arguments: dict[str, Any]
+    verdict: Verdict
+    approver: str
+    reason: str | None = None
+    requested_at: datetime
+    decided_at: datetime
+
+
+class DecisionAudit(BaseModel):
+    """Every decision relay received or made, the refused ones too: who, what, when, why."""
+
+    approval_id: str
+    agent: str = ""
+    tool: str = ""
+    verdict: Verdict  # what the decision asked for
+    approver: str
+    reason: str | None = None  # the approver's reason
+    accepted: bool
+    refusal: str | None = None  # why relay did not take it
+    signed: bool = False
+    at: datetime
+    decision_id: str | None = None
+
+
+class ApproverRule(BaseModel):
+    """Who may decide calls of a tool, or of every tool of a risk. The first match wins."""
+
+    tool: str | None = None
+    risk: Literal["read", "write", "irreversible"] | None = None
+    approvers: list[str] = Field(min_length=1)  # names, `role:NAME`, or `*` for anyone
+
+    def matches(self, tool: str, risk: str | None) -> bool:
+        return (self.tool is None or self.tool == tool) and (self.risk is None or self.risk == risk)
+
+
+class ApprovalPolicy(BaseModel):
+    """Who may approve what (RELAY_APPROVAL_POLICY). Without one, anyone but the requester."""
+
+    roles: dict[str, list[str]] = Field(default_factory=dict)
+    rules: list[ApproverRule] = Field(default_factory=list)
+    default: list[str] = Field(default_factory=lambda: [ANYONE], min_length=1)
+
+    def approvers_for(self, tool: str, risk: str | None) -> list[str]:
+        """The names allowed to decide, roles expanded; [`*`] when anyone may."""
+        rule = next((r for r in self.rules if r.matches(tool, risk)), None)
+        names: list[str] = []
+        for entry in rule.approvers if rule else self.default:
+            if entry == ANYONE:
+                return [ANYONE]
+            role = entry.removeprefix("role:")
+            expanded = self.roles.get(role, []) if entry.startswith("role:") else [entry]
+            names += [n for n in expanded if n not in names]
+        return names
+
+
+def authorization_refusal(pending: PendingApproval, approver: str) -> str | None:
+    """Why this approver may not decide this request; None when they may."""
+    if not approver.strip():
+        return "a decision needs an approver's name"
+    if pending.requested_by and approver == pending.requested_by:
+        return f"{approver} requested this goal and cannot decide their own {pending.tool}"
+    if ANYONE not in pending.approvers and approver not in pending.approvers:
+        return (
+            f"{approver} is not allowed to decide {pending.tool}; "
+            f"allowed: {', '.join(pending.approvers) or 'nobody'}"
+        )
+    return None
+
+
+def signed_text(
+    workflow_id: str, approval_id: str, verdict: Verdict, approver: str, expires_at: datetime
+) -> bytes:
+    """What a decision's signature covers. Newline-separated: no field can contain another."""
+    fields = (workflow_id, approval_id, verdict, approver, expires_at.isoformat())
+    return "\n".join(f.replace("\n", " ") for f in fields).encode()
+
+
+def signature_for(secret: str, text: bytes) -> str:
+    return hmac.new(secret.encode(), text, hashlib.sha256).hexdigest()
+
+
+def signature_matches(secret: str, text: bytes, signature: str) -> bool:
+    return hmac.compare_digest(signature_for(secret, text), signature)
+
+
+class SignatureCheck(BaseModel):
+    """Input of the `verify_decision` activity: a decision and the workflow it is for."""
+
+    workflow_id: str
+    approval_id: str
+    verdict: Verdict
+    approver: str
+    expires_at: datetime | None = None
+    signature: str | None = None
+
+
+class SignatureVerdict(BaseModel):
+    refusal: str | None = None  # None: the signature is valid
+
+
+def sign_decision(
+    request: DecisionRequest, workflow_id: str, secret: str, expires_at: datetime
+) -> DecisionRequest:
+    """The request with a signature the owning workflow (`workflow_id`) will accept."""
+    verdict: Verdict = "approved" if request.approve else "rejected"
+    text = signed_text(workflow_id, request.approval_id, verdict, request.approver, expires_at)
+    return request.model_copy(
+        update={"expires_at": expires_at, "signature": signature_for(secret, text)}
+    )

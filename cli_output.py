@@ -1,0 +1,89 @@
+"""What the `relay` commands print, and the one-line error every command fails with."""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+
+from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.service import RPCError
+
+from agents.approvals import ANYONE, PendingApproval
+from agents.models import GoalResult
+from workflows.supervisor import SupervisorWorkflow
+
+
+class CliError(Exception):
+    """A failure the user can act on; printed as one line."""
+
+
+def failure_text(err: BaseException) -> str:
+    """The innermost message of a Temporal failure chain: what actually went wrong."""
+    while err.__cause__ is not None:
+        err = err.__cause__
+    # Temporal failures carry the sender's message without the type prefix str() adds.
+    return getattr(err, "message", None) or str(err) or type(err).__name__
+
+
+def print_pending(pending: list[PendingApproval], workflow_id: str) -> None:
+    for p in pending:
+        print(
+            f"  waiting for approval {p.approval_id}: {p.agent} wants {p.tool}"
+            f"({json.dumps(p.arguments)}) because {p.reason}"
+        )
+        if ANYONE not in p.approvers or p.requested_by:
+            who = "anyone" if ANYONE in p.approvers else ", ".join(p.approvers)
+            print(f"    may decide: {who}" + (f", not {p.requested_by}" if p.requested_by else ""))
+        print(f"    approve: relay approve {workflow_id} {p.approval_id} --as NAME")
+        print(f"    reject:  relay reject {workflow_id} {p.approval_id} --as NAME --reason TEXT")
+
+
+def print_result(result: GoalResult) -> None:
+    print(f"status: {result.status}")
+    for task in result.tasks:
+        print(f"  [{task.status}] {task.id} ({task.agent}): {task.result}")
+    for a in result.approvals:
+        print(
+            f"  approval {a.approval_id}: {a.verdict} by {a.approver}"
+            + (f" ({a.reason})" if a.reason else "")
+        )
+    for entry in result.audit:
+        if not entry.accepted:
+            print(
+                f"  refused decision on {entry.approval_id}: {entry.verdict} by "
+                f"{entry.approver}: {entry.refusal}"
+            )
+    cost = "unknown" if result.usage.cost_usd is None else f"${result.usage.cost_usd:.4f}"
+    print(
+        f"usage: {result.usage.llm_calls} LLM calls, {result.usage.input_tokens} in / "
+        f"{result.usage.output_tokens} out tokens, cost {cost}; models: "
+        f"{', '.join(result.models)}"
+    )
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    print(f"\n{result.answer}")
+
+
+async def wait_for_result(
+    handle: WorkflowHandle,
+    on_pending: Callable[[list[PendingApproval]], Awaitable[None]] | None = None,
+) -> GoalResult:
+    """Wait for the goal, reporting each new pending approval once as it appears."""
+    result_task = asyncio.ensure_future(handle.result())
+    seen: set[str] = set()
+    while not result_task.done():
+        try:
+            pending = await handle.query(SupervisorWorkflow.pending_approvals)
+        except RPCError:
+            pending = []  # the run may finish between the check and the query
+        fresh = [p for p in pending if p.approval_id not in seen]
+        if fresh:
+            seen.update(p.approval_id for p in fresh)
+            if on_pending is None:
+                print_pending(fresh, handle.id)
+            else:
+                await on_pending(fresh)
+        await asyncio.wait([result_task], timeout=1.0)
+    try:
+        return result_task.result()
+    except WorkflowFailureError as err:
+        raise CliError(f"goal {handle.id} failed: {failure_text(err)}") from err

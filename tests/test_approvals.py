@@ -1,0 +1,138 @@
+"""Authorized approvals through real runs: who may decide, no self-approval, signed decisions,
+and an audit list that holds every decision, the refused ones too."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+
+from agents.approvals import (
+    ApprovalDecision,
+    ApprovalPolicy,
+    ApproverRule,
+    DecisionRequest,
+    PendingApproval,
+    sign_decision,
+)
+from tests.conftest import Relay, running_relay
+from tests.test_cli import env_for, relay_cli
+from workflows.supervisor import SupervisorWorkflow
+
+SECRET = "test-approval-secret"
+POLICY = ApprovalPolicy(
+    roles={"finance": ["fiona", "ada"]},
+    rules=[ApproverRule(tool="issue_refund", approvers=["role:finance"])],
+)
+
+
+def signed(
+    pending: PendingApproval,
+    approver: str,
+    secret: str = SECRET,
+    valid_for: timedelta = timedelta(minutes=5),
+) -> DecisionRequest:
+    request = DecisionRequest(approval_id=pending.approval_id, approver=approver, approve=True)
+    return sign_decision(request, pending.workflow_id, secret, datetime.now(UTC) + valid_for)
+
+
+async def refusal(handle: WorkflowHandle, request: DecisionRequest) -> str:
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await handle.execute_update(SupervisorWorkflow.decide, request)
+    return str(failed.value.cause)
+
+
+async def test_only_an_authorized_signed_decision_releases_the_refund(
+    temporal_server, tmp_path: Path
+) -> None:
+    async with running_relay(
+        temporal_server, tmp_path, approval_policy=POLICY, approval_secret=SecretStr(SECRET)
+    ) as relay:
+        handle = await relay.start(requested_by="ada")
+        pending = await relay.next_pending(handle)
+        assert (pending.tool, pending.approvers, pending.requested_by) == (
+            "issue_refund",
+            ["fiona", "ada"],
+            "ada",
+        )
+
+        assert "mallory is not allowed to decide issue_refund; allowed: fiona, ada" in (
+            await refusal(handle, signed(pending, "mallory"))
+        )
+        assert "ada requested this goal and cannot decide their own issue_refund" in (
+            await refusal(handle, signed(pending, "ada"))
+        )
+        assert "signature does not match" in (
+            await refusal(handle, signed(pending, "fiona", secret="guessed"))
+        )
+        assert "expired" in (
+            await refusal(handle, signed(pending, "fiona", valid_for=timedelta(minutes=-1)))
+        )
+        # A plain signal claiming to be fiona: ignored (a signal has no answer), and audited.
+        await handle.signal(
+            SupervisorWorkflow.approve,
+            ApprovalDecision(approval_id=pending.approval_id, approver="fiona"),
+        )
+        still = await handle.query(SupervisorWorkflow.pending_approvals)
+        assert [p.approval_id for p in still] == [pending.approval_id]
+        assert relay.rows("SELECT * FROM refunds") == []
+
+        env = env_for(relay) | {"RELAY_APPROVAL_SECRET": SECRET}
+        approved = await relay_cli("approve", handle.id, "--as", "fiona", env=env)
+        assert approved.code == 0, approved.err
+        assert f"{pending.approval_id}: approved by fiona" in approved.out
+        result = await handle.result()
+
+    assert result.status == "completed"
+    assert len(relay.rows("SELECT * FROM refunds")) == 1
+    assert [(a.verdict, a.approver) for a in result.approvals] == [("approved", "fiona")]
+    audit = [(a.approver, a.accepted, a.signed) for a in result.audit]
+    assert audit == [
+        ("mallory", False, False),
+        ("ada", False, False),
+        ("fiona", False, False),
+        ("fiona", False, False),
+        ("fiona", False, False),
+        ("fiona", True, True),
+    ]
+    assert "not signed" in (result.audit[4].refusal or "")
+    assert {(a.approval_id, a.tool) for a in result.audit} == {
+        (pending.approval_id, "issue_refund")
+    }
+
+
+async def test_without_a_policy_anyone_but_the_requester_decides(relay: Relay) -> None:
+    handle = await relay.start(requested_by="sam")
+    pending = await relay.next_pending(handle)
+    assert (pending.approvers, pending.requested_by) == (["*"], "sam")
+    request = DecisionRequest(approval_id=pending.approval_id, approver="sam", approve=True)
+    assert "sam requested this goal" in await refusal(handle, request)
+
+    record = await handle.execute_update(
+        SupervisorWorkflow.decide, request.model_copy(update={"approver": "alice"})
+    )
+    assert (record.verdict, record.approver) == ("approved", "alice")
+    result = await handle.result()
+    assert [(a.approver, a.accepted) for a in result.audit] == [("sam", False), ("alice", True)]
+
+
+async def test_signals_to_an_unknown_approval_are_audited(relay: Relay) -> None:
+    handle = await relay.start()
+    pending = await relay.next_pending(handle)
+    await handle.signal(
+        SupervisorWorkflow.reject, ApprovalDecision(approval_id="made-up", approver="eve")
+    )
+    await handle.signal(
+        SupervisorWorkflow.approve,
+        ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
+    )
+    result = await handle.result()
+
+    [refused, accepted] = result.audit
+    assert (refused.approval_id, refused.accepted, refused.refusal) == (
+        "made-up",
+        False,
+        "no pending approval 'made-up'",
+    )
+    assert (accepted.approver, accepted.accepted) == ("alice", True)

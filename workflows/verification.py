@@ -1,0 +1,50 @@
+"""The grounding check between an agent's answer and the synthesis: ids and amounts it reports
+must be in what its tools returned. Ungrounded claims are re-asked once with the evidence; what
+stays ungrounded marks the task `unverified`, and dependent tasks do not build on it."""
+
+from collections.abc import Awaitable, Callable
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from agents.models import AgentResult, AgentTask, LlmRequest, Message
+    from agents.prompts import regrounding_prompt, task_prompt
+    from agents.specs import AGENTS
+
+from workflows.grounding import ungrounded
+
+# (route, request, activity summary) -> the model's answer
+Ask = Callable[[str, LlmRequest, str], Awaitable[str]]
+CHECKED = ("completed", "rejected")  # answers written by the model, which later tasks read
+
+
+async def grounded(result: AgentResult, task: AgentTask, ask: Ask) -> AgentResult:
+    if result.status not in CHECKED:
+        return result
+    missing = ungrounded(result.answer, set(result.evidence))
+    if not missing:
+        return result
+    workflow.logger.warning("%s reported ungrounded %s; re-asking once", task.agent, missing)
+    answer = await ask(
+        task.model,
+        LlmRequest(
+            model=task.model,
+            purpose="verify",
+            agent=task.agent,
+            messages=[
+                Message(role="system", content=AGENTS[task.agent].instructions),
+                Message(
+                    role="user",
+                    content=task_prompt(task.instruction, task.customer_id, task.upstream),
+                ),
+                Message(role="assistant", content=result.answer),
+                Message(role="user", content=regrounding_prompt(missing, result.evidence)),
+            ],
+        ),
+        f"llm · verify · {task.agent}",
+    )
+    still = ungrounded(answer, set(result.evidence))
+    if not still:
+        return result.model_copy(update={"answer": answer})
+    flag = f"[unverified: {', '.join(still)} not found in {task.agent}'s tool results]"
+    return result.model_copy(update={"status": "unverified", "answer": f"{answer} {flag}"})
