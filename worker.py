@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Mapping
 
 from temporalio.client import Client
@@ -12,6 +13,7 @@ from activities.llm import LlmActivities
 from activities.mcp_connections import McpConnections
 from activities.mcp_tools import McpToolActivities
 from activities.tools import ToolActivities
+from agents.redaction import redact_logs
 from agents.specs import AGENTS, AgentSpec
 from settings import Settings
 from temporal.connect import connect_client
@@ -36,6 +38,9 @@ async def relay_worker(
 
     Tests pass `max_cached_workflows=0` to replay every step, and may add tools and agents.
     """
+    # A no-op where logging is configured already (e.g. under pytest); redaction applies anyway.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    redact_logs(settings.redaction)
     connections = McpConnections(load_mcp_config(settings.mcp_config))
     mcp = McpToolActivities(settings, connections)
     tools = ToolActivities(settings, mcp, registry, agents)

@@ -16,8 +16,9 @@ from agents.approvals import (
     PendingApproval,
     sign_decision,
 )
+from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
-from tests.test_cli import env_for, relay_cli
+from tests.test_cli import env_for
 from workflows.supervisor import SupervisorWorkflow
 
 SECRET = "test-approval-secret"

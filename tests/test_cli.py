@@ -97,3 +97,34 @@ async def test_unknown_approval_id_is_an_error(relay: Relay) -> None:
         "pending: returns-issue_refund-3"
     )
     await handle.terminate("test done")
+
+
+async def test_run_takes_a_budget_and_a_requester(relay: Relay) -> None:
+    outcome = await relay_cli(
+        "run",
+        "Can you recommend a shirt like P-101 that comes in green?",
+        "--customer",
+        "C-1001",
+        "--as",
+        "sam",
+        "--max-steps",
+        "2",
+        "--wait",
+        env=env_for(relay),
+    )
+    assert outcome.code == 0, outcome.err
+    assert "status: budget_exhausted" in outcome.out
+    workflow_id = outcome.out.split()[1]
+    history = relay.client.get_workflow_handle(workflow_id).fetch_history_events()
+    started = (await anext(aiter(history))).workflow_execution_started_event_attributes
+    request = json.loads(started.input.payloads[0].data)
+    assert (request["requested_by"], request["budget"]["max_steps"]) == ("sam", 2)
+
+
+async def test_a_bad_setting_is_one_line(relay: Relay) -> None:
+    env = env_for(relay) | {"RELAY_APPROVAL_POLICY": '{"rules": [{"tool": "x"}]}'}
+    outcome = await relay_cli("status", "whatever", env=env)
+    assert outcome.code == 1
+    assert outcome.err.strip() == (
+        "relay: error: bad setting approval_policy.rules.0.approvers: Field required"
+    )
