@@ -5,9 +5,13 @@ import io
 import json
 import logging
 
+from mcp import types as mcp_types
+
 from agents.approvals import ApprovalPolicy, ApproverRule
 from agents.prompts import tool_output, tool_output_body
 from agents.redaction import Redaction, redact, redact_logs
+from tools.mcp_bridge import tool_info
+from tools.mcp_config import McpServerConfig
 from workflows.grounding import claims, facts, ungrounded
 
 
@@ -65,3 +69,20 @@ def test_a_tool_result_cannot_close_its_envelope() -> None:
     wrapped = tool_output("get_customer_messages", "relay", False, hostile)
     assert wrapped.count("</tool-output>") == 1 and wrapped.endswith("</tool-output>")
     assert json.loads(tool_output_body(wrapped)) == json.loads(hostile)
+
+
+def test_untrusted_mcp_servers_taint_unless_a_tool_is_read_only_and_closed_world() -> None:
+    untrusted = McpServerConfig(command="server", trusted=False)
+
+    def taints(config: McpServerConfig, **hints: bool) -> bool:
+        tool = mcp_types.Tool(
+            name="fetch",
+            inputSchema={"type": "object"},
+            annotations=mcp_types.ToolAnnotations(**hints) if hints else None,
+        )
+        return tool_info("web", tool, config).untrusted_output
+
+    assert taints(untrusted)  # no hints: open world by MCP's defaults
+    assert taints(untrusted, readOnlyHint=True)  # reads the open world
+    assert not taints(untrusted, readOnlyHint=True, openWorldHint=False)
+    assert not taints(McpServerConfig(command="server"))  # trusted servers never taint
