@@ -1,5 +1,6 @@
 """Calling the LLM activity along a model route, moving to the next entry when one fails."""
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from temporalio import workflow
@@ -8,6 +9,9 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from agents.models import LlmRequest, LlmResponse
+
+# How workflows that track usage ask a model: (route, request, activity summary) -> the answer.
+Ask = Callable[[str, LlmRequest, str], Awaitable[str]]
 
 LLM_TIMEOUT = timedelta(seconds=120)
 LLM_RETRY = RetryPolicy(

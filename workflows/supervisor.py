@@ -3,7 +3,6 @@
 import asyncio
 from datetime import datetime, timedelta
 
-from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, ChildWorkflowError, FailureError
@@ -33,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         UpstreamResult,
         Usage,
     )
-    from agents.prompts import plan_schema, planning_prompt, synthesis_prompt
+    from agents.prompts import synthesis_prompt
     from agents.redaction import Redaction, redact
     from agents.router import route_intents
     from agents.specs import AGENTS
@@ -43,7 +42,7 @@ from workflows.budget import goal_spent, lease_for
 from workflows.compensation import compensate, compensation_note
 from workflows.goal_status import goal_status
 from workflows.model_call import ask_model
-from workflows.plan_check import plan_error
+from workflows.planning import make_plan
 from workflows.verification import grounded
 
 CONFIG_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
@@ -88,7 +87,7 @@ class SupervisorWorkflow:
         self._budget = (request.budget or Budget()).over(config.budget)
         if self._budget.max_seconds is not None:
             self._deadline = workflow.now() + timedelta(seconds=self._budget.max_seconds)
-        plan = await self._plan(goal, request.customer_id, candidates, route)
+        plan = await make_plan(goal, request.customer_id, candidates, route, self._ask)
         self._unstarted = len(plan.tasks)
         await asyncio.gather(
             *(self._run_task(task, plan, request, route, config) for task in plan.tasks)
@@ -131,57 +130,6 @@ class SupervisorWorkflow:
         if reply.model not in self._models:
             self._models.append(reply.model)
         return reply.content
-
-    async def _plan(
-        self, goal: str, customer_id: str | None, candidates: list[str], route: str
-    ) -> Plan:
-        """Ask for a plan. An answer that is not a Plan is sent back with the validation error
-        at most twice; a Plan that is not a valid DAG, once. Then the goal fails."""
-        messages = [Message(role="user", content=planning_prompt(goal, customer_id, candidates))]
-        malformed = invalid = 0
-        while True:
-            attempt = malformed + invalid + 1
-            content = await self._ask(
-                route,
-                LlmRequest(
-                    model=route,
-                    purpose="plan",
-                    agent="planner",
-                    step=attempt,
-                    messages=messages,
-                    response_schema=plan_schema(candidates),
-                ),
-                summary=f"llm · plan · try {attempt}",
-            )
-            try:
-                plan = Plan.model_validate_json(_strip_fences(content))
-            except ValidationError as err:
-                malformed += 1
-                error = f"the answer is not a valid plan: {err.errors()[0]['msg']}"
-                if malformed > 2:
-                    raise ApplicationError(
-                        f"planning failed after 2 re-asks: {error}",
-                        non_retryable=True,
-                        type="PlanInvalid",
-                    ) from None
-            else:
-                error = plan_error(plan, candidates) or ""
-                if not error:
-                    return plan
-                invalid += 1
-                if invalid > 1:
-                    raise ApplicationError(
-                        f"planning failed after a re-ask: {error}",
-                        non_retryable=True,
-                        type="PlanInvalid",
-                    )
-            messages += [
-                Message(role="assistant", content=content),
-                Message(
-                    role="user",
-                    content=f"That plan is invalid: {error}. Answer again with a corrected plan.",
-                ),
-            ]
 
     async def _run_task(
         self,
@@ -383,12 +331,3 @@ def _refuse_goal(goal: object, max_bytes: int) -> None:
     problem = goal_problem(goal, max_bytes)
     if problem is not None:
         raise ApplicationError(problem, non_retryable=True, type="InvalidGoal")
-
-
-def _strip_fences(text: str) -> str:
-    """Models often wrap JSON in ``` fences; the plan is what is inside."""
-    text = text.strip()
-    if text.startswith("```"):
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        text = text.rsplit("```", 1)[0]
-    return text

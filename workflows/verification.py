@@ -2,8 +2,6 @@
 must be in what its tools returned. Ungrounded claims are re-asked once with the evidence; what
 stays ungrounded marks the task `unverified`, and dependent tasks do not build on it."""
 
-from collections.abc import Awaitable, Callable
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -12,9 +10,8 @@ with workflow.unsafe.imports_passed_through():
     from agents.specs import AGENTS
 
 from workflows.grounding import ungrounded
+from workflows.model_call import Ask
 
-# (route, request, activity summary) -> the model's answer
-Ask = Callable[[str, LlmRequest, str], Awaitable[str]]
 CHECKED = ("completed", "rejected")  # answers written by the model, which later tasks read
 
 

@@ -1,0 +1,75 @@
+"""Planning: ask the model for a Plan, send a malformed or invalid one back with the error,
+and give up after a bounded number of re-asks. Workflow code: deterministic."""
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
+    from agents.models import LlmRequest, Message, Plan
+    from agents.prompts import plan_schema, planning_prompt
+
+from workflows.model_call import Ask
+from workflows.plan_check import plan_error
+
+
+async def make_plan(
+    goal: str, customer_id: str | None, candidates: list[str], route: str, ask: Ask
+) -> Plan:
+    """Ask for a plan. An answer that is not a Plan is sent back with the validation error
+    at most twice; a Plan that is not a valid DAG, once. Then the goal fails."""
+    messages = [Message(role="user", content=planning_prompt(goal, customer_id, candidates))]
+    malformed = invalid = 0
+    while True:
+        attempt = malformed + invalid + 1
+        content = await ask(
+            route,
+            LlmRequest(
+                model=route,
+                purpose="plan",
+                agent="planner",
+                step=attempt,
+                messages=messages,
+                response_schema=plan_schema(candidates),
+            ),
+            f"llm · plan · try {attempt}",
+        )
+        try:
+            plan = Plan.model_validate_json(_strip_fences(content))
+        except ValidationError as err:
+            malformed += 1
+            error = f"the answer is not a valid plan: {err.errors()[0]['msg']}"
+            if malformed > 2:
+                raise ApplicationError(
+                    f"planning failed after 2 re-asks: {error}",
+                    non_retryable=True,
+                    type="PlanInvalid",
+                ) from None
+        else:
+            error = plan_error(plan, candidates) or ""
+            if not error:
+                return plan
+            invalid += 1
+            if invalid > 1:
+                raise ApplicationError(
+                    f"planning failed after a re-ask: {error}",
+                    non_retryable=True,
+                    type="PlanInvalid",
+                )
+        messages += [
+            Message(role="assistant", content=content),
+            Message(
+                role="user",
+                content=f"That plan is invalid: {error}. Answer again with a corrected plan.",
+            ),
+        ]
+
+
+def _strip_fences(text: str) -> str:
+    """Models often wrap JSON in ``` fences; the plan is what is inside."""
+    text = text.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        text = text.rsplit("```", 1)[0]
+    return text
