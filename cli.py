@@ -26,6 +26,7 @@ from agents.models import Budget, GoalRequest
 from cli_output import CliError, failure_text, print_pending, print_result, wait_for_result
 from settings import ConfigError, Settings
 from temporal.connect import TemporalUnreachable, connect_client
+from temporal.goals import start_goal
 from workflows.supervisor import SupervisorWorkflow
 
 
@@ -66,8 +67,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
         )
     client = await connect_client(settings)
     workflow_id = args.id or f"goal-{uuid.uuid4().hex[:10]}"
-    handle = await client.start_workflow(
-        SupervisorWorkflow.run,
+    handle = await start_goal(
+        client,
         GoalRequest(
             goal=args.goal,
             customer_id=args.customer,
@@ -75,8 +76,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
             budget=budget if budget.model_dump(exclude_none=True) else None,
             requested_by=args.requester,
         ),
-        id=workflow_id,
-        task_queue=settings.task_queue,
+        workflow_id,
+        settings.task_queue,
     )
     print(f"started {workflow_id}\n  web UI: {settings.run_url(workflow_id)}")
     if args.wait:

@@ -14,6 +14,7 @@ from cli_output import CliError, print_pending, print_result, wait_for_result
 from settings import Settings
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, port_open
+from temporal.goals import start_goal
 from worker import relay_worker
 from workflows.supervisor import SupervisorWorkflow
 
@@ -101,11 +102,11 @@ async def run_demo(
         async with relay_worker(client, settings) as worker, worker:
             workflow_id = f"showcase-{uuid.uuid4().hex[:8]}"
             print(f"customer {SHOWCASE_CUSTOMER}: {SHOWCASE_GOAL}")
-            handle = await client.start_workflow(
-                SupervisorWorkflow.run,
+            handle = await start_goal(
+                client,
                 GoalRequest(goal=SHOWCASE_GOAL, customer_id=SHOWCASE_CUSTOMER),
-                id=workflow_id,
-                task_queue=settings.task_queue,
+                workflow_id,
+                settings.task_queue,
             )
             print(f"started {workflow_id}")
             result = await wait_for_result(handle, decide)

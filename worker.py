@@ -17,6 +17,7 @@ from agents.redaction import redact_logs
 from agents.specs import AGENTS, AgentSpec
 from settings import Settings
 from temporal.connect import connect_client
+from temporal.search_attributes import ensure_registered
 from tools.definition import ToolRegistry
 from tools.mcp_config import load_mcp_config
 from tools.shop import SHOP
@@ -41,9 +42,12 @@ async def relay_worker(
     # A no-op where logging is configured already (e.g. under pytest); redaction applies anyway.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     redact_logs(settings.redaction)
+    unregistered = await ensure_registered(client)
+    if unregistered is not None:
+        logging.getLogger("relay.worker").warning("runs will not be searchable: %s", unregistered)
     connections = McpConnections(load_mcp_config(settings.mcp_config))
     mcp = McpToolActivities(settings, connections)
-    tools = ToolActivities(settings, mcp, registry, agents)
+    tools = ToolActivities(settings, mcp, registry, agents, unregistered is None)
     llm = LlmActivities(settings)
     approvals = ApprovalActivities(settings.approval_secret)
     try:

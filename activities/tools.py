@@ -31,8 +31,10 @@ class ToolActivities:
         mcp: McpToolActivities,
         registry: ToolRegistry = SHOP,
         agents: Mapping[str, AgentSpec] = AGENTS,
+        search_attributes: bool = False,
     ) -> None:
         self._settings = settings
+        self._search_attributes = search_attributes
         self._mcp = mcp
         self._registry = registry
         self._agents = agents
@@ -61,6 +63,7 @@ class ToolActivities:
             redaction=self._settings.redaction,
             keep_effects=self._settings.keep_effects,
             max_goal_bytes=self._settings.max_goal_bytes,
+            search_attributes=self._search_attributes,
         )
 
     @activity.defn(name="tool")

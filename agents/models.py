@@ -286,6 +286,7 @@ class AgentTask(BaseModel):
     approval_policy: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
     signed_decisions: bool = False  # decisions must carry a valid signature
     requested_by: str | None = None
+    search_attributes: bool = False  # the namespace has relay's; publish status there
 
 
 class ToolCallRecord(BaseModel):
@@ -358,3 +359,4 @@ class RunConfig(BaseModel):
     redaction: Redaction = Field(default_factory=Redaction)
     keep_effects: list[str] = Field(default_factory=list)  # tools whose effects a failure keeps
     max_goal_bytes: int = 8 * 1024
+    search_attributes: bool = False  # relay's search attributes are registered

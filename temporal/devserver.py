@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from temporal.search_attributes import dev_server_args
+
 # Measured on a 2-core machine: one activity ~49 ms -> ~18 ms, one child ~190 ms -> ~46 ms.
 TUNING = [
     "--sqlite-pragma",
@@ -69,6 +71,7 @@ class DevServer:
             "--log-level",
             "error",
             *TUNING,
+            *dev_server_args(),
             *self.extra_args,
         ]
         cmd += ["--headless"] if self.ui_port is None else ["--ui-port", str(self.ui_port)]

@@ -19,6 +19,7 @@ from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from settings import Settings
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, free_port
+from temporal.goals import start_goal
 from tools.definition import ToolRegistry
 from tools.shop import SHOP
 from tools.shop_db import connect
@@ -76,11 +77,11 @@ class Relay:
         model: str | None = None,
         **request: Any,
     ) -> WorkflowHandle:
-        return await self.client.start_workflow(
-            SupervisorWorkflow.run,
+        return await start_goal(
+            self.client,
             GoalRequest(goal=goal, customer_id=customer, model=model, **request),
-            id=f"test-{uuid.uuid4().hex[:10]}",
-            task_queue=self.settings.task_queue,
+            f"test-{uuid.uuid4().hex[:10]}",
+            self.settings.task_queue,
         )
 
     async def next_pending(self, handle: WorkflowHandle) -> PendingApproval:

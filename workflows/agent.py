@@ -40,6 +40,7 @@ from workflows.loop_breaker import LoopBreaker
 from workflows.model_call import ask_model
 from workflows.policy import approval_reason, argument_errors
 from workflows.tool_call import call_tool, completed_effect
+from workflows.ui import RunBoard
 
 MORE_BUDGET = "continue_with_more_budget"  # the "tool" of a budget escalation approval
 
@@ -64,6 +65,7 @@ class AgentWorkflow:
         # write needs a human decision.
         self._tainted_by: str | None = None
         self._evidence: set[str] = set()
+        self._board = RunBoard("agent")
 
     @workflow.run
     async def run(self, task: AgentTask) -> AgentResult:
@@ -71,10 +73,19 @@ class AgentWorkflow:
         self._refused_servers = dict(task.refused_servers)
         self._lease = task.lease
         self._breaker = LoopBreaker(task.lease.loop_limit)
+        self._board = RunBoard(task.agent)
+        self._board.enable(task.search_attributes)
+        self._show()
         result = await self._run_within_deadline(task)
         # A decision being checked when the loop ends is still audited before the result.
         await workflow.wait_condition(workflow.all_handlers_finished)
+        self._show(result.status)
         return result.model_copy(update={"audit": list(self._book.audit)})
+
+    def _show(self, final: str | None = None) -> None:
+        pending = len(self._book.pending)
+        status = final or ("waiting_for_approval" if pending else "running")
+        self._board.show(status, pending, self._usage)
 
     async def _run_within_deadline(self, task: AgentTask) -> AgentResult:
         deadline = task.lease.deadline
@@ -123,6 +134,7 @@ class AgentWorkflow:
                 summary=f"llm · {task.agent} · step {self._steps}",
             )
             self._usage = self._usage.plus(reply.usage)
+            self._show()
             self._switches += reply.model_switches
             if reply.model not in self._models:
                 self._models.append(reply.model)
@@ -292,6 +304,7 @@ class AgentWorkflow:
             requested_by=task.requested_by,
         )
         self._book.open(request)
+        self._show()
         await self._tell_parent("approval_requested", request)
         try:
             await workflow.wait_condition(
@@ -304,6 +317,7 @@ class AgentWorkflow:
             await self._settle_by_relay(approval_id, "relay:timeout", waited)
             return self._book.decided[approval_id]
         record = self._book.decided[approval_id]
+        self._show()
         await self._tell_parent("approval_settled", record)
         return record
 
@@ -312,6 +326,7 @@ class AgentWorkflow:
         entry = self._book.settle(
             ApprovalDecision(approval_id=approval_id, approver=approver, reason=why), "expired"
         )
+        self._show()
         await self._tell_parent("decision_audited", entry)
         await self._tell_parent("approval_settled", self._book.decided[approval_id])
 

@@ -43,6 +43,7 @@ from workflows.compensation import compensate, compensation_note
 from workflows.goal_status import goal_status
 from workflows.model_call import ask_model
 from workflows.planning import make_plan
+from workflows.ui import RunBoard, progress_table
 from workflows.verification import grounded
 
 CONFIG_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
@@ -67,6 +68,9 @@ class SupervisorWorkflow:
         self._deadline: datetime | None = None
         self._unstarted = 0
         self._redaction = Redaction()
+        self._board = RunBoard("supervisor")
+        self._tasks: list[PlannedTask] = []
+        self._started: set[str] = set()
 
     @workflow.run
     async def run(self, request: GoalRequest) -> GoalResult:
@@ -83,11 +87,15 @@ class SupervisorWorkflow:
         )
         _refuse_goal(request.goal, config.max_goal_bytes)
         self._redaction = config.redaction
+        self._board.enable(config.search_attributes)
+        self._show()
         route = request.model or config.default_model
         self._budget = (request.budget or Budget()).over(config.budget)
         if self._budget.max_seconds is not None:
             self._deadline = workflow.now() + timedelta(seconds=self._budget.max_seconds)
         plan = await make_plan(goal, request.customer_id, candidates, route, self._ask)
+        self._tasks = plan.tasks
+        self._show()
         self._unstarted = len(plan.tasks)
         await asyncio.gather(
             *(self._run_task(task, plan, request, route, config) for task in plan.tasks)
@@ -107,6 +115,7 @@ class SupervisorWorkflow:
         if undone:
             answer += "\n\n" + compensation_note(undone)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        self._show(status)
         return GoalResult(
             status=status,
             answer=redact(answer, self._redaction),
@@ -163,6 +172,8 @@ class SupervisorWorkflow:
             return
         same_agent = [t.id for t in plan.tasks if t.agent == task.agent]
         child_id = f"{workflow.info().workflow_id}/{task.agent}-{same_agent.index(task.id) + 1}"
+        self._started.add(task.id)
+        self._show()
         agent_task = AgentTask(
             goal_id=workflow.info().workflow_id,
             task_id=task.id,
@@ -181,6 +192,7 @@ class SupervisorWorkflow:
             approval_policy=config.approval_policy,
             signed_decisions=config.signed_decisions,
             requested_by=request.requested_by,
+            search_attributes=config.search_attributes,
         )
         try:
             result = await workflow.execute_child_workflow(
@@ -220,6 +232,23 @@ class SupervisorWorkflow:
                 "usage": usage or Usage(),
             }
         )
+        self._show()
+
+    def _show(self, final: str | None = None) -> None:
+        """Refresh what the Web UI shows: the progress table and the search attributes."""
+        rows = []
+        for task in self._tasks:
+            report = self._reports.get(task.id)
+            status = (
+                report.status if report else "running" if task.id in self._started else "waiting"
+            )
+            rows.append((task.id, task.agent, status, report.usage if report else None))
+        pending = list(self._pending.values())
+        workflow.set_current_details(progress_table(rows, pending, self._usage))
+        status = final or (
+            "waiting_for_approval" if pending else "running" if self._tasks else "planning"
+        )
+        self._board.show(status, len(pending), self._usage)
 
     async def _synthesize(self, goal: str, reports: list[TaskReport], route: str) -> str:
         results = [
@@ -246,11 +275,13 @@ class SupervisorWorkflow:
     @workflow.signal
     def approval_requested(self, request: PendingApproval) -> None:
         self._pending[request.approval_id] = request
+        self._show()
 
     @workflow.signal
     def approval_settled(self, record: ApprovalRecord) -> None:
         self._pending.pop(record.approval_id, None)
         self._settled[record.approval_id] = record
+        self._show()
 
     @workflow.signal
     def decision_audited(self, entry: DecisionAudit) -> None:

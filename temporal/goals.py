@@ -1,0 +1,40 @@
+"""Starting a goal the way every relay client does: with the Web UI's static summary (the goal,
+shortened) and details (customer, model route, budget, requester)."""
+
+from temporalio.client import Client, WorkflowHandle
+
+from agents.models import GoalRequest, GoalResult
+from workflows.supervisor import SupervisorWorkflow
+
+SUMMARY_CHARS = 120
+
+
+def goal_summary(request: GoalRequest) -> str:
+    goal = " ".join(request.goal.split())
+    return goal if len(goal) <= SUMMARY_CHARS else goal[: SUMMARY_CHARS - 1] + "…"
+
+
+def goal_details(request: GoalRequest) -> str:
+    budget = request.budget.model_dump(exclude_none=True) if request.budget else {}
+    limits = ", ".join(f"{k}={v}" for k, v in budget.items()) or "the worker's defaults"
+    return "\n".join(
+        [
+            f"**Customer**: {request.customer_id or 'unknown'}",
+            f"**Model route**: {request.model or 'the worker default (RELAY_MODEL)'}",
+            f"**Budget**: {limits}",
+            f"**Requested by**: {request.requested_by or 'unknown'}",
+        ]
+    )
+
+
+async def start_goal(
+    client: Client, request: GoalRequest, workflow_id: str, task_queue: str
+) -> WorkflowHandle[SupervisorWorkflow, GoalResult]:
+    return await client.start_workflow(
+        SupervisorWorkflow.run,
+        request,
+        id=workflow_id,
+        task_queue=task_queue,
+        static_summary=goal_summary(request),
+        static_details=goal_details(request),
+    )

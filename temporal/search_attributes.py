@@ -1,0 +1,49 @@
+"""relay's search attributes: what a person filters runs by in the Web UI ("waiting for
+approval", "by agent", "by cost"). Values are stored in plaintext: never put secrets here."""
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.service import RPCError
+
+RELAY_AGENT = SearchAttributeKey.for_keyword("RelayAgent")  # supervisor, orders, returns, ...
+RELAY_STATUS = SearchAttributeKey.for_keyword("RelayStatus")
+RELAY_PENDING_APPROVALS = SearchAttributeKey.for_int("RelayPendingApprovals")
+RELAY_COST_USD = SearchAttributeKey.for_float("RelayCostUsd")
+
+_TYPES = {
+    RELAY_AGENT.name: ("Keyword", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD),
+    RELAY_STATUS.name: ("Keyword", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD),
+    RELAY_PENDING_APPROVALS.name: ("Int", IndexedValueType.INDEXED_VALUE_TYPE_INT),
+    RELAY_COST_USD.name: ("Double", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE),
+}
+
+
+def dev_server_args() -> list[str]:
+    """`temporal server start-dev` flags that register relay's search attributes."""
+    args = []
+    for name, (type_name, _) in _TYPES.items():
+        args += ["--search-attribute", f"{name}={type_name}"]
+    return args
+
+
+async def ensure_registered(client: Client) -> str | None:
+    """Register missing attributes in the client's namespace. None when all are there, else
+    why not (the worker then runs without them instead of failing every workflow task)."""
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+        missing = {n: t for n, (_, t) in _TYPES.items() if n not in listed.custom_attributes}
+        if missing:
+            await client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+            )
+    except RPCError as err:
+        names = ", ".join(f"{n}={t}" for n, (t, _) in _TYPES.items())
+        return f"cannot register search attributes ({err.message}); register {names}"
+    return None

@@ -1,0 +1,70 @@
+"""What the Temporal Web UI shows of a run while it goes: search attributes a person can filter
+by, and a markdown progress table as the run's current details. Workflow code: deterministic."""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from agents.approvals import PendingApproval
+    from agents.models import Usage
+    from temporal.search_attributes import (
+        RELAY_AGENT,
+        RELAY_COST_USD,
+        RELAY_PENDING_APPROVALS,
+        RELAY_STATUS,
+    )
+
+
+class RunBoard:
+    """Publishes one run's agent, status, pending approvals and cost, upserting only changes
+    (each upsert is an event in history)."""
+
+    def __init__(self, agent: str) -> None:
+        self._agent = agent
+        self._enabled = False
+        self._shown: tuple[str, int, float] | None = None
+
+    def enable(self, enabled: bool) -> None:
+        self._enabled = enabled
+
+    def show(self, status: str, pending: int, usage: Usage) -> None:
+        cost = round(usage.cost_usd or 0.0, 6)
+        if not self._enabled or self._shown == (status, pending, cost):
+            return
+        updates = [
+            RELAY_STATUS.value_set(status),
+            RELAY_PENDING_APPROVALS.value_set(pending),
+            RELAY_COST_USD.value_set(cost),
+        ]
+        if self._shown is None:
+            updates.append(RELAY_AGENT.value_set(self._agent))
+        self._shown = (status, pending, cost)
+        workflow.upsert_search_attributes(updates)
+
+
+def progress_table(
+    rows: list[tuple[str, str, str, Usage | None]],
+    pending: list[PendingApproval],
+    usage: Usage,
+) -> str:
+    """Markdown for the UI's current details: each task (id, agent, status, usage), the
+    approvals waiting for a human, and what the goal has spent so far."""
+    lines = ["| task | agent | status | cost |", "|---|---|---|---|"]
+    for task_id, agent, status, spent in rows:
+        lines.append(f"| {task_id} | {agent} | {status} | {_cost(spent)} |")
+    if pending:
+        lines += ["", "**Waiting for approval**"]
+        for p in pending:
+            who = ", ".join(p.approvers)
+            lines.append(f"- `{p.approval_id}`: {p.agent} wants `{p.tool}` ({p.reason}); {who}")
+    lines += [
+        "",
+        f"**Spent so far**: {_cost(usage)}, {usage.llm_calls} LLM calls, "
+        f"{usage.input_tokens + usage.output_tokens} tokens",
+    ]
+    return "\n".join(lines)
+
+
+def _cost(usage: Usage | None) -> str:
+    if usage is None:
+        return "-"
+    return "unknown" if usage.cost_usd is None else f"${usage.cost_usd:.4f}"
