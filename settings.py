@@ -49,6 +49,10 @@ class Settings(BaseModel):
     # Tools whose side effects stay when a goal does not complete (RELAY_KEEP_EFFECTS=a,b).
     keep_effects: list[str] = Field(default_factory=list)
     max_goal_bytes: int = Field(default=GOAL_MAX_BYTES, ge=1, le=GOAL_HARD_LIMIT)
+    # Prompts and completions in trace spans (RELAY_TRACE_CONTENT=1); off: they may be private.
+    trace_content: bool = False
+    # Temporal SDK metrics on a Prometheus endpoint at this port (RELAY_METRICS_PORT).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
     fault: str | None = None
 
@@ -93,6 +97,8 @@ class Settings(BaseModel):
                 t.strip() for t in os.environ.get("RELAY_KEEP_EFFECTS", "").split(",") if t.strip()
             ],
             "max_goal_bytes": os.environ.get("RELAY_MAX_GOAL_BYTES"),
+            "trace_content": os.environ.get("RELAY_TRACE_CONTENT") == "1",
+            "metrics_port": os.environ.get("RELAY_METRICS_PORT"),
         }
         settings = cls.model_validate({k: v for k, v in env.items() if v})
         budget = Budget(

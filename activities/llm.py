@@ -8,6 +8,7 @@ from activities.providers import errors
 from activities.providers.base import split_route_entry
 from activities.providers.breaker import CircuitBreaker
 from activities.providers.registry import build_providers
+from activities.telemetry import llm_span
 from agents.models import LlmRequest, LlmResponse
 from settings import Settings
 
@@ -19,6 +20,7 @@ class LlmActivities:
     def __init__(self, settings: Settings) -> None:
         self._providers = build_providers(settings)
         self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_open_seconds)
+        self._trace_content = settings.trace_content
 
     @activity.defn(name="llm")
     async def call_llm(self, request: LlmRequest) -> LlmResponse:
@@ -38,7 +40,9 @@ class LlmActivities:
                 type=errors.CIRCUIT_OPEN,
             )
         try:
-            reply = await provider.complete(request, model)
+            with llm_span(request, provider_name, model, self._trace_content) as replies:
+                reply = await provider.complete(request, model)
+                replies.append(reply)
         except ApplicationError as err:
             if err.type not in _CALLERS_FAULT:
                 self._breaker.failed(provider_name)

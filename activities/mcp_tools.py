@@ -15,6 +15,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mcp_connections import McpConnections, McpUnavailable
+from activities.telemetry import tool_span
 from agents.models import ToolInfo, ToolObservation, ToolRequest
 from agents.specs import mcp_grants
 from settings import Settings
@@ -63,6 +64,10 @@ class McpToolActivities:
 
     @activity.defn(name="mcp_tool")
     async def run_mcp_tool(self, request: ToolRequest) -> ToolObservation:
+        with tool_span(request.tool, request.agent, "mcp"):
+            return await self._run(request)
+
+    async def _run(self, request: ToolRequest) -> ToolObservation:
         server, _, _ = request.tool.partition("__")
         config = self._connections.config.servers.get(server)
         if config is None:

@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 from activities.cutoff import Beat, CutOff, run_with_cutoff
 from activities.faults import kill_if
 from activities.mcp_tools import McpToolActivities
+from activities.telemetry import tool_span
 from agents.models import RunConfig, RunConfigRequest, ToolObservation, ToolRequest
 from agents.specs import AGENTS, AgentSpec
 from settings import Settings
@@ -68,6 +69,10 @@ class ToolActivities:
 
     @activity.defn(name="tool")
     async def run_tool(self, request: ToolRequest) -> ToolObservation:
+        with tool_span(request.tool, request.agent, "relay"):
+            return await self._run(request)
+
+    async def _run(self, request: ToolRequest) -> ToolObservation:
         tool = self._tool(request.agent, request.tool)
         info = activity.info()
         # The key names the activity, never the attempt: retries and re-deliveries share it.

@@ -7,6 +7,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from settings import Settings
+from temporal.telemetry import configure_exporters, temporal_runtime, tracing_interceptor
 
 
 class TemporalUnreachable(RuntimeError):
@@ -15,6 +16,7 @@ class TemporalUnreachable(RuntimeError):
 
 async def connect_client(settings: Settings, wait_seconds: float = 0.0) -> Client:
     """Connect, retrying for `wait_seconds` (a server that was just started may not answer)."""
+    configure_exporters()
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -22,6 +24,8 @@ async def connect_client(settings: Settings, wait_seconds: float = 0.0) -> Clien
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
                 data_converter=pydantic_data_converter,
+                interceptors=[tracing_interceptor()],
+                runtime=temporal_runtime(settings.metrics_port),
             )
         except RuntimeError as err:
             if time.monotonic() < deadline:

@@ -1,0 +1,49 @@
+"""Process-wide telemetry, configured once: OpenTelemetry providers exporting over OTLP/HTTP
+only when OTEL_EXPORTER_OTLP_ENDPOINT is set (nothing is sent anywhere otherwise), and the
+Temporal SDK's own metrics on a Prometheus endpoint when RELAY_METRICS_PORT is set."""
+
+import functools
+import os
+
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+
+@functools.cache
+def configure_exporters(service: str = "relay") -> bool:
+    """Install OTLP/HTTP exporters for traces and metrics when an endpoint is configured.
+    The exporters read the standard OTEL_EXPORTER_OTLP_* variables. True when installed."""
+    if not os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        return False
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    resource = Resource.create({"service.name": service})
+    tracer_provider = TracerProvider(resource=resource)
+    tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(tracer_provider)
+    reader = PeriodicExportingMetricReader(OTLPMetricExporter())
+    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[reader]))
+    return True
+
+
+def tracing_interceptor() -> TracingInterceptor:
+    """On the client and (through it) the worker: one goal is one trace, supervisor -> child
+    agents -> activities. The tracer follows whatever provider the process installed."""
+    return TracingInterceptor(trace.get_tracer("relay.temporal"))
+
+
+@functools.cache
+def temporal_runtime(metrics_port: int | None) -> Runtime:
+    """The SDK runtime: the default one, or one serving Prometheus metrics on the port."""
+    if metrics_port is None:
+        return Runtime.default()
+    return Runtime(
+        telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"0.0.0.0:{metrics_port}"))
+    )
