@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 import uuid
@@ -27,6 +28,7 @@ from cli_output import CliError, failure_text, print_pending, print_result, wait
 from settings import ConfigError, Settings
 from temporal.connect import TemporalUnreachable, connect_client
 from temporal.goals import start_goal
+from temporal.logs import configure_logging
 from workflows.supervisor import SupervisorWorkflow
 
 
@@ -312,6 +314,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
+        long_running = args.command in ("worker", "dev", "demo")
+        configure_logging(
+            pretty=args.command in ("dev", "demo"),
+            redaction=settings.redaction,
+            level=logging.INFO if long_running else logging.WARNING,
+        )
         asyncio.run(args.handler(args, settings))
     except KeyboardInterrupt:
         return 130

@@ -13,7 +13,6 @@ from activities.llm import LlmActivities
 from activities.mcp_connections import McpConnections
 from activities.mcp_tools import McpToolActivities
 from activities.tools import ToolActivities
-from agents.redaction import redact_logs
 from agents.specs import AGENTS, AgentSpec
 from settings import Settings
 from temporal.connect import connect_client
@@ -39,9 +38,6 @@ async def relay_worker(
 
     Tests pass `max_cached_workflows=0` to replay every step, and may add tools and agents.
     """
-    # A no-op where logging is configured already (e.g. under pytest); redaction applies anyway.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    redact_logs(settings.redaction)
     unregistered = await ensure_registered(client)
     if unregistered is not None:
         logging.getLogger("relay.worker").warning("runs will not be searchable: %s", unregistered)

@@ -48,4 +48,12 @@ class LlmActivities:
                 self._breaker.failed(provider_name)
             raise
         self._breaker.succeeded(provider_name)
+        activity.logger.info(
+            "%s answered in %.0f ms (%d in / %d out tokens)",
+            reply.model,
+            reply.latency_ms,
+            reply.usage.input_tokens,
+            reply.usage.output_tokens,
+            extra={"agent": request.agent, "step": request.step},
+        )
         return reply

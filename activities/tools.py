@@ -70,7 +70,15 @@ class ToolActivities:
     @activity.defn(name="tool")
     async def run_tool(self, request: ToolRequest) -> ToolObservation:
         with tool_span(request.tool, request.agent, "relay"):
-            return await self._run(request)
+            observation = await self._run(request)
+        activity.logger.info(
+            "%s %s%s",
+            request.tool,
+            "ok" if observation.ok else f"refused: {observation.error}",
+            " (ledger replay)" if observation.replayed else "",
+            extra={"agent": request.agent, "tool": request.tool},
+        )
+        return observation
 
     async def _run(self, request: ToolRequest) -> ToolObservation:
         tool = self._tool(request.agent, request.tool)

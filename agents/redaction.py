@@ -1,10 +1,9 @@
 """Output redaction: secrets and payment-card numbers never reach an answer or a log line.
 
 Pure regular expressions, so workflows apply it to answers deterministically; the same rules
-filter the log handlers of the worker and the CLI.
+run on every log line (temporal/logs.py).
 """
 
-import logging
 import re
 from functools import lru_cache
 
@@ -72,25 +71,3 @@ def redact(text: str, rules: Redaction) -> str:
     for pattern in _extra(tuple(rules.patterns)):
         text = pattern.sub(SECRET, text)
     return text
-
-
-class RedactingFilter(logging.Filter):
-    """Rewrites each record's message through `redact` before any handler formats it."""
-
-    def __init__(self, rules: Redaction) -> None:
-        super().__init__()
-        self._rules = rules
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message, self._rules)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
-
-
-def redact_logs(rules: Redaction) -> None:
-    """Install the filter on every handler of the root logger (configure logging first)."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter(rules))

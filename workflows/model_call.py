@@ -37,7 +37,9 @@ def route_entries(route: str) -> list[str]:
 async def ask_model(route: str, request: LlmRequest, summary: str) -> LlmResponse:
     """Try each entry of the route in order; each gets the activity's bounded retries."""
     failures: list[str] = []
+    context = {"agent": request.agent, "step": request.step}
     for entry in route_entries(route):
+        workflow.logger.info("%s: asking %s", request.purpose, entry, extra=context)
         try:
             reply = await workflow.execute_activity(
                 "llm",
@@ -56,7 +58,9 @@ async def ask_model(route: str, request: LlmRequest, summary: str) -> LlmRespons
                 else str(err)
             )
             failures.append(f"{entry} failed ({why})")
-            workflow.logger.warning("model %s failed, trying next in route: %s", entry, why)
+            workflow.logger.warning(
+                "model %s failed, trying next in route: %s", entry, why, extra=context
+            )
     raise ApplicationError(
         "every model in the route failed: " + " | ".join(failures),
         non_retryable=True,
