@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import sys
@@ -14,17 +13,16 @@ from pathlib import Path
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
-    WorkflowFailureError,
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.providers.credentials import missing_credentials
-from agents.approvals import DecisionRequest, PendingApproval, sign_decision
+from agents.approvals import DecisionRequest, sign_decision
 from agents.guardrails import goal_problem
 from agents.models import Budget, GoalRequest
-from cli_output import CliError, failure_text, print_pending, print_result, wait_for_result
+from cli_output import CliError, failure_text, print_result, wait_for_result
 from settings import ConfigError, Settings
 from temporal.connect import TemporalUnreachable, connect_client
 from temporal.goals import start_goal
@@ -87,39 +85,24 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
+    from cli_status import render, snapshot
+
     client = await connect_client(settings)
     handle = await _existing(client, args.workflow_id)
-    info = await handle.describe()
-    status = info.status.name.lower() if info.status else "unknown"
-    pending: list[PendingApproval] = []
-    if info.status == WorkflowExecutionStatus.RUNNING:
-        pending = await handle.query(SupervisorWorkflow.pending_approvals)
-    result = None
-    if info.status == WorkflowExecutionStatus.COMPLETED:
-        result = await handle.result()
+    shot = await snapshot(client, handle)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "workflow_id": handle.id,
-                    "run_id": info.run_id,
-                    "execution_status": status,
-                    "pending_approvals": [p.model_dump(mode="json") for p in pending],
-                    "result": result.model_dump(mode="json") if result else None,
-                },
-                indent=2,
-            )
-        )
+        print(shot.model_dump_json(indent=2))
         return
-    print(f"{handle.id}: {status}\n  web UI: {settings.run_url(handle.id)}")
-    print_pending(pending, handle.id)
-    if result is not None:
-        print_result(result)
-    elif info.status == WorkflowExecutionStatus.FAILED:
-        try:
-            await handle.result()
-        except WorkflowFailureError as err:
-            print(f"  failed: {failure_text(err)}")
+    # --watch redraws in place: clear the screen, home the cursor, draw; the last picture too.
+    redraw = "\x1b[2J\x1b[H" if args.watch else ""
+    while args.watch and shot.running:
+        print(redraw + render(shot), flush=True)
+        await asyncio.sleep(args.interval)
+        shot = await snapshot(client, handle)
+    print(redraw + render(shot))
+    print(f"\nweb UI: {settings.run_url(handle.id)}")
+    for p in shot.pending_approvals:
+        print(f"approve: relay approve {handle.id} {p.approval_id} --as NAME")
 
 
 async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
@@ -271,9 +254,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=cmd_run)
 
-    status = sub.add_parser("status", help="a goal's state, pending approvals and result")
+    status = sub.add_parser(
+        "status", help="a goal as a tree: agents, model turns, cost, pending approvals"
+    )
     status.add_argument("workflow_id")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument(
+        "--watch", action="store_true", help="redraw as the run progresses, until it ends"
+    )
+    status.add_argument(
+        "--interval", type=float, default=1.0, help="seconds between redraws (with --watch)"
+    )
     status.set_defaults(handler=cmd_status)
 
     for verb in ("approve", "reject"):

@@ -289,6 +289,26 @@ class AgentTask(BaseModel):
     search_attributes: bool = False  # the namespace has relay's; publish status there
 
 
+class TurnRecord(BaseModel):
+    """One model turn of an agent, for `relay status`: who answered, at what cost, which tools."""
+
+    step: int
+    model: str
+    usage: Usage
+    latency_ms: float
+    tools: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, step: int, reply: "LlmResponse") -> "TurnRecord":
+        return cls(
+            step=step,
+            model=reply.model,
+            usage=reply.usage,
+            latency_ms=reply.latency_ms,
+            tools=[c.name for c in reply.tool_calls],
+        )
+
+
 class ToolCallRecord(BaseModel):
     step: int
     tool: str
@@ -306,6 +326,7 @@ class AgentResult(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     models: list[str] = Field(default_factory=list)
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    turns: list[TurnRecord] = Field(default_factory=list)
     approvals: list[ApprovalRecord] = Field(default_factory=list)
     workflow_id: str = ""
     model_switches: list[str] = Field(default_factory=list)

@@ -1,10 +1,14 @@
 """The `relay` CLI against a running worker, and its one-line errors."""
 
+import asyncio
 import json
+import os
 
+from agents.approvals import ApprovalDecision
 from temporal.devserver import free_port
-from tests.cli_runner import relay_cli
+from tests.cli_runner import RELAY, relay_cli
 from tests.conftest import Relay
+from workflows.supervisor import SupervisorWorkflow
 
 
 def env_for(relay: Relay) -> dict[str, str]:
@@ -43,11 +47,16 @@ async def test_run_status_approve_status(relay: Relay) -> None:
     assert started.code == 0, started.err
     assert "web UI: http://localhost:8233/namespaces/default/workflows/cli-return-1" in started.out
 
-    handle = relay.client.get_workflow_handle("cli-return-1")
+    handle = relay.client.get_workflow_handle_for(SupervisorWorkflow.run, "cli-return-1")
     pending = await relay.next_pending(handle)
     status = await relay_cli("status", "cli-return-1", env=env)
-    assert status.code == 0 and "cli-return-1: running" in status.out
-    assert f"waiting for approval {pending.approval_id}" in status.out
+    assert status.code == 0, status.err
+    tree = status.out.splitlines()
+    assert tree[0].startswith("cli-return-1 · waiting_for_approval · $")
+    assert any(line.startswith("├── orders · orders · completed") for line in tree)
+    assert any("step 1 · scripted · " in line and "→ get_last_order" in line for line in tree)
+    assert any(line.startswith("└── returns · returns · running") for line in tree)
+    assert f"└── waiting for approval {pending.approval_id}: issue_refund(" in status.out
 
     approved = await relay_cli(
         "approve", "cli-return-1", "--as", "alice", "--reason", "fine", env=env
@@ -62,9 +71,15 @@ async def test_run_status_approve_status(relay: Relay) -> None:
 
     await handle.result()
     final = json.loads((await relay_cli("status", "cli-return-1", "--json", env=env)).out)
-    assert final["execution_status"] == "completed"
-    assert final["result"]["status"] == "completed"
+    result = await handle.result()
+    assert final["execution_status"] == "completed" and final["status"] == "completed"
     assert final["result"]["approvals"][0]["approver"] == "alice"
+    assert final["usage"] == result.usage.model_dump()
+    for node, task in zip(final["agents"], result.tasks, strict=True):
+        assert (node["task"]["id"], node["task"]["status"]) == (task.id, task.status)
+        child = await relay.child_result(task.workflow_id)
+        assert [t["step"] for t in node["turns"]] == list(range(1, child.steps + 1))
+        assert sum(t["usage"]["input_tokens"] for t in node["turns"]) == child.usage.input_tokens
     assert len(relay.rows("SELECT * FROM refunds")) == 1
 
 
@@ -128,3 +143,26 @@ async def test_a_bad_setting_is_one_line(relay: Relay) -> None:
     assert outcome.err.strip() == (
         "relay: error: bad setting approval_policy.rules.0.approvers: Field required"
     )
+
+
+async def test_status_watch_redraws_until_the_run_ends(relay: Relay) -> None:
+    handle = await relay.start()
+    pending = await relay.next_pending(handle)
+    watch = await asyncio.create_subprocess_exec(
+        RELAY,
+        *("status", handle.id, "--watch", "--interval", "0.2"),
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, **env_for(relay)},
+    )
+    assert watch.stdout is not None
+    first = await asyncio.wait_for(watch.stdout.readuntil(b"waiting_for_approval"), 60)
+    await handle.signal(
+        SupervisorWorkflow.approve,
+        ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
+    )
+    rest = await asyncio.wait_for(watch.stdout.read(), 60)
+    assert await watch.wait() == 0
+
+    frames = (first + rest).decode().split("\x1b[2J\x1b[H")
+    assert len(frames) >= 2  # at least one redraw while waiting, then the final picture
+    assert frames[-1].splitlines()[0].startswith(f"{handle.id} · completed")

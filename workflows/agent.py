@@ -28,9 +28,10 @@ with workflow.unsafe.imports_passed_through():
         ToolCallRecord,
         ToolInfo,
         ToolObservation,
+        TurnRecord,
         Usage,
     )
-    from agents.prompts import TOOL_DATA_RULE, task_prompt, tool_output, tool_output_body
+    from agents.prompts import TOOL_DATA_RULE, task_prompt, tool_output_body
     from agents.specs import AGENTS
 
 from workflows.approval_book import ApprovalBook
@@ -39,7 +40,7 @@ from workflows.grounding import facts
 from workflows.loop_breaker import LoopBreaker
 from workflows.model_call import ask_model
 from workflows.policy import approval_reason, argument_errors
-from workflows.tool_call import call_tool, completed_effect
+from workflows.tool_call import call_tool, completed_effect, observed
 from workflows.ui import RunBoard
 
 MORE_BUDGET = "continue_with_more_budget"  # the "tool" of a budget escalation approval
@@ -56,6 +57,7 @@ class AgentWorkflow:
         self._usage = Usage()
         self._models: list[str] = []
         self._records: list[ToolCallRecord] = []
+        self._turns: list[TurnRecord] = []
         self._effects: list[CompletedEffect] = []
         self._steps = 0
         self._escalations = 0
@@ -134,6 +136,7 @@ class AgentWorkflow:
                 summary=f"llm · {task.agent} · step {self._steps}",
             )
             self._usage = self._usage.plus(reply.usage)
+            self._turns.append(TurnRecord.of(self._steps, reply))
             self._show()
             self._switches += reply.model_switches
             if reply.model not in self._models:
@@ -158,27 +161,13 @@ class AgentWorkflow:
                 else:
                     record, observation = await self._handle_call(task, tools, call, self._steps)
                 self._records.append(record)
-                self._observe(tools.get(call.name), call, observation)
+                message, taint = observed(tools.get(call.name), call, observation, self._steps)
+                self._messages.append(message)
+                self._evidence |= facts(message.content)
+                self._tainted_by = self._tainted_by or taint
                 loop = self._breaker.after(record.outcome)
                 if loop is not None:
                     return self._result("loop_detected", f"Stopped: {loop}. {self._last_seen()}")
-
-    def _observe(self, tool: ToolInfo | None, call: ToolCall, observation: ToolObservation) -> None:
-        """Give the model a tool result as labelled data; note its facts and any taint."""
-        content = observation.model_dump_json(include={"tool", "ok", "data", "error"})
-        self._evidence |= facts(content)
-        untrusted = tool is not None and tool.untrusted_output
-        if untrusted and observation.ok and self._tainted_by is None:
-            self._tainted_by = f"{call.name} (step {self._steps}) returned untrusted content"
-        source = f"mcp:{tool.server}" if tool is not None and tool.server else "relay"
-        self._messages.append(
-            Message(
-                role="tool",
-                tool_call_id=call.id,
-                name=call.name,
-                content=tool_output(call.name, source, not untrusted, content),
-            )
-        )
 
     async def _check_budget(self, task: AgentTask, before_llm: bool = True) -> AgentResult | None:
         """None while the lease has room. When it is spent: stop with `budget_exhausted`, or,
@@ -356,6 +345,7 @@ class AgentWorkflow:
             usage=self._usage,
             models=self._models,
             tool_calls=self._records,
+            turns=self._turns,
             approvals=list(self._book.decided.values()),
             workflow_id=workflow.info().workflow_id,
             model_switches=self._switches,
@@ -388,3 +378,7 @@ class AgentWorkflow:
     @workflow.query
     def pending_approvals(self) -> list[PendingApproval]:
         return list(self._book.pending.values())
+
+    @workflow.query
+    def turns(self) -> list[TurnRecord]:
+        return self._turns

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         UpstreamResult,
         Usage,
     )
+    from agents.progress import GoalProgress, TaskProgress
     from agents.prompts import synthesis_prompt
     from agents.redaction import Redaction, redact
     from agents.router import route_intents
@@ -70,7 +71,8 @@ class SupervisorWorkflow:
         self._redaction = Redaction()
         self._board = RunBoard("supervisor")
         self._tasks: list[PlannedTask] = []
-        self._started: set[str] = set()
+        self._children: dict[str, str] = {}  # task id -> child workflow id, once started
+        self._final: str | None = None
 
     @workflow.run
     async def run(self, request: GoalRequest) -> GoalResult:
@@ -172,7 +174,7 @@ class SupervisorWorkflow:
             return
         same_agent = [t.id for t in plan.tasks if t.agent == task.agent]
         child_id = f"{workflow.info().workflow_id}/{task.agent}-{same_agent.index(task.id) + 1}"
-        self._started.add(task.id)
+        self._children[task.id] = child_id
         self._show()
         agent_task = AgentTask(
             goal_id=workflow.info().workflow_id,
@@ -234,21 +236,33 @@ class SupervisorWorkflow:
         )
         self._show()
 
-    def _show(self, final: str | None = None) -> None:
-        """Refresh what the Web UI shows: the progress table and the search attributes."""
-        rows = []
+    def _progress(self) -> GoalProgress:
+        tasks = []
         for task in self._tasks:
             report = self._reports.get(task.id)
-            status = (
-                report.status if report else "running" if task.id in self._started else "waiting"
+            child = self._children.get(task.id, "")
+            state = "running" if child else "waiting"
+            tasks.append(
+                TaskProgress(
+                    id=task.id,
+                    agent=task.agent,
+                    status=report.status if report else state,
+                    workflow_id=report.workflow_id if report else child,
+                    usage=report.usage if report else None,
+                )
             )
-            rows.append((task.id, task.agent, status, report.usage if report else None))
         pending = list(self._pending.values())
-        workflow.set_current_details(progress_table(rows, pending, self._usage))
-        status = final or (
+        status = self._final or (
             "waiting_for_approval" if pending else "running" if self._tasks else "planning"
         )
-        self._board.show(status, len(pending), self._usage)
+        return GoalProgress(status=status, tasks=tasks, pending=pending, usage=self._usage)
+
+    def _show(self, final: str | None = None) -> None:
+        """Refresh what the Web UI shows: the progress table and the search attributes."""
+        self._final = final or self._final
+        progress = self._progress()
+        workflow.set_current_details(progress_table(progress))
+        self._board.show(progress.status, len(progress.pending), progress.usage)
 
     async def _synthesize(self, goal: str, reports: list[TaskReport], route: str) -> str:
         results = [
@@ -320,6 +334,10 @@ class SupervisorWorkflow:
     @workflow.query
     def pending_approvals(self) -> list[PendingApproval]:
         return list(self._pending.values())
+
+    @workflow.query
+    def progress(self) -> GoalProgress:
+        return self._progress()
 
     def _refusal(self, approval_id: str) -> str | None:
         if approval_id in self._settled:

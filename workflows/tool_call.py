@@ -13,11 +13,13 @@ with workflow.unsafe.imports_passed_through():
         AgentTask,
         Compensation,
         CompletedEffect,
+        Message,
         ToolCall,
         ToolInfo,
         ToolObservation,
         ToolRequest,
     )
+    from agents.prompts import tool_output
 
 TOOL_NON_RETRYABLE = [
     "ToolNotAllowed",
@@ -84,3 +86,25 @@ def completed_effect(agent: str, call: ToolCall, undo: Compensation, data: Any) 
         undo_tool=undo.tool,
         undo_arguments={arg: found.get(key) for arg, key in undo.arguments_from.items()},
     )
+
+
+def observed(
+    tool: ToolInfo | None, call: ToolCall, observation: ToolObservation, step: int
+) -> tuple[Message, str | None]:
+    """A tool result as the model sees it, labelled data in a `tool` message, and why it taints
+    the agent's context (None when it does not)."""
+    content = observation.model_dump_json(include={"tool", "ok", "data", "error"})
+    untrusted = tool is not None and tool.untrusted_output
+    taint = (
+        f"{call.name} (step {step}) returned untrusted content"
+        if untrusted and observation.ok
+        else None
+    )
+    source = f"mcp:{tool.server}" if tool is not None and tool.server else "relay"
+    message = Message(
+        role="tool",
+        tool_call_id=call.id,
+        name=call.name,
+        content=tool_output(call.name, source, not untrusted, content),
+    )
+    return message, taint

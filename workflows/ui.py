@@ -4,8 +4,8 @@ by, and a markdown progress table as the run's current details. Workflow code: d
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from agents.approvals import PendingApproval
     from agents.models import Usage
+    from agents.progress import GoalProgress
     from temporal.search_attributes import (
         RELAY_AGENT,
         RELAY_COST_USD,
@@ -41,21 +41,18 @@ class RunBoard:
         workflow.upsert_search_attributes(updates)
 
 
-def progress_table(
-    rows: list[tuple[str, str, str, Usage | None]],
-    pending: list[PendingApproval],
-    usage: Usage,
-) -> str:
-    """Markdown for the UI's current details: each task (id, agent, status, usage), the
+def progress_table(progress: GoalProgress) -> str:
+    """Markdown for the UI's current details: each task with its status and cost, the
     approvals waiting for a human, and what the goal has spent so far."""
     lines = ["| task | agent | status | cost |", "|---|---|---|---|"]
-    for task_id, agent, status, spent in rows:
-        lines.append(f"| {task_id} | {agent} | {status} | {_cost(spent)} |")
-    if pending:
+    for task in progress.tasks:
+        lines.append(f"| {task.id} | {task.agent} | {task.status} | {_cost(task.usage)} |")
+    if progress.pending:
         lines += ["", "**Waiting for approval**"]
-        for p in pending:
+        for p in progress.pending:
             who = ", ".join(p.approvers)
             lines.append(f"- `{p.approval_id}`: {p.agent} wants `{p.tool}` ({p.reason}); {who}")
+    usage = progress.usage
     lines += [
         "",
         f"**Spent so far**: {_cost(usage)}, {usage.llm_calls} LLM calls, "
