@@ -1,6 +1,7 @@
 """Replaying recorded histories against the current workflow code."""
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHistory
@@ -10,9 +11,12 @@ from temporalio.worker import Replayer
 from worker import WORKFLOWS
 
 
-async def replay_history(history: WorkflowHistory) -> str | None:
-    """None when the history replays cleanly; otherwise what diverged."""
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+async def replay_history(
+    history: WorkflowHistory, workflows: Sequence[type] = WORKFLOWS
+) -> str | None:
+    """None when the history replays cleanly against these workflow classes; otherwise what
+    diverged."""
+    replayer = Replayer(workflows=workflows, data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     return None if result.replay_failure is None else str(result.replay_failure)
 
@@ -21,7 +25,7 @@ async def replay_workflow(client: Client, workflow_id: str) -> str | None:
     return await replay_history(await client.get_workflow_handle(workflow_id).fetch_history())
 
 
-async def replay_file(path: Path) -> str | None:
+async def replay_file(path: Path, workflows: Sequence[type] = WORKFLOWS) -> str | None:
     """A history exported with `temporal workflow show -o json` or by tests/record_histories.py.
 
     Workflows derive child ids from their own id, so replay needs the original id: taken from
@@ -34,4 +38,4 @@ async def replay_file(path: Path) -> str | None:
     if not isinstance(data, dict) or "events" not in data:
         raise ValueError(f"{path} is not a workflow history (no 'events')")
     workflow_id = data.pop("workflowId", None) or path.stem
-    return await replay_history(WorkflowHistory.from_json(workflow_id, data))
+    return await replay_history(WorkflowHistory.from_json(workflow_id, data), workflows)
