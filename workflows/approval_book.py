@@ -32,6 +32,10 @@ class ApprovalBook:
 
     def open(self, request: PendingApproval) -> None:
         self.pending[request.approval_id] = request
+        # Temporal's workflow meter skips replays, so each request counts once.
+        workflow.metric_meter().create_counter(
+            "relay_approvals_requested", "approvals asked of a human"
+        ).add(1, {"agent": request.agent, "tool": request.tool})
 
     def refusal(self, approval_id: str) -> str | None:
         """Why a decision for this id cannot be taken now; None when it can."""
@@ -66,6 +70,10 @@ class ApprovalBook:
     ) -> DecisionAudit:
         """Record the decision for a pending id (callers checked `refusal` first)."""
         request = self.pending.pop(decision.approval_id)
+        waited = (workflow.now() - request.requested_at).total_seconds()
+        workflow.metric_meter().create_histogram_float(
+            "relay_approval_wait", "time an approval waited for its decision", "s"
+        ).record(waited, {"agent": request.agent, "tool": request.tool, "verdict": verdict})
         self.decided[request.approval_id] = ApprovalRecord(
             approval_id=request.approval_id,
             agent=request.agent,
