@@ -24,6 +24,7 @@ from agents.guardrails import goal_problem
 from agents.models import Budget, GoalRequest
 from cli_output import CliError, failure_text, print_result, wait_for_result
 from settings import ConfigError, Settings
+from temporal.codec import data_converter
 from temporal.connect import TemporalUnreachable, connect_client
 from temporal.goals import start_goal
 from temporal.logs import configure_logging
@@ -174,12 +175,26 @@ async def cmd_replay(args: argparse.Namespace, settings: Settings) -> None:
         await _existing(client, args.workflow_id)
         verdict = await replay_workflow(client, args.workflow_id)
     elif args.file:
-        verdict = await replay_file(Path(args.file))
+        verdict = await replay_file(Path(args.file), converter=data_converter(settings.codec()))
     else:
         raise CliError("give a history FILE or --workflow-id ID")
     if verdict is not None:
         raise CliError(f"NOT compatible with the current code: {verdict}")
     print("compatible: the history replays against the current code")
+
+
+async def cmd_codec_server(args: argparse.Namespace, settings: Settings) -> None:
+    from temporal.codec_server import origin_of, serve_until_cancelled
+
+    codec = settings.codec()
+    if codec is None:
+        raise CliError("encryption is off: set RELAY_ENCRYPTION_KEY and RELAY_ENCRYPTION_KEY_ID")
+    token = settings.codec_token.get_secret_value() if settings.codec_token else None
+    print(
+        f"codec server on http://127.0.0.1:{args.port} (/encode, /decode) for "
+        f"{origin_of(settings.ui_url)}" + ("; bearer token required" if token else "")
+    )
+    await serve_until_cancelled(codec, args.port, origin_of(settings.ui_url), token)
 
 
 async def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
@@ -284,6 +299,15 @@ def build_parser() -> argparse.ArgumentParser:
         )
         decide.set_defaults(handler=cmd_decide)
 
+    codec = sub.add_parser(
+        "codec-server",
+        help="decrypt payloads for the Web UI and the temporal CLI (--codec-endpoint)",
+        description="Serves POST /encode and /decode with the worker's encryption keys, with "
+        "CORS for RELAY_UI_URL's origin; RELAY_CODEC_TOKEN makes it require a bearer token.",
+    )
+    codec.add_argument("--port", type=int, default=8081, help="port on 127.0.0.1 (default 8081)")
+    codec.set_defaults(handler=cmd_codec_server)
+
     replay = sub.add_parser("replay", help="replay a run's history against the current code")
     replay.add_argument(
         "file", nargs="?", help="history JSON from `temporal workflow show -o json`"
@@ -310,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
             pretty=args.command in ("dev", "demo"),
             redaction=settings.redaction,
             level=logging.INFO if long_running else logging.WARNING,
+            confidential=settings.codec() is not None,
         )
         asyncio.run(args.handler(args, settings))
     except KeyboardInterrupt:

@@ -12,12 +12,15 @@ from agents.approvals import DecisionRequest, PendingApproval
 from agents.models import GoalRequest
 from cli_output import CliError, print_pending, print_result, wait_for_result
 from settings import Settings
+from temporal.codec_server import codec_server, origin_of
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, port_open
 from temporal.goals import start_goal
 from worker import relay_worker
 from workflows.supervisor import SupervisorWorkflow
 
+CODEC_PORT = 8081
+CODEC_URL = f"http://127.0.0.1:{CODEC_PORT}"
 SHOWCASE_CUSTOMER = "C-1001"
 SHOWCASE_GOAL = (
     "I want to return the blue shirt from my last order, but can you first "
@@ -33,11 +36,14 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[None]:
         print(f"using the Temporal server at {settings.temporal_address}")
         yield
         return
+    codec = settings.codec()
     server = DevServer(
         db_file=data_dir / "temporal.db",
         port=int(port),
         ui_port=8233,
         log_file=data_dir / "temporal.log",
+        # With encryption on, the UI decrypts through relay's codec server.
+        extra_args=["--ui-codec-endpoint", CODEC_URL] if codec else [],
     )
     print(
         f"starting Temporal dev server on {server.address}, Web UI {settings.ui_url} "
@@ -45,7 +51,13 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[None]:
     )
     await asyncio.to_thread(server.start)
     try:
-        yield
+        if codec is None:
+            yield
+        else:
+            token = settings.codec_token.get_secret_value() if settings.codec_token else None
+            with codec_server(codec, CODEC_PORT, origin_of(settings.ui_url), token):
+                print(f"payloads are encrypted; the Web UI decrypts them through {CODEC_URL}")
+                yield
     finally:
         server.stop()
         print("stopped the Temporal dev server")

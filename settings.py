@@ -10,6 +10,7 @@ from agents.approvals import ApprovalPolicy
 from agents.guardrails import GOAL_HARD_LIMIT, GOAL_MAX_BYTES
 from agents.models import Budget
 from agents.redaction import Redaction
+from temporal.codec import EncryptionCodec, build_codec
 
 
 class ConfigError(Exception):
@@ -53,6 +54,11 @@ class Settings(BaseModel):
     trace_content: bool = False
     # Temporal SDK metrics on a Prometheus endpoint at this port (RELAY_METRICS_PORT).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Payload encryption (temporal/codec.py): the current key, its id, and retired keys.
+    encryption_key: SecretStr | None = None
+    encryption_key_id: str | None = None
+    decryption_keys: SecretStr | None = None
+    codec_token: SecretStr | None = None  # bearer token the codec server requires, if set
     # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
     fault: str | None = None
 
@@ -99,8 +105,13 @@ class Settings(BaseModel):
             "max_goal_bytes": os.environ.get("RELAY_MAX_GOAL_BYTES"),
             "trace_content": os.environ.get("RELAY_TRACE_CONTENT") == "1",
             "metrics_port": os.environ.get("RELAY_METRICS_PORT"),
+            "encryption_key": os.environ.get("RELAY_ENCRYPTION_KEY"),
+            "encryption_key_id": os.environ.get("RELAY_ENCRYPTION_KEY_ID"),
+            "decryption_keys": os.environ.get("RELAY_DECRYPTION_KEYS"),
+            "codec_token": os.environ.get("RELAY_CODEC_TOKEN"),
         }
         settings = cls.model_validate({k: v for k, v in env.items() if v})
+        settings.codec()  # a bad key is a configuration error now, not at the first payload
         budget = Budget(
             max_steps=os.environ.get("RELAY_MAX_STEPS") or None,  # type: ignore[arg-type]
             max_tokens=os.environ.get("RELAY_MAX_TOKENS") or None,  # type: ignore[arg-type]
@@ -109,6 +120,14 @@ class Settings(BaseModel):
             escalate=os.environ.get("RELAY_ESCALATE") or None,  # type: ignore[arg-type]
         )
         return settings.model_copy(update={"budget": budget.over(settings.budget)})
+
+    def codec(self) -> EncryptionCodec | None:
+        def secret(value: SecretStr | None) -> str:
+            return value.get_secret_value() if value else ""
+
+        return build_codec(
+            secret(self.encryption_key), self.encryption_key_id, secret(self.decryption_keys)
+        )
 
     def run_url(self, workflow_id: str) -> str:
         return f"{self.ui_url}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"

@@ -74,7 +74,7 @@ class ToolActivities:
         activity.logger.info(
             "%s %s%s",
             request.tool,
-            "ok" if observation.ok else f"refused: {observation.error}",
+            "ok" if observation.ok else "answered with a business error",
             " (ledger replay)" if observation.replayed else "",
             extra={"agent": request.agent, "tool": request.tool},
         )

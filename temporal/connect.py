@@ -4,9 +4,9 @@ import asyncio
 import time
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from settings import Settings
+from temporal.codec import data_converter
 from temporal.telemetry import configure_exporters, temporal_runtime, tracing_interceptor
 
 
@@ -23,7 +23,7 @@ async def connect_client(settings: Settings, wait_seconds: float = 0.0) -> Clien
             return await Client.connect(
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
-                data_converter=pydantic_data_converter,
+                data_converter=data_converter(settings.codec()),
                 interceptors=[tracing_interceptor()],
                 runtime=temporal_runtime(settings.metrics_port),
             )

@@ -41,13 +41,24 @@ def _redactor(rules: Redaction) -> structlog.types.Processor:
     return redact_event
 
 
+def _without_payload_text(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """With encryption on, the SDK's own lines must not carry what the codec hides: the
+    arguments and exceptions it logs hold failure messages and payload values."""
+    if str(event.get("logger", "")).startswith("temporalio"):
+        for key in ("positional_args", "exc_info", "exception", "stack_info"):
+            event.pop(key, None)
+    return event
+
+
 def configure_logging(
     pretty: bool = False,
     redaction: Redaction | None = None,
     stream: TextIO | None = None,
     level: int = logging.INFO,
+    confidential: bool = False,
 ) -> logging.Handler:
-    """Route stdlib and structlog logging through one handler; returns it."""
+    """Route stdlib and structlog logging through one handler; returns it. `confidential`
+    (encryption on) keeps payload text out of the SDK's log lines."""
     # The fields carry Temporal's context; the message stays the message.
     workflow.logger.workflow_info_on_message = False
     activity.logger.activity_info_on_message = False
@@ -60,6 +71,8 @@ def configure_logging(
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _redactor(redaction or Redaction()),
     ]
+    if confidential:
+        shared.append(_without_payload_text)
     renderer = structlog.dev.ConsoleRenderer() if pretty else structlog.processors.JSONRenderer()
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

@@ -99,6 +99,23 @@ def closed_warehouse(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
     raise ToolBusinessError("the warehouse is closed on Sundays")
 
 
+# Strings that must never appear in plaintext in history or logs when encryption is on.
+CANARY_RESULT = "canary-result-8c1f2e"
+CANARY_FAILURE = "canary-failure-3b7d90"
+
+
+@TEST_TOOLS.tool(args=NoArgs, risk="read")
+def secret_note(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Returns a private note."""
+    return {"note": f"the code is {CANARY_RESULT}"}
+
+
+@TEST_TOOLS.tool(args=NoArgs, risk="read")
+def secret_failure(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Fails with a private detail in its message."""
+    raise ToolPermanentError(f"vault rejected {CANARY_FAILURE}")
+
+
 TEST_AGENTS = {
     **AGENTS,
     "orders": ORDERS.model_copy(
@@ -111,6 +128,8 @@ TEST_AGENTS = {
                 "flaky_inventory",
                 "broken_carrier",
                 "closed_warehouse",
+                "secret_note",
+                "secret_failure",
             ]
         }
     ),
