@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo dev test lint
+.PHONY: install demo dev test test-faults lint
 
 install: $(STAMP)
 
@@ -24,6 +24,9 @@ dev: install
 
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-faults: install
+	$(BIN)/python -m pytest -q -m faults $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,7 +4,7 @@ database for each test. Workers run with max_cached_workflows=0 so every step is
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,43 @@ from settings import Settings
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, free_port
 from temporal.goals import start_goal
+from tests.reliability import Case, write_report
 from tools.definition import ToolRegistry
 from tools.shop import SHOP
 from tools.shop_db import connect
 from worker import relay_worker
 from workflows.agent import AgentWorkflow
 from workflows.supervisor import SupervisorWorkflow
+
+RELIABILITY: list[tuple[Case, str]] = []
+
+
+@pytest.fixture
+def reliability(request: pytest.FixtureRequest) -> Callable[..., Case]:
+    """A `faults` test describes its case; the outcome and timing go to docs/RELIABILITY.md."""
+
+    def describe(name: str, injected: str, checked: str) -> Case:
+        case = Case(name, injected, checked)
+        request.node.reliability_case = case
+        return case
+
+    return describe
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    case = getattr(item, "reliability_case", None)
+    if case is not None and report.when == "call":
+        RELIABILITY.append((case, "pass" if report.passed else "FAIL"))
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Publish only a complete picture: every collected `faults` test must have reported."""
+    faults = [i for i in session.items if i.get_closest_marker("faults")]
+    if faults and len(RELIABILITY) == len(faults):
+        write_report(RELIABILITY)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from agents.approvals import (
 )
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
+from tests.reliability import Describe
 from tests.test_cli import env_for
 from workflows.supervisor import SupervisorWorkflow
 
@@ -44,9 +45,15 @@ async def refusal(handle: WorkflowHandle, request: DecisionRequest) -> str:
     return str(failed.value.cause)
 
 
+@pytest.mark.faults
 async def test_only_an_authorized_signed_decision_releases_the_refund(
-    temporal_server, tmp_path: Path
+    reliability: Describe, temporal_server, tmp_path: Path
 ) -> None:
+    reliability(
+        "unauthorized identity, self-approval, forged signature",
+        "decisions by a non-approver, by the requester, with a wrong key, expired, unsigned",
+        "each refused and audited, no refund until the authorized signed decision",
+    )
     async with running_relay(
         temporal_server, tmp_path, approval_policy=POLICY, approval_secret=SecretStr(SECRET)
     ) as relay:

@@ -10,19 +10,28 @@ import signal
 import uuid
 from pathlib import Path
 
+import pytest
+
 from agents.approvals import ApprovalDecision
 from agents.models import GoalRequest
 from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from temporal.connect import connect_client
 from temporal.devserver import DevServer
 from tests.conftest import Relay, relay_settings
+from tests.reliability import Describe
 from tests.worker_process import worker_process
 from workflows.supervisor import SupervisorWorkflow
 
 
+@pytest.mark.faults
 async def test_refund_happens_once_when_the_worker_dies_after_committing(
-    temporal_server: DevServer, tmp_path: Path
+    reliability: Describe, temporal_server: DevServer, tmp_path: Path
 ) -> None:
+    case = reliability(
+        "worker SIGKILL during a tool activity",
+        "the worker SIGKILLs itself after issue_refund and its ledger row commit",
+        "a new worker finishes the run; 1 refund, 1 ledger row; the ledger answers the retry",
+    )
     settings = relay_settings(temporal_server, tmp_path)
     client = await connect_client(settings, wait_seconds=30)
     relay = Relay(client=client, settings=settings, tmp_path=tmp_path)
@@ -42,11 +51,13 @@ async def test_refund_happens_once_when_the_worker_dies_after_committing(
             ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
         )
         assert await doomed.wait() == -signal.SIGKILL, log.read_text()
+        case.fault_injected()
 
     # The effect is committed and the worker is gone before telling anyone.
     assert len(relay.rows("SELECT * FROM refunds")) == 1
     async with worker_process(settings, log):
         result = await handle.result()
+        case.recovered()
 
     assert result.status == "completed", result.answer
     assert len(relay.rows("SELECT * FROM refunds")) == 1

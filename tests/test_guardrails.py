@@ -4,11 +4,13 @@ before they flow downstream, answers are redacted, the keep policy leaves an eff
 import json
 from pathlib import Path
 
+import pytest
 from temporalio.client import WorkflowFailureError
 
 from agents.approvals import ApprovalDecision
 from agents.redaction import Redaction
 from tests.conftest import Relay, running_relay
+from tests.reliability import Describe
 from tests.test_agent_loop import call
 from workflows.supervisor import SupervisorWorkflow
 
@@ -168,9 +170,15 @@ async def test_keep_policy_leaves_the_return_open_and_says_so(
     assert ret["id"] in result.answer
 
 
+@pytest.mark.faults
 async def test_goal_limit_is_configurable_and_checked_in_the_workflow(
-    temporal_server, tmp_path: Path
+    reliability: Describe, temporal_server, tmp_path: Path
 ) -> None:
+    reliability(
+        "oversized goal",
+        "a goal over the configured byte limit started directly on the server",
+        "the workflow fails once with a one-line InvalidGoal error, no retry loop",
+    )
     async with running_relay(temporal_server, tmp_path, max_goal_bytes=40) as relay:
         handle = await relay.start(goal="Please find my last order and the shirt in it.")
         try:

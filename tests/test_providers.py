@@ -18,6 +18,7 @@ from agents.models import LlmRequest, Message
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
 from tests.fake_llm_server import FakeLlmServer
+from tests.reliability import Describe
 
 OPENAI = "openai:gpt-4o-mini"
 ANTHROPIC = "anthropic:claude-sonnet-4-5"
@@ -62,9 +63,15 @@ async def test_showcase_completes_through_the_sdk(
     assert "refund_id" in str(last["messages"])
 
 
+@pytest.mark.faults
 async def test_rate_limit_retries_after_the_servers_retry_after(
-    relay: Relay, fake_llm: FakeLlmServer
+    reliability: Describe, relay: Relay, fake_llm: FakeLlmServer
 ) -> None:
+    reliability(
+        "LLM 429 with Retry-After",
+        "the local OpenAI-wire server answers 429 with Retry-After",
+        "retried after the given delay; the run completes",
+    )
     fake_llm.state.faults["openai"] = ["429"]
     result = await relay.approve_all(await relay.start(model=OPENAI))
 
@@ -75,9 +82,15 @@ async def test_rate_limit_retries_after_the_servers_retry_after(
     assert result.usage.llm_calls == 10  # the refused attempt is not counted
 
 
+@pytest.mark.faults
 async def test_overloaded_primary_falls_back_and_the_result_names_both(
-    relay: Relay, fake_llm: FakeLlmServer
+    reliability: Describe, relay: Relay, fake_llm: FakeLlmServer
 ) -> None:
+    reliability(
+        "LLM 500/overloaded, fallback",
+        "the primary model keeps failing",
+        "bounded retries, then the next model of the route; both named in the result",
+    )
     fake_llm.state.always["anthropic"] = "529"
     result = await relay.approve_all(await relay.start(model=f"{ANTHROPIC},{OPENAI}"))
 
@@ -130,9 +143,15 @@ async def test_three_malformed_plans_fail_clearly(relay: Relay, fake_llm: FakeLl
     assert len(fake_llm.state.requests("openai")) == 3
 
 
+@pytest.mark.faults
 async def test_transient_faults_are_retried_without_double_counting(
-    temporal_server, tmp_path: Path, fake_llm: FakeLlmServer
+    reliability: Describe, temporal_server, tmp_path: Path, fake_llm: FakeLlmServer
 ) -> None:
+    reliability(
+        "LLM hang and malformed JSON",
+        "a hung response and a malformed body from the fake server",
+        "bounded retries; token totals counted once",
+    )
     fake_llm.state.faults["openai"] = ["500", "malformed_body", "hang", "tools:bad_tool_args"]
     # a breaker threshold above the number of consecutive faults: they must be retried
     async with running_relay(

@@ -3,8 +3,11 @@
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from agents.approvals import ApprovalDecision
 from tests.conftest import Relay, running_relay
+from tests.reliability import Describe
 from workflows.supervisor import SupervisorWorkflow
 
 
@@ -71,7 +74,13 @@ async def test_showcase_with_rejection_issues_no_refund(relay: Relay) -> None:
     assert f"cancel_return(return_id={ret['id']}) for create_return" in result.answer
 
 
-async def test_duplicate_approval_has_one_effect(relay: Relay) -> None:
+@pytest.mark.faults
+async def test_duplicate_approval_has_one_effect(reliability: Describe, relay: Relay) -> None:
+    reliability(
+        "duplicate approval signal",
+        "the same approval sent five times to supervisor and child, plus a late reject",
+        "one refund, one ledger row, one accepted decision",
+    )
     handle = await relay.start()
     pending = await relay.next_pending(handle)
     decision = ApprovalDecision(approval_id=pending.approval_id, approver="alice")

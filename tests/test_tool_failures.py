@@ -3,15 +3,24 @@ retried; a permanent one fails the step with its message and the agent carries o
 
 from pathlib import Path
 
+import pytest
+
 from temporal.devserver import DevServer
 from tests.conftest import running_relay
 from tests.extra_tools import CALLS, TEST_AGENTS, TEST_TOOLS
+from tests.reliability import Describe
 from tests.test_agent_loop import call
 
 
+@pytest.mark.faults
 async def test_a_hanging_tool_times_out_frees_its_slot_and_the_run_continues(
-    temporal_server: DevServer, tmp_path: Path
+    reliability: Describe, temporal_server: DevServer, tmp_path: Path
 ) -> None:
+    reliability(
+        "tool hang",
+        "a tool that never returns, on a worker with one activity slot",
+        "cut off at its timeout, the slot is freed, the run goes on",
+    )
     # One activity slot: if the hung call kept it, no later LLM call could run.
     async with running_relay(
         temporal_server,
@@ -38,9 +47,15 @@ async def test_a_hanging_tool_times_out_frees_its_slot_and_the_run_continues(
     assert (lookup.tool, lookup.outcome) == ("get_last_order", "ok")
 
 
+@pytest.mark.faults
 async def test_transient_failures_retry_and_permanent_ones_fail_the_step(
-    temporal_server: DevServer, tmp_path: Path
+    reliability: Describe, temporal_server: DevServer, tmp_path: Path
 ) -> None:
+    reliability(
+        "tool exception, retryable and non-retryable",
+        "a tool failing twice then succeeding; a tool failing permanently",
+        "the first is retried to success, the second fails once with no retry",
+    )
     CALLS.clear()
     async with running_relay(temporal_server, tmp_path, TEST_TOOLS, TEST_AGENTS) as relay:
         script = relay.orders_script(

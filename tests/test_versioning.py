@@ -4,9 +4,12 @@ new runs take the new path."""
 
 from pathlib import Path
 
+import pytest
+
 from temporal.replay import replay_file
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay
+from tests.reliability import Describe
 from tests.test_cli import env_for
 from tests.workflow_versions import ChangedSupervisor, PatchedSupervisor
 from workflows.agent import AgentWorkflow
@@ -14,7 +17,15 @@ from workflows.agent import AgentWorkflow
 HISTORY = Path(__file__).parent / "histories" / "showcase-approve-supervisor.json"
 
 
-async def test_an_unpatched_change_fails_replay() -> None:
+@pytest.mark.faults
+async def test_an_unpatched_change_fails_replay(
+    reliability: Describe,
+) -> None:
+    reliability(
+        "non-determinism after a code change",
+        "the supervisor gains a timer; the committed history is replayed",
+        "replay fails with a nondeterminism error (the patched version passes)",
+    )
     verdict = await replay_file(HISTORY, [ChangedSupervisor, AgentWorkflow])
     assert verdict is not None and "Nondeterminism" in verdict
 
