@@ -3,7 +3,8 @@
 Off unless `RELAY_FAULT` names a point. A test sets it on a worker subprocess to prove that
 nothing is lost or done twice when the process vanishes at the worst moment. Points:
 `tool-committed:<tool>` (the side effect and its ledger entry are committed, the activity has
-not reported back).
+not reported back) and `llm-answered:<agent>` (the model answered and was paid for, the activity
+has not reported back).
 """
 
 import os

@@ -1,9 +1,13 @@
 """The LLM activity: one model call through the provider named by the route entry, guarded by
 the worker's circuit breaker."""
 
+import asyncio
+from collections.abc import Awaitable
+
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.faults import kill_if
 from activities.providers import errors
 from activities.providers.base import split_route_entry
 from activities.providers.breaker import CircuitBreaker
@@ -12,6 +16,7 @@ from activities.telemetry import llm_span
 from agents.models import LlmRequest, LlmResponse
 from settings import Settings
 
+HEARTBEAT_EVERY_SECONDS = 2.0
 # Failures that say nothing about the provider's health: the request itself was wrong.
 _CALLERS_FAULT = {errors.BAD_REQUEST, errors.CONTEXT_LENGTH, errors.MISSING_CREDENTIALS}
 
@@ -21,6 +26,7 @@ class LlmActivities:
         self._providers = build_providers(settings)
         self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_open_seconds)
         self._trace_content = settings.trace_content
+        self._fault = settings.fault
 
     @activity.defn(name="llm")
     async def call_llm(self, request: LlmRequest) -> LlmResponse:
@@ -41,13 +47,14 @@ class LlmActivities:
             )
         try:
             with llm_span(request, provider_name, model, self._trace_content) as replies:
-                reply = await provider.complete(request, model)
+                reply = await _heartbeating(provider.complete(request, model))
                 replies.append(reply)
         except ApplicationError as err:
             if err.type not in _CALLERS_FAULT:
                 self._breaker.failed(provider_name)
             raise
         self._breaker.succeeded(provider_name)
+        kill_if(f"llm-answered:{request.agent}", self._fault)
         activity.logger.info(
             "%s answered in %.0f ms (%d in / %d out tokens)",
             reply.model,
@@ -57,3 +64,14 @@ class LlmActivities:
             extra={"agent": request.agent, "step": request.step},
         )
         return reply
+
+
+async def _heartbeating(call: Awaitable[LlmResponse]) -> LlmResponse:
+    """Await the provider, heartbeating meanwhile: a worker that dies mid-call is noticed at
+    the heartbeat timeout (seconds) instead of the LLM timeout (minutes)."""
+    task = asyncio.ensure_future(call)
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_EVERY_SECONDS)
+        if done:
+            return task.result()
+        activity.heartbeat()

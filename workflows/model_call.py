@@ -14,6 +14,8 @@ with workflow.unsafe.imports_passed_through():
 Ask = Callable[[str, LlmRequest, str], Awaitable[str]]
 
 LLM_TIMEOUT = timedelta(seconds=120)
+# The activity heartbeats every 2 s while the provider works; silence means the worker died.
+LLM_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 LLM_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -46,6 +48,7 @@ async def ask_model(route: str, request: LlmRequest, summary: str) -> LlmRespons
                 request.model_copy(update={"model": entry}),
                 result_type=LlmResponse,
                 start_to_close_timeout=LLM_TIMEOUT,
+                heartbeat_timeout=LLM_HEARTBEAT_TIMEOUT,
                 retry_policy=LLM_RETRY,
                 summary=f"{summary} · {entry}"[:200],
             )
