@@ -191,12 +191,12 @@ class Relay:
 
 
 def relay_settings(server: DevServer, tmp_path: Path, **overrides: Any) -> Settings:
-    return Settings(
-        temporal_address=server.address,
-        task_queue=f"q-{uuid.uuid4().hex[:8]}",
-        db_path=tmp_path / "shop.db",
-        **overrides,
-    )
+    defaults: dict[str, Any] = {
+        "temporal_address": server.address,
+        "task_queue": f"q-{uuid.uuid4().hex[:8]}",
+        "db_path": tmp_path / "shop.db",
+    }
+    return Settings(**(defaults | overrides))
 
 
 @contextlib.asynccontextmanager

@@ -16,6 +16,7 @@ from temporal.connect import connect_client
 from temporal.devserver import DevServer, free_port
 from tests.conftest import Relay, relay_settings, running_relay
 from tests.reliability import Describe
+from tests.tcp_proxy import CuttableProxy
 from tests.test_agent_loop import call
 from tests.worker_process import worker_process
 from tools.shop_db import connect
@@ -222,3 +223,41 @@ async def test_prompt_injection_cannot_act_without_a_human(
     assert all("the context is tainted: get_customer_messages" in p.reason for p in asked)
     assert relay.rows("SELECT * FROM refunds") == [] and relay.rows("SELECT * FROM returns") == []
     assert result.status == "rejected"
+
+
+@pytest.mark.faults
+async def test_worker_cut_off_from_the_server_for_30_seconds(
+    reliability: Describe, temporal_server: DevServer, tmp_path: Path
+) -> None:
+    case = reliability(
+        "worker ↔ server connection cut for 30 s",
+        "a TCP proxy between worker and server drops every connection and refuses new ones",
+        "the worker reconnects by itself; the run completes; one refund, one ledger row",
+    )
+    host, _, port = temporal_server.address.rpartition(":")
+    async with (
+        CuttableProxy(host, int(port)).running() as proxy,
+        running_relay(temporal_server, tmp_path, temporal_address=proxy.address) as cut_off,
+    ):
+        # The test talks to the server directly; only the worker goes through the proxy.
+        direct = await connect_client(
+            cut_off.settings.model_copy(update={"temporal_address": temporal_server.address})
+        )
+        relay = Relay(client=direct, settings=cut_off.settings, tmp_path=tmp_path)
+        handle = await relay.start()
+        pending = await relay.next_pending(handle)
+        proxy.cut()
+        await handle.signal(
+            SupervisorWorkflow.approve,
+            ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
+        )
+        await asyncio.sleep(30)
+        assert relay.rows("SELECT * FROM refunds") == []  # nothing ran while cut off
+        proxy.restore()
+        case.fault_injected()  # recovery here is counted from the restore, not from the cut
+        result = await handle.result()
+        case.recovered()
+
+    assert result.status == "completed", result.answer
+    assert len(relay.rows("SELECT * FROM refunds")) == 1
+    assert len(relay.rows("SELECT * FROM tool_ledger WHERE tool = 'issue_refund'")) == 1
