@@ -287,6 +287,7 @@ class AgentTask(BaseModel):
     signed_decisions: bool = False  # decisions must carry a valid signature
     requested_by: str | None = None
     search_attributes: bool = False  # the namespace has relay's; publish status there
+    keep_effects: list[str] = Field(default_factory=list)  # not undone if the goal is cancelled
 
 
 class TurnRecord(BaseModel):

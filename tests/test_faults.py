@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+)
+from temporalio.exceptions import CancelledError
 from temporalio.service import RPCError
 
 from agents.approvals import ApprovalDecision, PendingApproval
@@ -261,3 +267,36 @@ async def test_worker_cut_off_from_the_server_for_30_seconds(
     assert result.status == "completed", result.answer
     assert len(relay.rows("SELECT * FROM refunds")) == 1
     assert len(relay.rows("SELECT * FROM tool_ledger WHERE tool = 'issue_refund'")) == 1
+
+
+@pytest.mark.faults
+async def test_cancelling_a_goal_undoes_its_effects_and_leaves_no_orphans(
+    reliability: Describe, relay: Relay
+) -> None:
+    case = reliability(
+        "supervisor cancelled",
+        "the goal is cancelled while the returns agent waits for the refund approval",
+        "the open return is cancelled (compensated), the approval expires, no child keeps running",
+    )
+    handle = await relay.start()
+    pending = await relay.next_pending(handle)
+    [opened] = relay.rows("SELECT id, status FROM returns")
+    assert opened["status"] == "open"
+
+    await handle.cancel()
+    case.fault_injected()
+    with pytest.raises(WorkflowFailureError) as ended:
+        await handle.result()
+    case.recovered()
+
+    assert isinstance(ended.value.cause, CancelledError)
+    assert relay.rows("SELECT id, status FROM returns") == [{**opened, "status": "cancelled"}]
+    assert relay.rows("SELECT * FROM refunds") == []
+    # Every child, by its authoritative description (visibility may lag a moment).
+    children = await children_of(relay.client, handle.id)
+    assert pending.workflow_id in children
+    for child_id in children:
+        status = (await relay.client.get_workflow_handle(child_id).describe()).status
+        assert status != WorkflowExecutionStatus.RUNNING, child_id
+    child = relay.client.get_workflow_handle(pending.workflow_id)
+    assert (await child.describe()).status == WorkflowExecutionStatus.CANCELED

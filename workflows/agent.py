@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.approval_book import ApprovalBook
 from workflows.budget import extended, spent
+from workflows.compensation import compensate
 from workflows.grounding import facts
 from workflows.loop_breaker import LoopBreaker
 from workflows.model_call import ask_model
@@ -78,7 +79,14 @@ class AgentWorkflow:
         self._board = RunBoard(task.agent)
         self._board.enable(task.search_attributes)
         self._show()
-        result = await self._run_within_deadline(task)
+        try:
+            result = await self._run_within_deadline(task)
+        except asyncio.CancelledError:
+            # Cancelled (its goal was): leave nothing half done behind, then end as cancelled.
+            await self._expire_pending("relay:cancel", "the goal was cancelled")
+            await compensate(self._effects, task.customer_id, task.keep_effects)
+            self._show("cancelled")
+            raise
         # A decision being checked when the loop ends is still audited before the result.
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._show(result.status)
@@ -104,7 +112,7 @@ class AgentWorkflow:
             loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop
-            await self._expire_pending("the goal's time budget ran out")
+            await self._expire_pending("relay:budget", "the goal's time budget ran out")
             return self._result(
                 "budget_exhausted", f"Stopped: the goal's time budget ran out. {self._last_seen()}"
             )
@@ -207,9 +215,9 @@ class AgentWorkflow:
         )
         return f"Last observation: {last}" if last else "No tool result yet."
 
-    async def _expire_pending(self, why: str) -> None:
+    async def _expire_pending(self, approver: str, why: str) -> None:
         for approval_id in list(self._book.pending):
-            await self._settle_by_relay(approval_id, "relay:budget", why)
+            await self._settle_by_relay(approval_id, approver, why)
 
     async def _handle_call(
         self, task: AgentTask, tools: dict[str, ToolInfo], call: ToolCall, step: int

@@ -72,6 +72,7 @@ class SupervisorWorkflow:
         self._board = RunBoard("supervisor")
         self._tasks: list[PlannedTask] = []
         self._children: dict[str, str] = {}  # task id -> child workflow id, once started
+        self._closed: set[str] = set()  # task ids whose child workflow has ended
         self._final: str | None = None
 
     @workflow.run
@@ -99,9 +100,18 @@ class SupervisorWorkflow:
         self._tasks = plan.tasks
         self._show()
         self._unstarted = len(plan.tasks)
-        await asyncio.gather(
-            *(self._run_task(task, plan, request, route, config) for task in plan.tasks)
-        )
+        try:
+            await asyncio.gather(
+                *(self._run_task(task, plan, request, route, config) for task in plan.tasks)
+            )
+        except asyncio.CancelledError:
+            # Each agent undoes its own effects as it is cancelled; wait for them (a closing
+            # supervisor would terminate them mid-undo), then undo what finished agents did.
+            await workflow.wait_condition(lambda: self._closed >= set(self._children))
+            effects = [e for result in self._results.values() for e in result.effects]
+            await compensate(effects, request.customer_id, config.keep_effects)
+            self._show("cancelled")
+            raise
         reports = [self._reports[t.id] for t in plan.tasks]
         status = goal_status([r.status for r in reports])
         undone = []
@@ -195,6 +205,7 @@ class SupervisorWorkflow:
             signed_decisions=config.signed_decisions,
             requested_by=request.requested_by,
             search_attributes=config.search_attributes,
+            keep_effects=config.keep_effects,
         )
         try:
             result = await workflow.execute_child_workflow(
@@ -206,6 +217,8 @@ class SupervisorWorkflow:
         except ChildWorkflowError as err:
             self._report(task, "failed", f"agent failed: {err.cause or err}", child_id)
             return
+        finally:
+            self._closed.add(task.id)
         self._usage = self._usage.plus(result.usage)
         result = await grounded(result, agent_task, self._ask)
         self._results[task.id] = result
