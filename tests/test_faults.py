@@ -300,3 +300,27 @@ async def test_cancelling_a_goal_undoes_its_effects_and_leaves_no_orphans(
         assert status != WorkflowExecutionStatus.RUNNING, child_id
     child = relay.client.get_workflow_handle(pending.workflow_id)
     assert (await child.describe()).status == WorkflowExecutionStatus.CANCELED
+
+
+@pytest.mark.faults
+async def test_a_failing_agent_undoes_its_own_effects(reliability: Describe, relay: Relay) -> None:
+    reliability(
+        "child agent fails",
+        "the returns agent's model fails for good after the agent created a return",
+        "the task is reported failed, the agent cancels its own return, the goal is not a success",
+    )
+    plan = {
+        "content": '{"tasks": [{"id": "r", "agent": "returns", '
+        '"instruction": "Return the t-shirts P-105 of order O-5002."}]}'
+    }
+    replies = [
+        call("create_return", order_id="O-5002", product_id="P-105", reason="too small"),
+        {"fail": "the provider is gone"},
+    ]
+    script = relay.script({"plan": [plan], "agents": {"returns": replies}})
+    result = await (await relay.start(model=script)).result()
+
+    [task] = result.tasks
+    assert (task.status, result.status) == ("failed", "failed")
+    assert "the provider is gone" in task.result
+    assert relay.rows("SELECT id, status FROM returns") == [{"id": "R-7001", "status": "cancelled"}]

@@ -81,11 +81,13 @@ class AgentWorkflow:
         self._show()
         try:
             result = await self._run_within_deadline(task)
-        except asyncio.CancelledError:
-            # Cancelled (its goal was): leave nothing half done behind, then end as cancelled.
-            await self._expire_pending("relay:cancel", "the goal was cancelled")
+        except (asyncio.CancelledError, ApplicationError) as err:
+            # Cancelled, or failed for good: leave nothing half done behind, then end so.
+            cancelled = isinstance(err, asyncio.CancelledError)
+            why = "the goal was cancelled" if cancelled else f"the agent failed: {err}"
+            await self._expire_pending("relay:cancel" if cancelled else "relay:failure", why)
             await compensate(self._effects, task.customer_id, task.keep_effects)
-            self._show("cancelled")
+            self._show("cancelled" if cancelled else "failed")
             raise
         # A decision being checked when the loop ends is still audited before the result.
         await workflow.wait_condition(workflow.all_handlers_finished)

@@ -6,6 +6,7 @@ of canned replies, used by tests for edge cases:
     {"plan": [REPLY, ...], "agents": {"orders": [REPLY, ...]}, "synthesize": [REPLY, ...],
      "verify": {"orders": [REPLY]}}
     REPLY = {"content": "...", "tool_calls": [{"name": "...", "arguments": {...}}]}
+    or {"fail": "why"}: the model fails for good at that point
 
 Reply n answers the request that already holds n assistant messages, so a retried activity
 gets the same reply; past the end the last reply repeats. A section that is missing falls back
@@ -32,6 +33,8 @@ class ScriptedCall(BaseModel):
 class ScriptedReply(BaseModel):
     content: str = ""
     tool_calls: list[ScriptedCall] = Field(default_factory=list)
+    # The model fails here for good (a provider outage mid-conversation, for fault tests).
+    fail: str | None = None
 
 
 class Script(BaseModel):
@@ -70,6 +73,8 @@ class ScriptedProvider:
         if replies:
             index = min(showcase_brain.count_replies(request.messages), len(replies) - 1)
             reply = replies[index]
+            if reply.fail is not None:
+                raise ApplicationError(reply.fail, non_retryable=True, type="ScriptedFailure")
             content = reply.content
             calls = [
                 ToolCall(id=f"call-{request.step}-{n}", name=c.name, arguments=c.arguments)
