@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 from activities.cutoff import Beat, CutOff, run_with_cutoff
 from activities.faults import kill_if
 from activities.mcp_tools import McpToolActivities
+from activities.result_store import by_reference
 from activities.telemetry import tool_span
 from agents.models import RunConfig, RunConfigRequest, ToolObservation, ToolRequest
 from agents.specs import AGENTS, AgentSpec
@@ -71,6 +72,13 @@ class ToolActivities:
     async def run_tool(self, request: ToolRequest) -> ToolObservation:
         with tool_span(request.tool, request.agent, "relay"):
             observation = await self._run(request)
+        info = activity.info()
+        observation = by_reference(
+            observation,
+            f"{info.workflow_id}/{info.activity_id}",
+            self._db_path,
+            self._settings.max_tool_result_bytes,
+        )
         activity.logger.info(
             "%s %s%s",
             request.tool,

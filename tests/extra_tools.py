@@ -116,6 +116,12 @@ def secret_failure(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
     raise ToolPermanentError(f"vault rejected {CANARY_FAILURE}")
 
 
+@TEST_TOOLS.tool(args=NoArgs, risk="read")
+def full_export(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Exports everything: a result far larger than history should hold."""
+    return {"rows": [f"row {n:06d} " + "x" * 90 for n in range(5000)]}
+
+
 TEST_AGENTS = {
     **AGENTS,
     "orders": ORDERS.model_copy(
@@ -130,6 +136,7 @@ TEST_AGENTS = {
                 "closed_warehouse",
                 "secret_note",
                 "secret_failure",
+                "full_export",
             ]
         }
     ),

@@ -2,6 +2,7 @@
 SIGKILLed and restarted on its SQLite file, and a prompt injection in a tool result."""
 
 import asyncio
+import json
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from agents.approvals import ApprovalDecision, PendingApproval
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, free_port
 from tests.conftest import Relay, relay_settings, running_relay
+from tests.extra_tools import TEST_AGENTS, TEST_TOOLS
 from tests.reliability import Describe
 from tests.tcp_proxy import CuttableProxy
 from tests.test_agent_loop import call
@@ -324,3 +326,39 @@ async def test_a_failing_agent_undoes_its_own_effects(reliability: Describe, rel
     assert (task.status, result.status) == ("failed", "failed")
     assert "the provider is gone" in task.result
     assert relay.rows("SELECT id, status FROM returns") == [{"id": "R-7001", "status": "cancelled"}]
+
+
+@pytest.mark.faults
+async def test_an_oversized_tool_result_is_stored_by_reference(
+    reliability: Describe, tmp_path: Path
+) -> None:
+    reliability(
+        "oversized tool result",
+        "a 0.5 MB tool result on a server whose blob limit is lowered to 200 KB",
+        "the result is stored by reference with a preview in history; the run completes",
+    )
+    limits = ["limit.blobSize.error=200000", "limit.blobSize.warn=100000"]
+    server = DevServer(
+        db_file=tmp_path / "temporal.db",
+        port=free_port(),
+        ui_port=None,
+        log_file=tmp_path / "server.log",
+        extra_args=[arg for limit in limits for arg in ("--dynamic-config-value", limit)],
+    ).start()
+    try:
+        async with running_relay(
+            server, tmp_path, TEST_TOOLS, TEST_AGENTS, max_tool_result_bytes=64_000
+        ) as relay:
+            script = relay.orders_script([call("full_export"), {"content": "Exported."}])
+            result = await (await relay.start(model=script)).result()
+            child = await relay.child_result(result.tasks[0].workflow_id)
+            [run] = await relay.activity_runs(child.workflow_id, "tool")
+    finally:
+        server.stop()
+
+    assert result.status == "completed"
+    data = run.result["data"]
+    assert data["stored_as"].startswith("stored_results:") and data["bytes"] > 500_000
+    assert data["preview"].startswith('{"rows": ["row 000000')
+    [stored] = relay.rows("SELECT body FROM stored_results")
+    assert len(json.loads(stored["body"])["data"]["rows"]) == 5000
