@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        long_running = args.command in ("worker", "dev", "demo")
+        long_running = args.command in ("worker", "dev")  # demo: its own output reads best
         configure_logging(
             pretty=args.command in ("dev", "demo"),
             redaction=settings.redaction,
