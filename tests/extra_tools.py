@@ -99,6 +99,14 @@ def closed_warehouse(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
     raise ToolBusinessError("the warehouse is closed on Sundays")
 
 
+@TEST_TOOLS.tool(args=NoArgs, risk="write", timeout_seconds=30)
+def slow_booking(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Books a courier; takes a few seconds. A side effect: the ledger keeps it to one."""
+    _ran("slow_booking")
+    time.sleep(3)
+    return {"booking": "B-1001"}
+
+
 # Strings that must never appear in plaintext in history or logs when encryption is on.
 CANARY_RESULT = "canary-result-8c1f2e"
 CANARY_FAILURE = "canary-failure-3b7d90"
@@ -137,6 +145,7 @@ TEST_AGENTS = {
                 "secret_note",
                 "secret_failure",
                 "full_export",
+                "slow_booking",
             ]
         }
     ),

@@ -22,7 +22,7 @@ from agents.approvals import ApprovalDecision, PendingApproval
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, free_port
 from tests.conftest import Relay, relay_settings, running_relay
-from tests.extra_tools import TEST_AGENTS, TEST_TOOLS
+from tests.extra_tools import CALLS, TEST_AGENTS, TEST_TOOLS
 from tests.reliability import Describe
 from tests.tcp_proxy import CuttableProxy
 from tests.test_agent_loop import call
@@ -362,3 +362,47 @@ async def test_an_oversized_tool_result_is_stored_by_reference(
     assert data["preview"].startswith('{"rows": ["row 000000')
     [stored] = relay.rows("SELECT body FROM stored_results")
     assert len(json.loads(stored["body"])["data"]["rows"]) == 5000
+
+
+@pytest.mark.faults
+async def test_server_killed_while_a_tool_runs(reliability: Describe, tmp_path: Path) -> None:
+    case = reliability(
+        "dev server SIGKILL and restart mid-activity",
+        "SIGKILL of the dev server while a 3 s write tool runs; restart on the same SQLite file",
+        "the run completes; the tool's side effect happened once (one ledger row)",
+    )
+    port = free_port()
+
+    def server() -> DevServer:
+        return DevServer(
+            db_file=tmp_path / "temporal.db", port=port, ui_port=None, log_file=tmp_path / "s.log"
+        )
+
+    CALLS.pop("slow_booking", None)
+    first = server().start()
+    second = None
+    try:
+        async with running_relay(first, tmp_path, TEST_TOOLS, TEST_AGENTS) as relay:
+            script = relay.orders_script([call("slow_booking"), {"content": "Booked B-1001."}])
+            handle = await relay.start(model=script)
+            child = relay.client.get_workflow_handle(f"{handle.id}/orders-1")
+            async for event in _events_when_ready(child):
+                if event.HasField("activity_task_started_event_attributes"):
+                    break
+            while CALLS.get("slow_booking", 0) == 0:  # the tool is running now
+                await asyncio.sleep(0.05)
+            assert first.process is not None
+            first.process.send_signal(signal.SIGKILL)
+            first.process.wait()
+            case.fault_injected()
+            await asyncio.sleep(1)
+            second = server().start()
+            result = await handle.result()
+            case.recovered()
+    finally:
+        if second is not None:
+            second.stop()
+        first.stop()
+
+    assert result.status == "completed", result.answer
+    assert len(relay.rows("SELECT * FROM tool_ledger WHERE tool = 'slow_booking'")) == 1
