@@ -288,6 +288,9 @@ class AgentTask(BaseModel):
     requested_by: str | None = None
     search_attributes: bool = False  # the namespace has relay's; publish status there
     keep_effects: list[str] = Field(default_factory=list)  # not undone if the goal is cancelled
+    # Set when a long conversation continues as new: an AgentCarry (agents/carry.py) as JSON,
+    # validated by the agent (carry.py builds on this module, so it cannot be named here).
+    carry: dict[str, Any] | None = None
 
 
 class TurnRecord(BaseModel):
@@ -328,6 +331,7 @@ class AgentResult(BaseModel):
     models: list[str] = Field(default_factory=list)
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
     turns: list[TurnRecord] = Field(default_factory=list)
+    runs: int = 1  # more than 1: the conversation continued as new that many times minus one
     approvals: list[ApprovalRecord] = Field(default_factory=list)
     workflow_id: str = ""
     model_switches: list[str] = Field(default_factory=list)

@@ -406,3 +406,36 @@ async def test_server_killed_while_a_tool_runs(reliability: Describe, tmp_path: 
 
     assert result.status == "completed", result.answer
     assert len(relay.rows("SELECT * FROM tool_ledger WHERE tool = 'slow_booking'")) == 1
+
+
+@pytest.mark.faults
+async def test_a_long_conversation_continues_as_new(reliability: Describe, tmp_path: Path) -> None:
+    reliability(
+        "long agent conversation",
+        "a server suggesting continue-as-new after 40 history events; a 9-turn agent",
+        "the agent continues as new carrying messages, usage and lease; one result, exact totals",
+    )
+    server = DevServer(
+        db_file=tmp_path / "temporal.db",
+        port=free_port(),
+        ui_port=None,
+        log_file=tmp_path / "server.log",
+        extra_args=["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=40"],
+    ).start()
+    lookups = [
+        call("get_last_order", customer_id="C-1001"),
+        call("get_order", order_id="O-5002"),
+    ] * 4
+    try:
+        async with running_relay(server, tmp_path) as relay:
+            script = relay.orders_script([*lookups, {"content": "Your last order is O-5002."}])
+            result = await (await relay.start(model=script)).result()
+            child = await relay.child_result(result.tasks[0].workflow_id)
+    finally:
+        server.stop()
+
+    assert result.status == "completed", result.answer
+    assert child.runs >= 2  # it did continue as new
+    assert (child.steps, len(child.tool_calls), len(child.turns)) == (9, 8, 9)
+    assert child.usage.llm_calls == 9 and result.usage.llm_calls == 11  # + plan + summary
+    assert child.answer == "Your last order is O-5002."

@@ -17,11 +17,10 @@ with workflow.unsafe.imports_passed_through():
         PendingApproval,
         Verdict,
     )
+    from agents.carry import AgentCarry
     from agents.models import (
         AgentResult,
         AgentTask,
-        CompletedEffect,
-        Lease,
         LlmRequest,
         Message,
         ToolCall,
@@ -29,7 +28,6 @@ with workflow.unsafe.imports_passed_through():
         ToolInfo,
         ToolObservation,
         TurnRecord,
-        Usage,
     )
     from agents.prompts import TOOL_DATA_RULE, task_prompt, tool_output_body
     from agents.specs import AGENTS
@@ -52,29 +50,19 @@ class AgentWorkflow:
     def __init__(self) -> None:
         self._book = ApprovalBook()
         self._task: AgentTask | None = None
-        self._switches: list[str] = []
-        self._refused_servers: dict[str, str] = {}
-        self._messages: list[Message] = []
-        self._usage = Usage()
-        self._models: list[str] = []
-        self._records: list[ToolCallRecord] = []
-        self._turns: list[TurnRecord] = []
-        self._effects: list[CompletedEffect] = []
-        self._steps = 0
-        self._escalations = 0
-        self._lease = Lease(max_steps=0)
+        self._s = AgentCarry()  # the working state; carried over by continue-as-new
         self._breaker = LoopBreaker(3)
-        # Why the context holds untrusted content (None while it does not): from then on every
-        # write needs a human decision.
-        self._tainted_by: str | None = None
-        self._evidence: set[str] = set()
         self._board = RunBoard("agent")
 
     @workflow.run
     async def run(self, task: AgentTask) -> AgentResult:
         self._task = task
-        self._refused_servers = dict(task.refused_servers)
-        self._lease = task.lease
+        if task.carry is not None:  # this run continues a long one (continue-as-new)
+            self._s = AgentCarry.model_validate(task.carry)
+            self._book.restore(self._s.decided, self._s.audit)
+        else:
+            self._s.refused_servers = dict(task.refused_servers)
+            self._s.lease = task.lease
         self._breaker = LoopBreaker(task.lease.loop_limit)
         self._board = RunBoard(task.agent)
         self._board.enable(task.search_attributes)
@@ -86,7 +74,7 @@ class AgentWorkflow:
             cancelled = isinstance(err, asyncio.CancelledError)
             why = "the goal was cancelled" if cancelled else f"the agent failed: {err}"
             await self._expire_pending("relay:cancel" if cancelled else "relay:failure", why)
-            await compensate(self._effects, task.customer_id, task.keep_effects)
+            await compensate(self._s.effects, task.customer_id, task.keep_effects)
             self._show("cancelled" if cancelled else "failed")
             raise
         # A decision being checked when the loop ends is still audited before the result.
@@ -94,10 +82,23 @@ class AgentWorkflow:
         self._show(result.status)
         return result.model_copy(update={"audit": list(self._book.audit)})
 
+    async def _continue_as_new(self, task: AgentTask) -> None:
+        """A long conversation goes on in a fresh run with the same workflow id; the parent
+        waits on that id, so it sees one agent. No approval is pending between turns."""
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        carry = self._s.model_copy(
+            update={
+                "decided": list(self._book.decided.values()),
+                "audit": list(self._book.audit),
+                "runs": self._s.runs + 1,
+            }
+        )
+        workflow.continue_as_new(task.model_copy(update={"carry": carry.model_dump(mode="json")}))
+
     def _show(self, final: str | None = None) -> None:
         pending = len(self._book.pending)
         status = final or ("waiting_for_approval" if pending else "running")
-        self._board.show(status, pending, self._usage)
+        self._board.show(status, pending, self._s.usage)
 
     async def _run_within_deadline(self, task: AgentTask) -> AgentResult:
         deadline = task.lease.deadline
@@ -122,38 +123,42 @@ class AgentWorkflow:
 
     async def _loop(self, task: AgentTask) -> AgentResult:
         tools = {t.name: t for t in task.tools}
-        prompt = task_prompt(task.instruction, task.customer_id, task.upstream)
-        self._evidence = facts(prompt)
-        self._messages = [
-            Message(role="system", content=f"{AGENTS[task.agent].instructions}\n{TOOL_DATA_RULE}"),
-            Message(role="user", content=prompt),
-        ]
+        if not self._s.messages:
+            prompt = task_prompt(task.instruction, task.customer_id, task.upstream)
+            self._s.evidence = facts(prompt)
+            system = f"{AGENTS[task.agent].instructions}\n{TOOL_DATA_RULE}"
+            self._s.messages = [
+                Message(role="system", content=system),
+                Message(role="user", content=prompt),
+            ]
         while True:
+            if workflow.info().is_continue_as_new_suggested():
+                await self._continue_as_new(task)
             stop = await self._check_budget(task)
             if stop is not None:
                 return stop
-            self._steps += 1
+            self._s.steps += 1
             reply = await ask_model(
                 task.model,
                 LlmRequest(
                     model=task.model,
                     purpose="agent",
                     agent=task.agent,
-                    step=self._steps,
-                    messages=self._messages,
+                    step=self._s.steps,
+                    messages=self._s.messages,
                     tools=list(task.tools),
                 ),
-                summary=f"llm · {task.agent} · step {self._steps}",
+                summary=f"llm · {task.agent} · step {self._s.steps}",
             )
-            self._usage = self._usage.plus(reply.usage)
-            self._turns.append(TurnRecord.of(self._steps, reply))
+            self._s.usage = self._s.usage.plus(reply.usage)
+            self._s.turns.append(TurnRecord.of(self._s.steps, reply))
             self._show()
-            self._switches += reply.model_switches
-            if reply.model not in self._models:
-                self._models.append(reply.model)
+            self._s.switches += reply.model_switches
+            if reply.model not in self._s.models:
+                self._s.models.append(reply.model)
             if not reply.tool_calls:
                 return self._result(self._final_status(), reply.content)
-            self._messages.append(
+            self._s.messages.append(
                 Message(role="assistant", content=reply.content, tool_calls=reply.tool_calls)
             )
             for index, call in enumerate(reply.tool_calls):
@@ -163,18 +168,18 @@ class AgentWorkflow:
                 loop = self._breaker.before(call)
                 if loop is not None:
                     return self._result("loop_detected", f"Stopped: {loop}. {self._last_seen()}")
-                if index >= self._lease.max_calls_per_turn:
-                    limit = self._lease.max_calls_per_turn
+                if index >= self._s.lease.max_calls_per_turn:
+                    limit = self._s.lease.max_calls_per_turn
                     record, observation = self._refusal(
                         call, "refused", f"at most {limit} tool calls per model turn"
                     )
                 else:
-                    record, observation = await self._handle_call(task, tools, call, self._steps)
-                self._records.append(record)
-                message, taint = observed(tools.get(call.name), call, observation, self._steps)
-                self._messages.append(message)
-                self._evidence |= facts(message.content)
-                self._tainted_by = self._tainted_by or taint
+                    record, observation = await self._handle_call(task, tools, call, self._s.steps)
+                self._s.records.append(record)
+                message, taint = observed(tools.get(call.name), call, observation, self._s.steps)
+                self._s.messages.append(message)
+                self._s.evidence |= facts(message.content)
+                self._s.tainted_by = self._s.tainted_by or taint
                 loop = self._breaker.after(record.outcome)
                 if loop is not None:
                     return self._result("loop_detected", f"Stopped: {loop}. {self._last_seen()}")
@@ -183,23 +188,23 @@ class AgentWorkflow:
         """None while the lease has room. When it is spent: stop with `budget_exhausted`, or,
         when the goal allows escalation, ask a human whether to continue with as much again."""
         while True:
-            problem = spent(self._lease, self._usage, self._steps, workflow.now(), before_llm)
+            problem = spent(self._s.lease, self._s.usage, self._s.steps, workflow.now(), before_llm)
             if problem is None:
                 return None
-            if not self._lease.escalate or "time budget" in problem:
+            if not self._s.lease.escalate or "time budget" in problem:
                 return self._result("budget_exhausted", f"Stopped: {problem}. {self._last_seen()}")
-            self._escalations += 1
+            self._s.escalations += 1
             ask = ToolCall(
-                id=f"budget-{self._escalations}",
+                id=f"budget-{self._s.escalations}",
                 name=MORE_BUDGET,
                 arguments={
                     "spent": problem,
-                    "steps": self._steps,
-                    "usage": self._usage.model_dump(),
+                    "steps": self._s.steps,
+                    "usage": self._s.usage.model_dump(),
                 },
             )
             decision = await self._await_approval(
-                task, ask, None, self._steps, f"{problem}; approve to continue with as much again"
+                task, ask, None, self._s.steps, f"{problem}; approve to continue with as much again"
             )
             if decision.verdict != "approved":
                 return self._result(
@@ -207,12 +212,12 @@ class AgentWorkflow:
                     f"Stopped: {problem}, and more budget was {decision.verdict}. "
                     f"{self._last_seen()}",
                 )
-            self._lease = extended(self._lease, task.lease)
+            self._s.lease = extended(self._s.lease, task.lease)
 
     def _last_seen(self) -> str:
         last = (
-            tool_output_body(self._messages[-1].content)
-            if self._messages and self._messages[-1].role == "tool"
+            tool_output_body(self._s.messages[-1].content)
+            if self._s.messages and self._s.messages[-1].role == "tool"
             else ""
         )
         return f"Last observation: {last}" if last else "No tool result yet."
@@ -239,18 +244,18 @@ class AgentWorkflow:
                 f"tool {call.name!r} is not allowed for agent "
                 f"{task.agent!r}; allowed: {sorted(tools)}",
             )
-        if tool.server in self._refused_servers:
+        if tool.server in self._s.refused_servers:
             return refused(
                 "refused",
                 f"MCP server {tool.server!r} is refused for the rest of this run: "
-                f"{self._refused_servers[tool.server]}",
+                f"{self._s.refused_servers[tool.server]}",
             )
         invalid = argument_errors(tool, call.arguments)
         if invalid is not None:
             return refused("invalid", f"invalid arguments for {call.name}: {invalid}")
         reason = approval_reason(tool, call.arguments)
-        if self._tainted_by is not None and tool.risk != "read":
-            taint = f"the context is tainted: {self._tainted_by}, so every write needs approval"
+        if self._s.tainted_by is not None and tool.risk != "read":
+            taint = f"the context is tainted: {self._s.tainted_by}, so every write needs approval"
             reason = f"{reason}; {taint}" if reason else taint
         if reason is not None:
             decision = await self._await_approval(task, call, tool.risk, step, reason)
@@ -266,11 +271,11 @@ class AgentWorkflow:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == "McpToolChanged":
                 assert tool.server is not None
-                self._refused_servers[tool.server] = cause.message
+                self._s.refused_servers[tool.server] = cause.message
                 return refused("refused", f"{call.name} refused: {cause.message}")
             return refused("error", f"{call.name} failed: {cause or err}")
         if observation.ok and tool.compensation is not None:
-            self._effects.append(
+            self._s.effects.append(
                 completed_effect(task.agent, call, tool.compensation, observation.data)
             )
         return record("ok" if observation.ok else "error", observation.error or ""), observation
@@ -279,7 +284,7 @@ class AgentWorkflow:
         self, call: ToolCall, outcome: Any, detail: str
     ) -> tuple[ToolCallRecord, ToolObservation]:
         record = ToolCallRecord(
-            step=self._steps,
+            step=self._s.steps,
             tool=call.name,
             arguments=call.arguments,
             outcome=outcome,
@@ -351,17 +356,18 @@ class AgentWorkflow:
             agent=self._task.agent,
             status=status,
             answer=answer,
-            steps=self._steps,
-            usage=self._usage,
-            models=self._models,
-            tool_calls=self._records,
-            turns=self._turns,
+            steps=self._s.steps,
+            usage=self._s.usage,
+            models=self._s.models,
+            tool_calls=self._s.records,
+            turns=self._s.turns,
+            runs=self._s.runs,
             approvals=list(self._book.decided.values()),
             workflow_id=workflow.info().workflow_id,
-            model_switches=self._switches,
-            refused_servers=self._refused_servers,
-            effects=self._effects,
-            evidence=sorted(self._evidence),
+            model_switches=self._s.switches,
+            refused_servers=self._s.refused_servers,
+            effects=self._s.effects,
+            evidence=sorted(self._s.evidence),
         )
 
     @workflow.signal
@@ -391,4 +397,4 @@ class AgentWorkflow:
 
     @workflow.query
     def turns(self) -> list[TurnRecord]:
-        return self._turns
+        return self._s.turns

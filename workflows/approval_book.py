@@ -30,6 +30,11 @@ class ApprovalBook:
         self.decided: dict[str, ApprovalRecord] = {}
         self.audit: list[DecisionAudit] = []
 
+    def restore(self, decided: list[ApprovalRecord], audit: list[DecisionAudit]) -> None:
+        """Continue a book from an earlier run of the same agent (continue-as-new)."""
+        self.decided = {r.approval_id: r for r in decided}
+        self.audit = list(audit)
+
     def open(self, request: PendingApproval) -> None:
         self.pending[request.approval_id] = request
         # Temporal's workflow meter skips replays, so each request counts once.

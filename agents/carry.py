@@ -1,0 +1,28 @@
+"""An agent's working state: what its workflow keeps between turns, and what it carries into
+its next run when its history grows long (continue-as-new)."""
+
+from pydantic import BaseModel, Field
+
+from agents.approvals import ApprovalRecord, DecisionAudit
+from agents.models import CompletedEffect, Lease, Message, ToolCallRecord, TurnRecord, Usage
+
+
+class AgentCarry(BaseModel):
+    messages: list[Message] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    models: list[str] = Field(default_factory=list)
+    switches: list[str] = Field(default_factory=list)
+    refused_servers: dict[str, str] = Field(default_factory=dict)
+    records: list[ToolCallRecord] = Field(default_factory=list)
+    turns: list[TurnRecord] = Field(default_factory=list)
+    effects: list[CompletedEffect] = Field(default_factory=list)
+    steps: int = 0
+    escalations: int = 0
+    lease: Lease = Field(default_factory=lambda: Lease(max_steps=0))
+    # Why the context holds untrusted content (None while it does not): from then on every
+    # write needs a human decision.
+    tainted_by: str | None = None
+    evidence: set[str] = Field(default_factory=set)  # ids and amounts its inputs and tools held
+    decided: list[ApprovalRecord] = Field(default_factory=list)
+    audit: list[DecisionAudit] = Field(default_factory=list)
+    runs: int = 1  # this run and the ones it continues
