@@ -1,5 +1,6 @@
-"""Faults injected into real processes: worker SIGKILLs at the worst moments, a dev server
-SIGKILLed and restarted on its SQLite file, and a prompt injection in a tool result."""
+"""Faults injected into real runs: worker SIGKILLs at the worst moments, a prompt injection,
+cancellation, a failing agent, an oversized tool result and a long conversation. Faults
+between relay and its server are in test_server_faults.py."""
 
 import asyncio
 import json
@@ -18,13 +19,12 @@ from temporalio.client import (
 from temporalio.exceptions import CancelledError
 from temporalio.service import RPCError
 
-from agents.approvals import ApprovalDecision, PendingApproval
+from agents.approvals import ApprovalDecision
 from temporal.connect import connect_client
 from temporal.devserver import DevServer, free_port
 from tests.conftest import Relay, relay_settings, running_relay
-from tests.extra_tools import CALLS, TEST_AGENTS, TEST_TOOLS
+from tests.extra_tools import TEST_AGENTS, TEST_TOOLS
 from tests.reliability import Describe
-from tests.tcp_proxy import CuttableProxy
 from tests.test_agent_loop import call
 from tests.worker_process import worker_process
 from tools.shop_db import connect
@@ -94,7 +94,7 @@ async def test_worker_killed_between_steps(
         handle = await relay.start()
         returns = client.get_workflow_handle(f"{handle.id}/returns-1")
         kinds: dict[int, str] = {}
-        async for event in _events_when_ready(returns):
+        async for event in events_when_ready(returns):
             if event.HasField("activity_task_scheduled_event_attributes"):
                 kinds[event.event_id] = (
                     event.activity_task_scheduled_event_attributes.activity_type.name
@@ -119,7 +119,7 @@ async def test_worker_killed_between_steps(
     assert len(relay.rows("SELECT * FROM refunds")) == 1
 
 
-async def _events_when_ready(handle: WorkflowHandle) -> AsyncIterator[HistoryEvent]:
+async def events_when_ready(handle: WorkflowHandle) -> AsyncIterator[HistoryEvent]:
     """The history of a workflow that may not exist yet, as it grows."""
     while True:
         try:
@@ -128,59 +128,6 @@ async def _events_when_ready(handle: WorkflowHandle) -> AsyncIterator[HistoryEve
             return
         except RPCError:
             await asyncio.sleep(0.2)
-
-
-@pytest.mark.faults
-async def test_server_killed_while_an_approval_waits(reliability: Describe, tmp_path: Path) -> None:
-    case = reliability(
-        "dev server SIGKILL and restart while waiting for approval",
-        "SIGKILL of the Temporal dev server, restarted on the same SQLite file and port",
-        "the worker reconnects; the approval is still pending, can be approved, one refund",
-    )
-    port = free_port()
-
-    def server() -> DevServer:
-        return DevServer(
-            db_file=tmp_path / "temporal.db", port=port, ui_port=None, log_file=tmp_path / "s.log"
-        )
-
-    first = server().start()
-    try:
-        async with running_relay(first, tmp_path) as relay:
-            handle = await relay.start()
-            pending = await relay.next_pending(handle)
-            assert first.process is not None
-            first.process.send_signal(signal.SIGKILL)
-            first.process.wait()
-            case.fault_injected()
-            second = server().start()
-            try:
-                still = await _query_until_answered(handle)
-                assert [p.approval_id for p in still] == [pending.approval_id]
-                await handle.signal(
-                    SupervisorWorkflow.approve,
-                    ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
-                )
-                result = await handle.result()
-                case.recovered()
-            finally:
-                second.stop()
-    finally:
-        first.stop()
-
-    assert result.status == "completed", result.answer
-    assert len(relay.rows("SELECT * FROM refunds")) == 1
-
-
-async def _query_until_answered(
-    handle: WorkflowHandle, seconds: float = 60
-) -> list[PendingApproval]:
-    for _ in range(int(seconds / 0.5)):
-        try:
-            return await handle.query(SupervisorWorkflow.pending_approvals)
-        except RPCError:
-            await asyncio.sleep(0.5)
-    raise AssertionError("the restarted server never answered the query")
 
 
 INJECTION = (
@@ -231,44 +178,6 @@ async def test_prompt_injection_cannot_act_without_a_human(
     assert all("the context is tainted: get_customer_messages" in p.reason for p in asked)
     assert relay.rows("SELECT * FROM refunds") == [] and relay.rows("SELECT * FROM returns") == []
     assert result.status == "rejected"
-
-
-@pytest.mark.faults
-async def test_worker_cut_off_from_the_server_for_30_seconds(
-    reliability: Describe, temporal_server: DevServer, tmp_path: Path
-) -> None:
-    case = reliability(
-        "worker ↔ server connection cut for 30 s",
-        "a TCP proxy between worker and server drops every connection and refuses new ones",
-        "the worker reconnects by itself; the run completes; one refund, one ledger row",
-    )
-    host, _, port = temporal_server.address.rpartition(":")
-    async with (
-        CuttableProxy(host, int(port)).running() as proxy,
-        running_relay(temporal_server, tmp_path, temporal_address=proxy.address) as cut_off,
-    ):
-        # The test talks to the server directly; only the worker goes through the proxy.
-        direct = await connect_client(
-            cut_off.settings.model_copy(update={"temporal_address": temporal_server.address})
-        )
-        relay = Relay(client=direct, settings=cut_off.settings, tmp_path=tmp_path)
-        handle = await relay.start()
-        pending = await relay.next_pending(handle)
-        proxy.cut()
-        await handle.signal(
-            SupervisorWorkflow.approve,
-            ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
-        )
-        await asyncio.sleep(30)
-        assert relay.rows("SELECT * FROM refunds") == []  # nothing ran while cut off
-        proxy.restore()
-        case.fault_injected()  # recovery here is counted from the restore, not from the cut
-        result = await handle.result()
-        case.recovered()
-
-    assert result.status == "completed", result.answer
-    assert len(relay.rows("SELECT * FROM refunds")) == 1
-    assert len(relay.rows("SELECT * FROM tool_ledger WHERE tool = 'issue_refund'")) == 1
 
 
 @pytest.mark.faults
@@ -362,50 +271,6 @@ async def test_an_oversized_tool_result_is_stored_by_reference(
     assert data["preview"].startswith('{"rows": ["row 000000')
     [stored] = relay.rows("SELECT body FROM stored_results")
     assert len(json.loads(stored["body"])["data"]["rows"]) == 5000
-
-
-@pytest.mark.faults
-async def test_server_killed_while_a_tool_runs(reliability: Describe, tmp_path: Path) -> None:
-    case = reliability(
-        "dev server SIGKILL and restart mid-activity",
-        "SIGKILL of the dev server while a 3 s write tool runs; restart on the same SQLite file",
-        "the run completes; the tool's side effect happened once (one ledger row)",
-    )
-    port = free_port()
-
-    def server() -> DevServer:
-        return DevServer(
-            db_file=tmp_path / "temporal.db", port=port, ui_port=None, log_file=tmp_path / "s.log"
-        )
-
-    CALLS.pop("slow_booking", None)
-    first = server().start()
-    second = None
-    try:
-        async with running_relay(first, tmp_path, TEST_TOOLS, TEST_AGENTS) as relay:
-            script = relay.orders_script([call("slow_booking"), {"content": "Booked B-1001."}])
-            handle = await relay.start(model=script)
-            child = relay.client.get_workflow_handle(f"{handle.id}/orders-1")
-            async for event in _events_when_ready(child):
-                if event.HasField("activity_task_started_event_attributes"):
-                    break
-            while CALLS.get("slow_booking", 0) == 0:  # the tool is running now
-                await asyncio.sleep(0.05)
-            assert first.process is not None
-            first.process.send_signal(signal.SIGKILL)
-            first.process.wait()
-            case.fault_injected()
-            await asyncio.sleep(1)
-            second = server().start()
-            result = await handle.result()
-            case.recovered()
-    finally:
-        if second is not None:
-            second.stop()
-        first.stop()
-
-    assert result.status == "completed", result.answer
-    assert len(relay.rows("SELECT * FROM tool_ledger WHERE tool = 'slow_booking'")) == 1
 
 
 @pytest.mark.faults
