@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo dev test test-faults lint
+.PHONY: install demo dev test test-faults lint bench-agentdojo
 
 install: $(STAMP)
 
@@ -31,3 +31,10 @@ test-faults: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# agentdojo's banking injection tasks through relay's gate; its own venv (agentdojo pulls in
+# langchain and more), so the project's stays lean. Prints the attack success rate.
+bench-agentdojo: install
+	$(PYTHON) -m venv .venv-agentdojo
+	.venv-agentdojo/bin/pip install --quiet -e . agentdojo==0.1.35
+	.venv-agentdojo/bin/python -m benchmarks.agentdojo_banking
