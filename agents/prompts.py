@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from agents.models import Plan, UpstreamResult
+from agents.models import AgentTask, Message, Plan, UpstreamResult
 from agents.specs import AGENTS
 
 
@@ -71,3 +71,14 @@ def regrounding_prompt(missing: list[str], evidence: list[str]) -> str:
         f"contain. The ids and amounts you actually saw are: {', '.join(evidence) or 'none'}. "
         "Answer again using only those; say plainly what you do not know."
     )
+
+
+def agent_opening(task: AgentTask) -> list[Message]:
+    """How an agent's conversation starts: its instructions, then its task as the user's turn.
+    The grounding re-ask starts from the same two messages."""
+    return [
+        Message(role="system", content=f"{AGENTS[task.agent].instructions}\n{TOOL_DATA_RULE}"),
+        Message(
+            role="user", content=task_prompt(task.instruction, task.customer_id, task.upstream)
+        ),
+    ]

@@ -15,11 +15,9 @@ import pytest
 from agents.approvals import ApprovalDecision
 from agents.models import GoalRequest
 from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
-from temporal.connect import connect_client
 from temporal.devserver import DevServer
-from tests.conftest import Relay, relay_settings
 from tests.reliability import Describe
-from tests.worker_process import worker_process
+from tests.worker_process import relay_for_worker_processes, worker_process
 from workflows.supervisor import SupervisorWorkflow
 
 
@@ -32,10 +30,8 @@ async def test_refund_happens_once_when_the_worker_dies_after_committing(
         "the worker SIGKILLs itself after issue_refund and its ledger row commit",
         "a new worker finishes the run; 1 refund, 1 ledger row; the ledger answers the retry",
     )
-    settings = relay_settings(temporal_server, tmp_path)
-    client = await connect_client(settings, wait_seconds=30)
-    relay = Relay(client=client, settings=settings, tmp_path=tmp_path)
-    log = tmp_path / "workers.log"
+    relay = await relay_for_worker_processes(temporal_server, tmp_path)
+    settings, client, log = relay.settings, relay.client, tmp_path / "workers.log"
 
     async with worker_process(settings, log, RELAY_FAULT="tool-committed:issue_refund") as doomed:
         handle = await client.start_workflow(

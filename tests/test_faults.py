@@ -20,13 +20,13 @@ from temporalio.exceptions import CancelledError
 from temporalio.service import RPCError
 
 from agents.approvals import ApprovalDecision
-from temporal.connect import connect_client
+from agents.models import GoalResult
 from temporal.devserver import DevServer, free_port
-from tests.conftest import Relay, relay_settings, running_relay
+from tests.conftest import Relay, running_relay
 from tests.extra_tools import TEST_AGENTS, TEST_TOOLS
-from tests.reliability import Describe
+from tests.reliability import Case, Describe
 from tests.test_agent_loop import call
-from tests.worker_process import worker_process
+from tests.worker_process import relay_for_worker_processes, worker_process
 from tools.shop_db import connect
 from workflows.supervisor import SupervisorWorkflow
 
@@ -40,6 +40,18 @@ async def approve_as_asked(relay: Relay, handle: WorkflowHandle) -> None:
             SupervisorWorkflow.approve,
             ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
         )
+
+
+async def finish_with_a_new_worker(
+    relay: Relay, handle: WorkflowHandle, log: Path, case: Case
+) -> GoalResult:
+    """Start a fresh worker process, approve what the run asks, and time the recovery."""
+    async with worker_process(relay.settings, log):
+        approving = asyncio.ensure_future(approve_as_asked(relay, handle))
+        result = await handle.result()
+        case.recovered()
+        await approving
+    return result
 
 
 async def children_of(client: Client, workflow_id: str) -> list[str]:
@@ -57,19 +69,13 @@ async def test_worker_killed_during_an_llm_call(
         "the worker SIGKILLs itself after the orders agent's model answered, before reporting",
         "a new worker finishes the run; one child per task; LLM calls counted once",
     )
-    settings = relay_settings(temporal_server, tmp_path)
-    client = await connect_client(settings, wait_seconds=30)
-    relay = Relay(client=client, settings=settings, tmp_path=tmp_path)
-    log = tmp_path / "workers.log"
+    relay = await relay_for_worker_processes(temporal_server, tmp_path)
+    settings, client, log = relay.settings, relay.client, tmp_path / "workers.log"
     async with worker_process(settings, log, RELAY_FAULT="llm-answered:orders") as doomed:
         handle = await relay.start()
         assert await doomed.wait() == -signal.SIGKILL, log.read_text()
     case.fault_injected()
-    async with worker_process(settings, log):
-        approving = asyncio.ensure_future(approve_as_asked(relay, handle))
-        result = await handle.result()
-        case.recovered()
-        await approving
+    result = await finish_with_a_new_worker(relay, handle, log, case)
 
     assert result.status == "completed", result.answer
     assert result.usage.llm_calls == SHOWCASE_LLM_CALLS
@@ -86,10 +92,8 @@ async def test_worker_killed_between_steps(
         "SIGKILL of the worker process right after the returns agent's first tool completed",
         "a new worker resumes from history: the tool is not run again, one refund",
     )
-    settings = relay_settings(temporal_server, tmp_path)
-    client = await connect_client(settings, wait_seconds=30)
-    relay = Relay(client=client, settings=settings, tmp_path=tmp_path)
-    log = tmp_path / "workers.log"
+    relay = await relay_for_worker_processes(temporal_server, tmp_path)
+    settings, client, log = relay.settings, relay.client, tmp_path / "workers.log"
     async with worker_process(settings, log) as doomed:
         handle = await relay.start()
         returns = client.get_workflow_handle(f"{handle.id}/returns-1")
@@ -107,11 +111,7 @@ async def test_worker_killed_between_steps(
         doomed.kill()
         await doomed.wait()
     case.fault_injected()
-    async with worker_process(settings, log):
-        approving = asyncio.ensure_future(approve_as_asked(relay, handle))
-        result = await handle.result()
-        case.recovered()
-        await approving
+    result = await finish_with_a_new_worker(relay, handle, log, case)
 
     assert result.status == "completed", result.answer
     tools = [run.input["tool"] for run in await relay.activity_runs(returns.id, "tool")]

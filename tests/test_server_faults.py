@@ -21,6 +21,34 @@ from tests.test_faults import events_when_ready
 from workflows.supervisor import SupervisorWorkflow
 
 
+class RestartableServer:
+    """A dev server on a fixed port and SQLite file that a test can SIGKILL and start again."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self._tmp_path = tmp_path
+        self._port = free_port()
+        self.current = self._new().start()
+
+    def _new(self) -> DevServer:
+        return DevServer(
+            db_file=self._tmp_path / "temporal.db",
+            port=self._port,
+            ui_port=None,
+            log_file=self._tmp_path / "server.log",
+        )
+
+    def kill(self) -> None:
+        assert self.current.process is not None
+        self.current.process.send_signal(signal.SIGKILL)
+        self.current.process.wait()
+
+    def restart(self) -> None:
+        self.current = self._new().start()
+
+    def stop(self) -> None:
+        self.current.stop()
+
+
 @pytest.mark.faults
 async def test_server_killed_while_an_approval_waits(reliability: Describe, tmp_path: Path) -> None:
     case = reliability(
@@ -28,36 +56,24 @@ async def test_server_killed_while_an_approval_waits(reliability: Describe, tmp_
         "SIGKILL of the Temporal dev server, restarted on the same SQLite file and port",
         "the worker reconnects; the approval is still pending, can be approved, one refund",
     )
-    port = free_port()
-
-    def server() -> DevServer:
-        return DevServer(
-            db_file=tmp_path / "temporal.db", port=port, ui_port=None, log_file=tmp_path / "s.log"
-        )
-
-    first = server().start()
+    server = RestartableServer(tmp_path)
     try:
-        async with running_relay(first, tmp_path) as relay:
+        async with running_relay(server.current, tmp_path) as relay:
             handle = await relay.start()
             pending = await relay.next_pending(handle)
-            assert first.process is not None
-            first.process.send_signal(signal.SIGKILL)
-            first.process.wait()
+            server.kill()
             case.fault_injected()
-            second = server().start()
-            try:
-                still = await query_until_answered(handle)
-                assert [p.approval_id for p in still] == [pending.approval_id]
-                await handle.signal(
-                    SupervisorWorkflow.approve,
-                    ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
-                )
-                result = await handle.result()
-                case.recovered()
-            finally:
-                second.stop()
+            server.restart()
+            still = await query_until_answered(handle)
+            assert [p.approval_id for p in still] == [pending.approval_id]
+            await handle.signal(
+                SupervisorWorkflow.approve,
+                ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
+            )
+            result = await handle.result()
+            case.recovered()
     finally:
-        first.stop()
+        server.stop()
 
     assert result.status == "completed", result.answer
     assert len(relay.rows("SELECT * FROM refunds")) == 1
@@ -119,18 +135,10 @@ async def test_server_killed_while_a_tool_runs(reliability: Describe, tmp_path: 
         "SIGKILL of the dev server while a 3 s write tool runs; restart on the same SQLite file",
         "the run completes; the tool's side effect happened once (one ledger row)",
     )
-    port = free_port()
-
-    def server() -> DevServer:
-        return DevServer(
-            db_file=tmp_path / "temporal.db", port=port, ui_port=None, log_file=tmp_path / "s.log"
-        )
-
     CALLS.pop("slow_booking", None)
-    first = server().start()
-    second = None
+    server = RestartableServer(tmp_path)
     try:
-        async with running_relay(first, tmp_path, TEST_TOOLS, TEST_AGENTS) as relay:
+        async with running_relay(server.current, tmp_path, TEST_TOOLS, TEST_AGENTS) as relay:
             script = relay.orders_script([call("slow_booking"), {"content": "Booked B-1001."}])
             handle = await relay.start(model=script)
             child = relay.client.get_workflow_handle(f"{handle.id}/orders-1")
@@ -139,18 +147,14 @@ async def test_server_killed_while_a_tool_runs(reliability: Describe, tmp_path: 
                     break
             while CALLS.get("slow_booking", 0) == 0:  # the tool is running now
                 await asyncio.sleep(0.05)
-            assert first.process is not None
-            first.process.send_signal(signal.SIGKILL)
-            first.process.wait()
+            server.kill()
             case.fault_injected()
             await asyncio.sleep(1)
-            second = server().start()
+            server.restart()
             result = await handle.result()
             case.recovered()
     finally:
-        if second is not None:
-            second.stop()
-        first.stop()
+        server.stop()
 
     assert result.status == "completed", result.answer
     assert len(relay.rows("SELECT * FROM tool_ledger WHERE tool = 'slow_booking'")) == 1

@@ -7,7 +7,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from settings import Settings
+from temporal.connect import connect_client
+from temporal.devserver import DevServer
 from tests.cli_runner import RELAY
+from tests.conftest import Relay, relay_settings
 
 
 @contextlib.asynccontextmanager
@@ -38,3 +41,11 @@ async def worker_process(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def relay_for_worker_processes(server: DevServer, tmp_path: Path) -> Relay:
+    """A client and settings for runs that `worker_process` workers serve (no in-process
+    worker); their output goes to `tmp_path / "workers.log"`."""
+    settings = relay_settings(server, tmp_path)
+    client = await connect_client(settings, wait_seconds=30)
+    return Relay(client=client, settings=settings, tmp_path=tmp_path)

@@ -29,8 +29,7 @@ with workflow.unsafe.imports_passed_through():
         ToolObservation,
         TurnRecord,
     )
-    from agents.prompts import TOOL_DATA_RULE, task_prompt, tool_output_body
-    from agents.specs import AGENTS
+    from agents.prompts import agent_opening, tool_output_body
 
 from workflows.approval_book import ApprovalBook
 from workflows.budget import extended, spent
@@ -124,13 +123,8 @@ class AgentWorkflow:
     async def _loop(self, task: AgentTask) -> AgentResult:
         tools = {t.name: t for t in task.tools}
         if not self._s.messages:
-            prompt = task_prompt(task.instruction, task.customer_id, task.upstream)
-            self._s.evidence = facts(prompt)
-            system = f"{AGENTS[task.agent].instructions}\n{TOOL_DATA_RULE}"
-            self._s.messages = [
-                Message(role="system", content=system),
-                Message(role="user", content=prompt),
-            ]
+            self._s.messages = agent_opening(task)
+            self._s.evidence = facts(self._s.messages[1].content)
         while True:
             if workflow.info().is_continue_as_new_suggested():
                 await self._continue_as_new(task)

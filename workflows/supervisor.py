@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         AgentResult,
         AgentTask,
         Budget,
+        CompletedEffect,
         GoalRequest,
         GoalResult,
         LlmRequest,
@@ -108,16 +109,14 @@ class SupervisorWorkflow:
             # Each agent undoes its own effects as it is cancelled; wait for them (a closing
             # supervisor would terminate them mid-undo), then undo what finished agents did.
             await workflow.wait_condition(lambda: self._closed >= set(self._children))
-            effects = [e for result in self._results.values() for e in result.effects]
-            await compensate(effects, request.customer_id, config.keep_effects)
+            await compensate(self._effects(), request.customer_id, config.keep_effects)
             self._show("cancelled")
             raise
         reports = [self._reports[t.id] for t in plan.tasks]
         status = goal_status([r.status for r in reports])
         undone = []
         if status != "completed":
-            effects = [e for result in self._results.values() for e in result.effects]
-            undone = await compensate(effects, request.customer_id, config.keep_effects)
+            undone = await compensate(self._effects(), request.customer_id, config.keep_effects)
         answer = await self._synthesize(goal, reports, route)
         unverified = [r for r in reports if r.status == "unverified"]
         if unverified:
@@ -143,6 +142,10 @@ class SupervisorWorkflow:
             compensations=undone,
             audit=self._audit,
         )
+
+    def _effects(self) -> list[CompletedEffect]:
+        """Side effects of the agents that finished, in the order they happened."""
+        return [e for result in self._results.values() for e in result.effects]
 
     async def _ask(self, route: str, request: LlmRequest, summary: str) -> str:
         reply = await ask_model(route, request, summary)

@@ -6,8 +6,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from agents.models import AgentResult, AgentTask, LlmRequest, Message
-    from agents.prompts import regrounding_prompt, task_prompt
-    from agents.specs import AGENTS
+    from agents.prompts import agent_opening, regrounding_prompt
 
 from workflows.grounding import ungrounded
 from workflows.model_call import Ask
@@ -29,11 +28,7 @@ async def grounded(result: AgentResult, task: AgentTask, ask: Ask) -> AgentResul
             purpose="verify",
             agent=task.agent,
             messages=[
-                Message(role="system", content=AGENTS[task.agent].instructions),
-                Message(
-                    role="user",
-                    content=task_prompt(task.instruction, task.customer_id, task.upstream),
-                ),
+                *agent_opening(task),
                 Message(role="assistant", content=result.answer),
                 Message(role="user", content=regrounding_prompt(missing, result.evidence)),
             ],
