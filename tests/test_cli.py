@@ -94,6 +94,21 @@ async def test_one_line_errors(relay: Relay) -> None:
             {"TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"},
             "relay: error: cannot reach Temporal at 127.0.0.1:",
         ),
+        (
+            ("codec-server",),
+            env,
+            "relay: error: encryption is off: set RELAY_ENCRYPTION_KEY and RELAY_ENCRYPTION_KEY_ID",
+        ),
+        (
+            ("status", "anything"),
+            env | {"RELAY_ENCRYPTION_KEY": "c2hvcnQ=", "RELAY_ENCRYPTION_KEY_ID": "k1"},
+            "relay: error: bad setting: RELAY_ENCRYPTION_KEY must be 32 bytes",
+        ),
+        (
+            ("run", "x" * 100),
+            env | {"RELAY_MAX_GOAL_BYTES": "50"},
+            "relay: error: the goal is 100 bytes; the limit is 50",
+        ),
     ]
     for args, case_env, expected in cases:
         outcome = await relay_cli(*args, env=case_env)
