@@ -10,6 +10,19 @@ from datetime import UTC, datetime, timedelta
 from getpass import getuser
 from pathlib import Path
 
+from relay.activities.providers.credentials import missing_credentials
+from relay.activities.providers.routes import route_problem
+from relay.agents.approvals import DecisionRequest, sign_decision
+from relay.agents.guardrails import goal_problem
+from relay.agents.models import Budget, GoalRequest
+from relay.cli_app import OneLineParser, add_app_option, app_of, context_of
+from relay.cli_output import CliError, failure_text, print_result, wait_for_result
+from relay.settings import ConfigError, Settings
+from relay.temporal.codec import data_converter
+from relay.temporal.connect import TemporalUnreachable, connect_client
+from relay.temporal.goals import start_goal
+from relay.temporal.logs import configure_logging
+from relay.workflows.supervisor import SupervisorWorkflow
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -17,18 +30,6 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.service import RPCError, RPCStatusCode
-
-from activities.providers.credentials import missing_credentials
-from agents.approvals import DecisionRequest, sign_decision
-from agents.guardrails import goal_problem
-from agents.models import Budget, GoalRequest
-from cli_output import CliError, failure_text, print_result, wait_for_result
-from settings import ConfigError, Settings
-from temporal.codec import data_converter
-from temporal.connect import TemporalUnreachable, connect_client
-from temporal.goals import start_goal
-from temporal.logs import configure_logging
-from workflows.supervisor import SupervisorWorkflow
 
 
 async def _existing(client: Client, workflow_id: str) -> WorkflowHandle:
@@ -60,7 +61,15 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
         max_seconds=args.max_seconds,
         escalate=args.escalate,
     )
-    route = args.model or settings.model
+    app = app_of(args)
+    route = args.model or settings.model or app.model
+    if not route:
+        raise CliError(
+            f"no model is configured for app {app.name!r}: set RELAY_MODEL or pass --model"
+        )
+    problem = route_problem(route)
+    if problem is not None:
+        raise CliError(problem)
     missing = missing_credentials(route)
     if missing:
         raise CliError(
@@ -72,7 +81,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
         client,
         GoalRequest(
             goal=args.goal,
-            customer_id=args.customer,
+            context=context_of(args),
             model=args.model,
             budget=budget if budget.model_dump(exclude_none=True) else None,
             requested_by=args.requester,
@@ -86,7 +95,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
-    from cli_status import render, snapshot
+    from relay.cli_status import render, snapshot
 
     client = await connect_client(settings)
     handle = await _existing(client, args.workflow_id)
@@ -141,35 +150,38 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
-    from worker import run_worker
+    from relay.worker import run_worker
 
+    app = app_of(args)
     print(
-        f"worker on task queue {settings.task_queue!r} at {settings.temporal_address}, "
-        f"model route {settings.model!r}; Ctrl-C stops it"
+        f"worker for app {app.name!r} on task queue {settings.task_queue!r} at "
+        f"{settings.temporal_address}, model route {settings.model or app.model!r}; "
+        "Ctrl-C stops it"
     )
-    await run_worker(settings)
+    await run_worker(settings, app)
 
 
 async def cmd_mcp_serve(args: argparse.Namespace, settings: Settings) -> None:
-    from agents.specs import AGENTS
-    from tools.mcp_serve import build_server, serve_stdio
-    from tools.shop import SHOP
+    from relay.tools.mcp_serve import build_server, serve_stdio
+    from relay.tools.runtime import AppRuntime
 
+    app = app_of(args)
     agent = None
     if args.agent is not None:
-        agent = AGENTS.get(args.agent)
+        agent = app.agents.get(args.agent)
         if agent is None:
-            raise CliError(f"no agent {args.agent!r}; choose one of {sorted(AGENTS)}")
+            raise CliError(f"no agent {args.agent!r}; choose one of {sorted(app.agents)}")
+    runtime = AppRuntime(app, settings)
     # stdout carries the protocol, so the one status line goes to stderr.
-    print(
-        f"serving relay's tools over MCP (stdio), shop database {settings.db_path}", file=sys.stderr
-    )
-    await serve_stdio(build_server(SHOP, settings.db_path, agent))
+    print(f"serving the tools of app {app.name!r} over MCP (stdio)", file=sys.stderr)
+    await serve_stdio(build_server(runtime, agent))
 
 
 async def cmd_replay(args: argparse.Namespace, settings: Settings) -> None:
-    from temporal.replay import replay_file, replay_workflow
+    from relay.temporal.replay import replay_file, replay_workflow
 
+    # Replay runs workflow code only, but a user's workflows may come with their app's module.
+    app_of(args)
     if args.workflow_id:
         client = await connect_client(settings)
         await _existing(client, args.workflow_id)
@@ -184,7 +196,7 @@ async def cmd_replay(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def cmd_codec_server(args: argparse.Namespace, settings: Settings) -> None:
-    from temporal.codec_server import origin_of, serve_until_cancelled
+    from relay.temporal.codec_server import origin_of, serve_until_cancelled
 
     codec = settings.codec()
     if codec is None:
@@ -198,33 +210,40 @@ async def cmd_codec_server(args: argparse.Namespace, settings: Settings) -> None
 
 
 async def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
-    from devstack import run_dev
+    from relay.devstack import run_dev
 
-    await run_dev(settings, Path(args.data_dir))
+    await run_dev(settings, Path(args.data_dir), app_of(args))
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
-    from devstack import run_demo
+    from relay.devstack import run_demo
 
-    await run_demo(settings, Path(args.data_dir), approve_as=args.approve_as, reject=args.reject)
+    await run_demo(
+        settings,
+        Path(args.data_dir),
+        app_of(args),
+        approve_as=args.approve_as,
+        reject=args.reject,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="relay",
         description="relay: a durable multi-agent orchestrator on Temporal. "
-        "Configuration comes from the environment (TEMPORAL_ADDRESS, RELAY_MODEL, RELAY_DB, "
+        "Configuration comes from the environment (TEMPORAL_ADDRESS, RELAY_APP, RELAY_MODEL, "
         "RELAY_APPROVAL_SECRET, ...; the README lists them all).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     dev = sub.add_parser("dev", help="dev server with Web UI + a worker; Ctrl-C stops both")
     dev.add_argument("--data-dir", default=".relay", help="where SQLite files live")
+    add_app_option(dev)
     dev.set_defaults(handler=cmd_dev)
 
-    sub.add_parser(
-        "worker", help="run a worker for all relay workflows and activities"
-    ).set_defaults(handler=cmd_worker)
+    worker = sub.add_parser("worker", help="run a worker for an app's agents and tools")
+    add_app_option(worker)
+    worker.set_defaults(handler=cmd_worker)
 
     serve = sub.add_parser(
         "mcp-serve",
@@ -234,11 +253,20 @@ def build_parser() -> argparse.ArgumentParser:
         'Example mcp.json entry: {"relay": {"command": "relay", "args": ["mcp-serve"]}}',
     )
     serve.add_argument("--agent", help="serve only this agent's tools (least privilege)")
+    add_app_option(serve)
     serve.set_defaults(handler=cmd_mcp_serve)
 
     run = sub.add_parser("run", help="start a goal")
-    run.add_argument("goal", help="what the customer wants, in their words")
-    run.add_argument("--customer", help="customer id, e.g. C-1001")
+    run.add_argument("goal", help="what is wanted, in the asker's words")
+    run.add_argument(
+        "--context",
+        action="append",
+        metavar="KEY=VALUE",
+        help="what the app knows about the goal, shown to the agents and passed to tools "
+        "(repeatable), e.g. --context customer_id=C-1001",
+    )
+    run.add_argument("--customer", help="deprecated: --context customer_id=ID")
+    add_app_option(run)
     run.add_argument(
         "--model",
         help="model route, e.g. scripted or "
@@ -313,10 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
         "file", nargs="?", help="history JSON from `temporal workflow show -o json`"
     )
     replay.add_argument("--workflow-id", help="fetch the history from the server")
+    add_app_option(replay)
     replay.set_defaults(handler=cmd_replay)
 
     demo = sub.add_parser("demo", help="start a dev server and worker, run the showcase goal")
     demo.add_argument("--data-dir", default=".relay", help="where SQLite files live")
+    add_app_option(demo)
     demo.add_argument("--approve-as", help="approve the refund as NAME without asking")
     demo.add_argument(
         "--reject", action="store_true", help="with --approve-as: reject the refund instead"

@@ -4,12 +4,11 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
+from relay.agents.approvals import ANYONE, PendingApproval
+from relay.agents.models import GoalResult
+from relay.workflows.supervisor import SupervisorWorkflow
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
-
-from agents.approvals import ANYONE, PendingApproval
-from agents.models import GoalResult
-from workflows.supervisor import SupervisorWorkflow
 
 
 class CliError(Exception):

@@ -8,24 +8,20 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from agents.approvals import DecisionRequest, PendingApproval
-from agents.models import GoalRequest
-from cli_output import CliError, print_pending, print_result, wait_for_result
-from settings import Settings
-from temporal.codec_server import codec_server, origin_of
-from temporal.connect import connect_client
-from temporal.devserver import DevServer, port_open
-from temporal.goals import start_goal
-from worker import relay_worker
-from workflows.supervisor import SupervisorWorkflow
+from relay.agents.approvals import DecisionRequest, PendingApproval
+from relay.agents.models import GoalRequest
+from relay.app import App
+from relay.cli_output import CliError, print_pending, print_result, wait_for_result
+from relay.settings import Settings
+from relay.temporal.codec_server import codec_server, origin_of
+from relay.temporal.connect import connect_client
+from relay.temporal.devserver import DevServer, port_open
+from relay.temporal.goals import start_goal
+from relay.worker import relay_worker
+from relay.workflows.supervisor import SupervisorWorkflow
 
 CODEC_PORT = 8081
 CODEC_URL = f"http://127.0.0.1:{CODEC_PORT}"
-SHOWCASE_CUSTOMER = "C-1001"
-SHOWCASE_GOAL = (
-    "I want to return the blue shirt from my last order, but can you first "
-    "recommend a similar one that comes in green?"
-)
 
 
 @contextlib.asynccontextmanager
@@ -63,20 +59,23 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[None]:
         print("stopped the Temporal dev server")
 
 
-async def run_dev(settings: Settings, data_dir: Path) -> None:
+async def run_dev(settings: Settings, data_dir: Path, app: App) -> None:
     async with dev_server(settings, data_dir):
         client = await connect_client(settings, wait_seconds=30)
         print(
-            f"worker on task queue {settings.task_queue!r}, model route {settings.model!r}; "
-            "Ctrl-C stops the worker and the server"
+            f"worker for app {app.name!r} on task queue {settings.task_queue!r}, model route "
+            f"{settings.model or app.model!r}; Ctrl-C stops the worker and the server"
         )
-        async with relay_worker(client, settings) as worker:
+        async with relay_worker(client, settings, app) as worker:
             await worker.run()
 
 
 async def run_demo(
-    settings: Settings, data_dir: Path, approve_as: str | None, reject: bool
+    settings: Settings, data_dir: Path, app: App, approve_as: str | None, reject: bool
 ) -> None:
+    if app.demo is None:
+        raise CliError(f"app {app.name!r} has no demo goal (App(demo=Demo(...)))")
+    demo = app.demo
     interactive = sys.stdin.isatty()
     if approve_as is None and not interactive:
         raise CliError(
@@ -84,7 +83,7 @@ async def run_demo(
             "run `relay demo --approve-as NAME` (add --reject to reject)"
         )
     print(
-        f"model route: {settings.model} (set RELAY_MODEL to pick another, e.g. "
+        f"model route: {settings.model or app.model} (set RELAY_MODEL to pick another, e.g. "
         "RELAY_MODEL=local:smollm2 for the embedded offline model)"
     )
 
@@ -106,17 +105,19 @@ async def run_demo(
             )
             print(f"  {record.approval_id}: {record.verdict} by {record.approver}")
 
-    # The demo owns its shop database and starts from fresh seed data on every run.
-    settings = settings.model_copy(update={"db_path": data_dir / "demo-shop.db"})
-    settings.db_path.unlink(missing_ok=True)
+    # The demo owns its database and starts from fresh seed data on every run.
+    demo_db = data_dir / f"demo-{app.name}.db"
+    demo_db.unlink(missing_ok=True)
+    settings = settings.model_copy(update={"db_path": demo_db, "data_dir": data_dir})
     async with dev_server(settings, data_dir):
         client = await connect_client(settings, wait_seconds=30)
-        async with relay_worker(client, settings) as worker, worker:
+        async with relay_worker(client, settings, app) as worker, worker:
             workflow_id = f"showcase-{uuid.uuid4().hex[:8]}"
-            print(f"customer {SHOWCASE_CUSTOMER}: {SHOWCASE_GOAL}")
+            context = ", ".join(f"{k}={v}" for k, v in demo.context.items())
+            print(f"goal ({context or 'no context'}): {demo.goal}")
             handle = await start_goal(
                 client,
-                GoalRequest(goal=SHOWCASE_GOAL, customer_id=SHOWCASE_CUSTOMER),
+                GoalRequest(goal=demo.goal, context=demo.context),
                 workflow_id,
                 settings.task_queue,
             )

@@ -5,12 +5,11 @@ import os
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
-
-from agents.approvals import ApprovalPolicy
-from agents.guardrails import GOAL_HARD_LIMIT, GOAL_MAX_BYTES
-from agents.models import Budget
-from agents.redaction import Redaction
-from temporal.codec import EncryptionCodec, build_codec
+from relay.agents.approvals import ApprovalPolicy
+from relay.agents.guardrails import GOAL_HARD_LIMIT, GOAL_MAX_BYTES
+from relay.agents.models import Budget
+from relay.agents.redaction import Redaction
+from relay.temporal.codec import EncryptionCodec, build_codec
 
 
 class ConfigError(Exception):
@@ -21,8 +20,12 @@ class Settings(BaseModel):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "relay"
-    model: str = "scripted"
-    db_path: Path = Path(".relay/shop.db")
+    # The default model route; None: the app's own default (App(model=...)), if it has one.
+    model: str | None = None
+    # Where relay keeps its files: its store (ledger, stored results) and apps' databases.
+    data_dir: Path = Path(".relay")
+    db_path: Path | None = None  # the app's SQLite database; default <data_dir>/<app>.db
+    store_path: Path | None = None  # relay's own store; default <data_dir>/relay.db
     approval_timeout_seconds: float = Field(default=24 * 3600, gt=0)
     ui_url: str = "http://localhost:8233"
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
@@ -82,7 +85,9 @@ class Settings(BaseModel):
             "temporal_namespace": os.environ.get("TEMPORAL_NAMESPACE"),
             "task_queue": os.environ.get("RELAY_TASK_QUEUE"),
             "model": os.environ.get("RELAY_MODEL"),
+            "data_dir": os.environ.get("RELAY_DATA_DIR"),
             "db_path": os.environ.get("RELAY_DB"),
+            "store_path": os.environ.get("RELAY_STORE"),
             "approval_timeout_seconds": os.environ.get("RELAY_APPROVAL_TIMEOUT_SECONDS"),
             "ui_url": os.environ.get("RELAY_UI_URL"),
             "llm_timeout_seconds": os.environ.get("RELAY_LLM_TIMEOUT_SECONDS"),
@@ -131,6 +136,13 @@ class Settings(BaseModel):
         return build_codec(
             secret(self.encryption_key), self.encryption_key_id, secret(self.decryption_keys)
         )
+
+    def app_db(self, app_name: str) -> Path:
+        """The SQLite database of an app that keeps its data in one."""
+        return self.db_path or self.data_dir / f"{app_name}.db"
+
+    def store(self) -> Path:
+        return self.store_path or self.data_dir / "relay.db"
 
     def run_url(self, workflow_id: str) -> str:
         return f"{self.ui_url}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"

@@ -1,74 +1,90 @@
-"""A relay worker: every workflow and activity on one task queue; config from the environment."""
+"""A relay worker for an app: relay's workflows and the app's activities, as a Temporal plugin.
 
-import asyncio
+`RelayPlugin(app)` configures a client (data converter, encryption, tracing) and a worker
+(relay's workflows, the LLM, tool, MCP and approval activities for the app's agents), the way
+Temporal's own integrations do, so a user's own `Client.connect(..., plugins=[...])` and
+`Worker(client, task_queue=...)` work.
+"""
+
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
+from relay.activities.approvals import ApprovalActivities
+from relay.activities.llm import LlmActivities
+from relay.activities.mcp_connections import McpConnections
+from relay.activities.mcp_tools import McpToolActivities
+from relay.activities.tools import ToolActivities
+from relay.app import App
+from relay.settings import Settings
+from relay.temporal.codec import data_converter
+from relay.temporal.connect import connect_client
+from relay.temporal.search_attributes import ensure_registered
+from relay.temporal.telemetry import tracing_interceptor
+from relay.tools.mcp_config import load_mcp_config
+from relay.tools.runtime import AppRuntime
+from relay.workflows.agent import AgentWorkflow
+from relay.workflows.supervisor import SupervisorWorkflow
 from temporalio.client import Client
+from temporalio.plugin import SimplePlugin
 from temporalio.worker import Worker
-
-from activities.approvals import ApprovalActivities
-from activities.llm import LlmActivities
-from activities.mcp_connections import McpConnections
-from activities.mcp_tools import McpToolActivities
-from activities.tools import ToolActivities
-from agents.specs import AGENTS, AgentSpec
-from settings import Settings
-from temporal.connect import connect_client
-from temporal.search_attributes import ensure_registered
-from tools.definition import ToolRegistry
-from tools.mcp_config import load_mcp_config
-from tools.shop import SHOP
-from workflows.agent import AgentWorkflow
-from workflows.supervisor import SupervisorWorkflow
 
 WORKFLOWS = [SupervisorWorkflow, AgentWorkflow]
 
 
-@contextlib.asynccontextmanager
-async def relay_worker(
-    client: Client,
-    settings: Settings,
-    registry: ToolRegistry = SHOP,
-    agents: Mapping[str, AgentSpec] = AGENTS,
-    **options: object,
-) -> AsyncIterator[Worker]:
-    """The worker relay runs, with the MCP sessions it opens closed when it stops.
+class RelayPlugin(SimplePlugin):
+    """Serves one app. Settings default to the environment (`Settings.from_env()`)."""
 
-    Tests pass `max_cached_workflows=0` to replay every step, and may add tools and agents.
-    """
-    unregistered = await ensure_registered(client)
-    if unregistered is not None:
-        logging.getLogger("relay.worker").warning("runs will not be searchable: %s", unregistered)
-    connections = McpConnections(load_mcp_config(settings.mcp_config))
-    mcp = McpToolActivities(settings, connections)
-    tools = ToolActivities(settings, mcp, registry, agents, unregistered is None)
-    llm = LlmActivities(settings)
-    approvals = ApprovalActivities(settings.approval_secret)
-    try:
-        yield Worker(
-            client,
-            task_queue=settings.task_queue,
+    def __init__(self, app: App, settings: Settings | None = None) -> None:
+        self.app = app
+        self.settings = settings or Settings.from_env()
+        self._connections = McpConnections(load_mcp_config(self.settings.mcp_config))
+        mcp = McpToolActivities(self.settings, self._connections, app.agents)
+        self._tools = ToolActivities(self.settings, mcp, AppRuntime(app, self.settings))
+        llm = LlmActivities(self.settings, app.scripted)
+        approvals = ApprovalActivities(self.settings.approval_secret)
+        super().__init__(
+            "relay",
+            data_converter=data_converter(self.settings.codec()),
+            interceptors=[tracing_interceptor()],
             workflows=WORKFLOWS,
             activities=[
                 llm.call_llm,
-                tools.load_run_config,
-                tools.run_tool,
+                self._tools.load_run_config,
+                self._tools.run_tool,
                 mcp.run_mcp_tool,
                 approvals.verify_decision,
             ],
-            **options,  # type: ignore[arg-type]
         )
-    finally:
-        await connections.close()
+
+    async def run_worker(self, worker: Worker, next: Callable[[Worker], Awaitable[None]]) -> None:
+        """Register relay's search attributes first (a namespace that refuses them runs without
+        them), and close the MCP sessions the worker opened when it stops."""
+        unregistered = await ensure_registered(worker.client)
+        if unregistered is not None:
+            logging.getLogger("relay.worker").warning(
+                "runs will not be searchable: %s", unregistered
+            )
+        self._tools.search_attributes = unregistered is None
+        try:
+            await next(worker)
+        finally:
+            await self._connections.close()
 
 
-async def run_worker(settings: Settings) -> None:
+@contextlib.asynccontextmanager
+async def relay_worker(
+    client: Client, settings: Settings, app: App, **options: Any
+) -> AsyncIterator[Worker]:
+    """The worker relay runs for an app on the settings' task queue. Tests pass
+    `max_cached_workflows=0` to replay every step."""
+    yield Worker(
+        client, task_queue=settings.task_queue, plugins=[RelayPlugin(app, settings)], **options
+    )
+
+
+async def run_worker(settings: Settings, app: App) -> None:
     client = await connect_client(settings)
-    async with relay_worker(client, settings) as worker:
+    async with relay_worker(client, settings, app) as worker:
         await worker.run()
-
-
-if __name__ == "__main__":
-    asyncio.run(run_worker(Settings.from_env()))

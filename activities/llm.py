@@ -4,17 +4,17 @@ the worker's circuit breaker."""
 import asyncio
 from collections.abc import Awaitable
 
+from relay.activities.faults import kill_if
+from relay.activities.providers import errors
+from relay.activities.providers.base import split_route_entry
+from relay.activities.providers.breaker import CircuitBreaker
+from relay.activities.providers.registry import build_providers
+from relay.activities.telemetry import llm_span
+from relay.agents.models import LlmRequest, LlmResponse
+from relay.settings import Settings
+from relay.testing.scripted import Brain
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
-
-from activities.faults import kill_if
-from activities.providers import errors
-from activities.providers.base import split_route_entry
-from activities.providers.breaker import CircuitBreaker
-from activities.providers.registry import build_providers
-from activities.telemetry import llm_span
-from agents.models import LlmRequest, LlmResponse
-from settings import Settings
 
 HEARTBEAT_EVERY_SECONDS = 2.0
 # Failures that say nothing about the provider's health: the request itself was wrong.
@@ -22,8 +22,8 @@ _CALLERS_FAULT = {errors.BAD_REQUEST, errors.CONTEXT_LENGTH, errors.MISSING_CRED
 
 
 class LlmActivities:
-    def __init__(self, settings: Settings) -> None:
-        self._providers = build_providers(settings)
+    def __init__(self, settings: Settings, brain: Brain | None = None) -> None:
+        self._providers = build_providers(settings, brain)
         self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_open_seconds)
         self._trace_content = settings.trace_content
         self._fault = settings.fault

@@ -11,15 +11,14 @@ from typing import Any
 
 import mcp_types
 from mcp.shared.exceptions import MCPError
+from relay.activities.mcp_connections import McpConnections, McpUnavailable
+from relay.activities.telemetry import tool_span
+from relay.agents.models import ToolInfo, ToolObservation, ToolRequest
+from relay.agents.specs import Agent
+from relay.settings import Settings
+from relay.tools.mcp_bridge import description_hash, exposed_name, granted, grants_server, tool_info
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
-
-from activities.mcp_connections import McpConnections, McpUnavailable
-from activities.telemetry import tool_span
-from agents.models import ToolInfo, ToolObservation, ToolRequest
-from agents.specs import mcp_grants
-from settings import Settings
-from tools.mcp_bridge import description_hash, exposed_name, granted, grants_server, tool_info
 
 MAX_RESULT_CHARS = 16_000  # a tool result is history; keep one call from bloating it
 _GONE = (MCPError, OSError, McpUnavailable)
@@ -29,13 +28,21 @@ TRANSIENT_CODES = {mcp_types.CONNECTION_CLOSED, mcp_types.REQUEST_TIMEOUT, mcp_t
 
 
 class McpToolActivities:
-    def __init__(self, settings: Settings, connections: McpConnections) -> None:
+    def __init__(
+        self, settings: Settings, connections: McpConnections, agents: dict[str, Agent]
+    ) -> None:
         self._settings = settings
         self._connections = connections
+        self._agents = agents
 
-    async def catalog(self, agents: list[str]) -> dict[str, list[ToolInfo]]:
+    def _grants(self, agent: str) -> list[str]:
+        """An agent's MCP grants: its own, plus the worker's configuration (RELAY_AGENT_MCP)."""
+        spec = self._agents.get(agent)
+        return [*(spec.mcp if spec else []), *self._settings.agent_mcp.get(agent, [])]
+
+    async def catalog(self, agents: list[Agent]) -> dict[str, list[ToolInfo]]:
         """The MCP tools each agent may use, discovered now (only servers someone is granted)."""
-        grants = {agent: mcp_grants(agent, self._settings.agent_mcp) for agent in agents}
+        grants = {agent.name: self._grants(agent.name) for agent in agents}
         wanted = {
             server
             for server in self._connections.config.servers
@@ -49,9 +56,9 @@ class McpToolActivities:
                 tool_info(server, tool, self._connections.config.servers[server])
                 for server, tools in listed.items()
                 for tool in tools
-                if granted(grants[agent], server, tool.name)
+                if granted(agent_grants, server, tool.name)
             ]
-            for agent in agents
+            for agent, agent_grants in grants.items()
         }
 
     async def _list(self, server: str) -> list[mcp_types.Tool]:
@@ -78,9 +85,7 @@ class McpToolActivities:
             )
         tools = await self._list(server)
         tool = next((t for t in tools if exposed_name(server, t.name) == request.tool), None)
-        if tool is None or not granted(
-            mcp_grants(request.agent, self._settings.agent_mcp), server, tool.name
-        ):
+        if tool is None or not granted(self._grants(request.agent), server, tool.name):
             raise ApplicationError(
                 f"agent {request.agent!r} is not allowed to use tool {request.tool!r}",
                 non_retryable=True,

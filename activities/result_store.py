@@ -1,13 +1,13 @@
-"""Large tool results are stored by reference: the full result goes to SQLite under the call's
-idempotency key, and history gets a preview and the reference. A payload over the server's blob
-limit would otherwise fail the workflow task again and again."""
+"""Large tool results are stored by reference: the full result goes to relay's SQLite store
+under the call's idempotency key, and history gets a preview and the reference. A payload over
+the server's blob limit would otherwise fail the workflow task again and again."""
 
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agents.models import ToolObservation
-from tools.shop_db import connect
+from relay.agents.models import ToolObservation
+from relay.tools.store import connect
 
 PREVIEW_CHARS = 2000
 

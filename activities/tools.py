@@ -6,24 +6,18 @@ runs on a thread of its own that the activity stops waiting for at the tool's ti
 tool never holds a worker slot.
 """
 
-from collections.abc import Mapping
-from pathlib import Path
-
+from relay.activities.cutoff import Beat, CutOff, run_with_cutoff
+from relay.activities.faults import kill_if
+from relay.activities.mcp_tools import McpToolActivities
+from relay.activities.result_store import by_reference
+from relay.activities.telemetry import tool_span
+from relay.agents.models import RunConfig, RunConfigRequest, ToolObservation, ToolRequest
+from relay.settings import Settings
+from relay.tools.definition import ToolDefinition, ToolPermanentError
+from relay.tools.executor import InvalidToolArguments
+from relay.tools.runtime import AppRuntime
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
-
-from activities.cutoff import Beat, CutOff, run_with_cutoff
-from activities.faults import kill_if
-from activities.mcp_tools import McpToolActivities
-from activities.result_store import by_reference
-from activities.telemetry import tool_span
-from agents.models import RunConfig, RunConfigRequest, ToolObservation, ToolRequest
-from agents.specs import AGENTS, AgentSpec
-from settings import Settings
-from tools.definition import ToolDefinition, ToolPermanentError, ToolRegistry
-from tools.executor import InvalidToolArguments, execute_tool
-from tools.shop import SHOP
-from tools.shop_db import ensure_seeded
 
 
 class ToolActivities:
@@ -31,29 +25,30 @@ class ToolActivities:
         self,
         settings: Settings,
         mcp: McpToolActivities,
-        registry: ToolRegistry = SHOP,
-        agents: Mapping[str, AgentSpec] = AGENTS,
+        runtime: AppRuntime,
         search_attributes: bool = False,
     ) -> None:
         self._settings = settings
-        self._search_attributes = search_attributes
+        self.search_attributes = search_attributes  # set by the worker once it has checked
         self._mcp = mcp
-        self._registry = registry
-        self._agents = agents
-        self._db_path: Path = settings.db_path
-        ensure_seeded(self._db_path)
+        self._runtime = runtime
+        self._app = runtime.app
 
     @activity.defn(name="load_run_config")
     async def load_run_config(self, request: RunConfigRequest) -> RunConfig:
-        agents = [name for name in request.agents if name in self._agents]
+        agents = list(self._app.agents.values())
         remote = await self._mcp.catalog(agents)
         tools = {
-            name: [self._tool(name, tool).info() for tool in self._agents[name].tools]
-            + remote[name]
-            for name in agents
+            agent.name: [self._tool(agent.name, name).info() for name in agent.tools]
+            + remote[agent.name]
+            for agent in agents
         }
         return RunConfig(
-            default_model=self._settings.model,
+            app=self._app.name,
+            agents=agents,
+            routes=self._app.routes,
+            id_pattern=self._app.id_pattern,
+            default_model=self._settings.model or self._app.model,
             approval_timeout_seconds=self._settings.approval_timeout_seconds,
             agent_models=self._settings.agent_models,
             tools=tools,
@@ -65,7 +60,7 @@ class ToolActivities:
             redaction=self._settings.redaction,
             keep_effects=self._settings.keep_effects,
             max_goal_bytes=self._settings.max_goal_bytes,
-            search_attributes=self._search_attributes,
+            search_attributes=self.search_attributes,
         )
 
     @activity.defn(name="tool")
@@ -76,7 +71,7 @@ class ToolActivities:
         observation = by_reference(
             observation,
             f"{info.workflow_id}/{info.activity_id}",
-            self._db_path,
+            self._runtime.store,
             self._settings.max_tool_result_bytes,
         )
         activity.logger.info(
@@ -95,12 +90,12 @@ class ToolActivities:
         key = f"{info.workflow_id}/{info.activity_id}"
 
         def work(beat: Beat) -> ToolObservation:
-            return execute_tool(
+            return self._runtime.execute(
                 tool,
                 request.arguments,
-                db_path=self._db_path,
-                idempotency_key=key,
-                customer_id=request.customer_id,
+                key=key,
+                context=request.context,
+                requested_by=request.requested_by,
                 heartbeat=beat,
                 on_committed=lambda: kill_if(f"tool-committed:{tool.name}", self._settings.fault),
             )
@@ -125,16 +120,11 @@ class ToolActivities:
             raise ApplicationError(str(err), type="ToolTimedOut") from err
 
     def _tool(self, agent: str, name: str) -> ToolDefinition:
-        spec = self._agents.get(agent)
-        if spec is None or name not in spec.tools:
-            raise ApplicationError(
-                f"agent {agent!r} is not allowed to use tool {name!r}",
-                non_retryable=True,
-                type="ToolNotAllowed",
-            )
-        tool = self._registry.get(name)
+        tool = self._app.tool(agent, name)
         if tool is None:
             raise ApplicationError(
-                f"no tool named {name!r}", non_retryable=True, type="UnknownTool"
+                f"agent {agent!r} of app {self._app.name!r} is not allowed to use tool {name!r}",
+                non_retryable=True,
+                type="ToolNotAllowed",
             )
         return tool

@@ -2,9 +2,8 @@
 its next run when its history grows long (continue-as-new)."""
 
 from pydantic import BaseModel, Field
-
-from agents.approvals import ApprovalRecord, DecisionAudit
-from agents.models import CompletedEffect, Lease, Message, ToolCallRecord, TurnRecord, Usage
+from relay.agents.approvals import ApprovalRecord, DecisionAudit
+from relay.agents.models import CompletedEffect, Lease, Message, ToolCallRecord, TurnRecord, Usage
 
 
 class AgentCarry(BaseModel):

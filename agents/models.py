@@ -7,12 +7,12 @@ them): add optional fields, never rename. Approval shapes live in agents/approva
 import operator
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
-
-from agents.approvals import ApprovalPolicy, ApprovalRecord, DecisionAudit
-from agents.redaction import Redaction
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+from relay.agents.approvals import ApprovalPolicy, ApprovalRecord, DecisionAudit
+from relay.agents.redaction import Redaction
+from relay.agents.specs import Agent, Route
 
 AgentStatus = Literal[
     "completed",
@@ -56,12 +56,31 @@ class Lease(BaseModel):
     max_calls_per_turn: int = 5
 
 
+CONTEXT_MAX_ENTRIES = 32
+ContextKey = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", min_length=1, max_length=64)
+]
+ContextValue = Annotated[str, StringConstraints(max_length=1000)]
+# The goal's context: what the app knows about it (`customer_id`, `user_id`, ...), shown to the
+# planner and the agents and passed to tools. Bounded: it is stored in every run's history.
+GoalContext = Annotated[dict[ContextKey, ContextValue], Field(max_length=CONTEXT_MAX_ENTRIES)]
+
+
 class GoalRequest(BaseModel):
     goal: str
-    customer_id: str | None = None
-    model: str | None = None
+    context: GoalContext = Field(default_factory=dict)
+    # Deprecated: use context["customer_id"]; copied there, kept for one release.
+    customer_id: str | None = Field(default=None, max_length=1000)
+    model: str | None = Field(default=None, max_length=1000)
     budget: Budget | None = None
-    requested_by: str | None = None  # who asked; they may not approve their own goal's calls
+    # Who asked; they may not approve their own goal's calls.
+    requested_by: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _customer_into_context(self) -> "GoalRequest":
+        if self.customer_id and "customer_id" not in self.context:
+            self.context = {**self.context, "customer_id": self.customer_id}
+        return self
 
 
 class Usage(BaseModel):
@@ -235,7 +254,8 @@ class ToolRequest(BaseModel):
     agent: str
     tool: str
     arguments: dict[str, Any]
-    customer_id: str | None = None
+    context: dict[str, str] = Field(default_factory=dict)  # the goal's
+    requested_by: str | None = None
     description_hash: str | None = None  # MCP tools: what the run discovered
 
 
@@ -275,7 +295,9 @@ class AgentTask(BaseModel):
     task_id: str
     agent: str
     instruction: str
-    customer_id: str | None = None
+    instructions: str  # the agent's own, from the run's recorded configuration
+    context: dict[str, str] = Field(default_factory=dict)  # the goal's
+    id_pattern: str  # ids the grounding check looks for
     model: str
     upstream: list[UpstreamResult] = Field(default_factory=list)
     tools: list[ToolInfo]
@@ -367,13 +389,18 @@ class GoalResult(BaseModel):
 
 
 class RunConfigRequest(BaseModel):
-    agents: list[str]
+    goal_id: str
 
 
 class RunConfig(BaseModel):
-    """Worker-side defaults and the tool catalog, fetched once per run and kept in history."""
+    """The app (agents, routes, tool catalog) and the worker's defaults, fetched once per run
+    and kept in history: a worker redeployed with other agents does not change a run."""
 
-    default_model: str
+    app: str
+    agents: list[Agent]
+    routes: list[Route] = Field(default_factory=list)
+    id_pattern: str
+    default_model: str | None
     budget: Budget = Field(default_factory=Budget)
     loop_limit: int = 3
     max_calls_per_turn: int = 5

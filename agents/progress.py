@@ -2,9 +2,8 @@
 `relay status` all read this one shape."""
 
 from pydantic import BaseModel
-
-from agents.approvals import PendingApproval
-from agents.models import Usage
+from relay.agents.approvals import PendingApproval
+from relay.agents.models import Usage
 
 
 class TaskProgress(BaseModel):

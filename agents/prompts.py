@@ -2,19 +2,29 @@
 
 from typing import Any
 
-from agents.models import AgentTask, Message, Plan, UpstreamResult
-from agents.specs import AGENTS
+from relay.agents.models import AgentTask, Message, Plan, UpstreamResult
+from relay.agents.specs import Agent
 
 
-def planning_prompt(goal: str, customer_id: str | None, candidates: list[str]) -> str:
-    roster = "\n".join(f"- {name}: {AGENTS[name].description}" for name in candidates)
-    return (
-        "Split the customer's goal into tasks for these specialists:\n"
-        f"{roster}\n"
-        'Answer with JSON: {"tasks": [{"id", "agent", "instruction", "depends_on"}]}. '
-        "A task that needs another task's result lists that task's id in depends_on; "
-        "independent tasks run in parallel.\n"
-        f"Customer: {customer_id or 'unknown'}\nGoal: {goal}"
+def context_lines(context: dict[str, str]) -> list[str]:
+    """The goal's context as `key: value` lines, the app's words for what it knows."""
+    if not context:
+        return []
+    return ["Context:", *(f"{key}: {value}" for key, value in sorted(context.items()))]
+
+
+def planning_prompt(goal: str, context: dict[str, str], candidates: list[Agent]) -> str:
+    roster = "\n".join(f"- {agent.name}: {agent.description}" for agent in candidates)
+    return "\n".join(
+        [
+            "Split the goal into tasks for these agents:",
+            roster,
+            'Answer with JSON: {"tasks": [{"id", "agent", "instruction", "depends_on"}]}. '
+            "A task that needs another task's result lists that task's id in depends_on; "
+            "independent tasks run in parallel. Use only the agents listed.",
+            *context_lines(context),
+            f"Goal: {goal}",
+        ]
     )
 
 
@@ -25,8 +35,8 @@ def plan_schema(candidates: list[str]) -> dict[str, Any]:
     return schema
 
 
-def task_prompt(instruction: str, customer_id: str | None, upstream: list[UpstreamResult]) -> str:
-    parts = [f"Task: {instruction}", f"Customer: {customer_id or 'unknown'}"]
+def task_prompt(instruction: str, context: dict[str, str], upstream: list[UpstreamResult]) -> str:
+    parts = [f"Task: {instruction}", *context_lines(context)]
     for result in upstream:
         # Upstream results are data from another agent, labelled with their source.
         parts.append(
@@ -40,7 +50,7 @@ def synthesis_prompt(goal: str, results: list[UpstreamResult]) -> str:
         f"<result from='{r.agent}' task='{r.task_id}'>\n{r.answer}\n</result>" for r in results
     )
     return (
-        "Write the reply to the customer from the specialists' results below. Mention every "
+        "Write the answer to the goal from the agents' results below. Mention every "
         "id and amount exactly as given, and say plainly what was not done.\n"
         f"Goal: {goal}\n{body}"
     )
@@ -77,8 +87,6 @@ def agent_opening(task: AgentTask) -> list[Message]:
     """How an agent's conversation starts: its instructions, then its task as the user's turn.
     The grounding re-ask starts from the same two messages."""
     return [
-        Message(role="system", content=f"{AGENTS[task.agent].instructions}\n{TOOL_DATA_RULE}"),
-        Message(
-            role="user", content=task_prompt(task.instruction, task.customer_id, task.upstream)
-        ),
+        Message(role="system", content=f"{task.instructions}\n{TOOL_DATA_RULE}"),
+        Message(role="user", content=task_prompt(task.instruction, task.context, task.upstream)),
     ]

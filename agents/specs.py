@@ -1,61 +1,88 @@
-"""The specialist agents: what each one is for, which tools it may touch, its default budget."""
+"""An agent as a value: what it is for, its instructions, which tools it may touch, its limits.
 
-from pydantic import BaseModel
+Specs travel in a run's recorded configuration (history), so a worker redeployed with new
+instructions does not change a run already in flight. Pure data: workflows read it.
+"""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 
-class AgentSpec(BaseModel):
+def tool_name(tool: str | Callable[..., Any]) -> str:
+    """A tool given by name, or as the function a ToolSet registered."""
+    if isinstance(tool, str):
+        return tool
+    name = getattr(tool, "relay_tool", None)
+    if not isinstance(name, str):
+        raise TypeError(f"{tool!r} is not a relay tool: decorate it with @toolset.tool(...)")
+    return name
+
+
+class Agent(BaseModel):
+    """A specialist: `Agent("access", description=..., instructions=..., tools=[reset_password])`.
+
+    `tools` are the functions a ToolSet registered (or their names); `mcp` grants MCP servers
+    (`time`) or single MCP tools (`time__get_current_time`). `model` is a route of the agent's
+    own that overrides the goal's.
+    """
+
     name: str
-    description: str
-    instructions: str
-    tools: list[str]
-    max_steps: int = 12
-    model: str | None = None  # a route of its own overrides the goal's route
-    # MCP grants: a whole server (`time`) or one tool (`time__get_current_time`).
-    mcp: list[str] = []
+    description: str = Field(min_length=1, max_length=500)
+    instructions: str = Field(min_length=1, max_length=8000)
+    tools: list[str] = Field(default_factory=list)
+    max_steps: int = Field(default=12, ge=1, le=200)
+    model: str | None = None
+    mcp: list[str] = Field(default_factory=list)
+
+    def __init__(self, name: str | None = None, /, **data: Any) -> None:
+        if name is not None:
+            data["name"] = name
+        super().__init__(**data)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        if not NAME.match(name):
+            raise ValueError(
+                f"agent name {name!r} must be lowercase letters, digits, '-' or '_' "
+                "(it becomes part of workflow ids)"
+            )
+        return name
+
+    @field_validator("tools", mode="before")
+    @classmethod
+    def _tool_names(cls, tools: Any) -> Any:
+        if isinstance(tools, list | tuple):
+            return [tool_name(t) for t in tools]
+        return tools
 
 
-ORDERS = AgentSpec(
-    name="orders",
-    description="Finds a customer's orders and the items in them.",
-    instructions=(
-        "You are the orders specialist of a clothing shop. Use your tools to look up the "
-        "customer's orders. Report order ids, product ids, names and prices exactly as the "
-        "tools return them; never invent one."
-    ),
-    tools=["get_last_order", "get_order"],
-)
+class Route(BaseModel):
+    """A routing rule: a goal matching `pattern` (a case-insensitive regular expression) makes
+    these agents candidates for the plan. Rules run in workflow code: pure and deterministic."""
 
-CATALOG = AgentSpec(
-    name="catalog",
-    description="Searches the product catalog and recommends products.",
-    instructions=(
-        "You are the catalog specialist of a clothing shop. Use your tools to find products "
-        "that match the request and recommend one, with its product id, name and price."
-    ),
-    tools=["search_products", "find_similar_products"],
-)
+    pattern: str = Field(min_length=1, max_length=500)
+    agents: list[str] = Field(min_length=1)
 
-RETURNS = AgentSpec(
-    name="returns",
-    description="Checks return eligibility, creates returns and issues refunds.",
-    instructions=(
-        "You are the returns specialist of a clothing shop. Check eligibility against the "
-        "return policy before creating a return, then issue the refund for the return. "
-        "Refunds above the approval threshold wait for a human; if one is rejected, say so."
-    ),
-    tools=[
-        "check_return_eligibility",
-        "get_customer_messages",
-        "create_return",
-        "issue_refund",
-        "cancel_return",
-    ],
-)
-
-AGENTS: dict[str, AgentSpec] = {spec.name: spec for spec in (ORDERS, CATALOG, RETURNS)}
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise ValueError(
+                f"route pattern {pattern!r} is not a regular expression: {err}"
+            ) from None
+        return pattern
 
 
-def mcp_grants(agent: str, extra: dict[str, list[str]]) -> list[str]:
-    """An agent's MCP grants: its spec's, plus the worker's configuration (RELAY_AGENT_MCP)."""
-    spec = AGENTS.get(agent)
-    return [*(spec.mcp if spec else []), *extra.get(agent, [])]
+def route_goal(goal: str, routes: list[Route], agents: list[str]) -> list[str]:
+    """Candidate agents for a goal, in the app's order; every agent when no rule matches (or
+    the app has none): then the planner chooses among all of them."""
+    found = {a for rule in routes if re.search(rule.pattern, goal, re.I) for a in rule.agents}
+    return [name for name in agents if name in found] or list(agents)

@@ -20,18 +20,17 @@ from typing import Any
 from agentdojo.functions_runtime import FunctionsRuntime
 from agentdojo.task_suite.load_suites import get_suite
 from pydantic import BaseModel
-
-from agents.approvals import ApprovalDecision
-from agents.models import GoalRequest
-from agents.specs import AGENTS, ORDERS
-from settings import Settings
-from temporal.connect import connect_client
-from temporal.devserver import DevServer, free_port
-from temporal.goals import start_goal
-from tools.context import ToolContext
-from tools.definition import ToolBusinessError, ToolRegistry
-from worker import relay_worker
-from workflows.supervisor import SupervisorWorkflow
+from relay.agents.approvals import ApprovalDecision
+from relay.agents.models import GoalRequest
+from relay.agents.specs import AGENTS, ORDERS
+from relay.settings import Settings
+from relay.temporal.connect import connect_client
+from relay.temporal.devserver import DevServer, free_port
+from relay.temporal.goals import start_goal
+from relay.tools.context import ToolContext
+from relay.tools.definition import ToolBusinessError, ToolRegistry
+from relay.worker import relay_worker
+from relay.workflows.supervisor import SupervisorWorkflow
 
 SUITE = get_suite("v1", "banking")
 READS = {

@@ -3,11 +3,10 @@
 import asyncio
 import time
 
+from relay.settings import Settings
+from relay.temporal.codec import data_converter
+from relay.temporal.telemetry import configure_exporters, temporal_runtime, tracing_interceptor
 from temporalio.client import Client
-
-from settings import Settings
-from temporal.codec import data_converter
-from temporal.telemetry import configure_exporters, temporal_runtime, tracing_interceptor
 
 
 class TemporalUnreachable(RuntimeError):

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from temporal.search_attributes import dev_server_args
+from relay.temporal.search_attributes import dev_server_args
 
 # Measured on a 2-core machine: one activity ~49 ms -> ~18 ms, one child ~190 ms -> ~46 ms.
 TUNING = [

@@ -1,10 +1,9 @@
 """Starting a goal the way every relay client does: with the Web UI's static summary (the goal,
-shortened) and details (customer, model route, budget, requester)."""
+shortened) and details (context, model route, budget, requester)."""
 
+from relay.agents.models import GoalRequest, GoalResult
+from relay.workflows.supervisor import SupervisorWorkflow
 from temporalio.client import Client, WorkflowHandle
-
-from agents.models import GoalRequest, GoalResult
-from workflows.supervisor import SupervisorWorkflow
 
 SUMMARY_CHARS = 120
 
@@ -19,7 +18,8 @@ def goal_details(request: GoalRequest) -> str:
     limits = ", ".join(f"{k}={v}" for k, v in budget.items()) or "the worker's defaults"
     return "\n".join(
         [
-            f"**Customer**: {request.customer_id or 'unknown'}",
+            "**Context**: "
+            + (", ".join(f"{k}={v}" for k, v in sorted(request.context.items())) or "none"),
             f"**Model route**: {request.model or 'the worker default (RELAY_MODEL)'}",
             f"**Budget**: {limits}",
             f"**Requested by**: {request.requested_by or 'unknown'}",

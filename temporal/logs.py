@@ -8,9 +8,8 @@ import sys
 from typing import Any, TextIO
 
 import structlog
+from relay.agents.redaction import Redaction, redact
 from temporalio import activity, workflow
-
-from agents.redaction import Redaction, redact
 
 # Temporal's loggers put their context in `extra` as one dict; relay's own extras (agent,
 # step, tool) arrive as plain fields.

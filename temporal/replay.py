@@ -4,12 +4,11 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from relay.temporal.codec import data_converter
+from relay.worker import WORKFLOWS
 from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
-
-from temporal.codec import data_converter
-from worker import WORKFLOWS
 
 
 async def replay_history(

@@ -33,9 +33,11 @@ def configure_exporters(service: str = "relay") -> bool:
     return True
 
 
+@functools.cache
 def tracing_interceptor() -> TracingInterceptor:
     """On the client and (through it) the worker: one goal is one trace, supervisor -> child
-    agents -> activities. The tracer follows whatever provider the process installed."""
+    agents -> activities. The tracer follows whatever provider the process installed. One
+    instance per process, so a plugin does not add it twice to a client that has it."""
     return TracingInterceptor(trace.get_tracer("relay.temporal"))
 
 

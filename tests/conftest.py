@@ -10,23 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from relay.agents.approvals import ApprovalDecision, PendingApproval
+from relay.agents.models import AgentResult, GoalRequest, GoalResult
+from relay.app import App
+from relay.settings import Settings
+from relay.temporal.connect import connect_client
+from relay.temporal.devserver import DevServer, free_port
+from relay.temporal.goals import start_goal
+from relay.tools.store import connect
+from relay.worker import relay_worker
+from relay.workflows.agent import AgentWorkflow
+from relay.workflows.supervisor import SupervisorWorkflow
 from temporalio.client import Client, WorkflowHandle
 
-from agents.approvals import ApprovalDecision, PendingApproval
-from agents.models import AgentResult, GoalRequest, GoalResult
-from agents.specs import AGENTS, AgentSpec
-from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
-from settings import Settings
-from temporal.connect import connect_client
-from temporal.devserver import DevServer, free_port
-from temporal.goals import start_goal
+from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
+from examples.shop.app import app as shop_app
 from tests.reliability import Case, write_report
-from tools.definition import ToolRegistry
-from tools.shop import SHOP
-from tools.shop_db import connect
-from worker import relay_worker
-from workflows.agent import AgentWorkflow
-from workflows.supervisor import SupervisorWorkflow
 
 RELIABILITY: list[tuple[Case, str]] = []
 
@@ -92,7 +91,7 @@ class Relay:
     tmp_path: Path
 
     def script(self, body: dict[str, Any]) -> str:
-        """A `scripted:FILE` route for canned replies (see activities/providers/scripted.py)."""
+        """A `scripted:FILE` route for canned replies (see relay.testing: testing/scripted.py)."""
         path = self.tmp_path / f"script-{uuid.uuid4().hex[:6]}.json"
         path.write_text(json.dumps(body))
         return f"scripted:{path}"
@@ -183,17 +182,28 @@ class Relay:
         return runs
 
     def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
-        db = connect(self.settings.db_path)
-        try:
-            return [dict(r) for r in db.execute(sql, params).fetchall()]
-        finally:
-            db.close()
+        """Rows of the app's database (the shop's, where its ledger lives too)."""
+        assert self.settings.db_path is not None
+        return query(self.settings.db_path, sql, *params)
+
+    def store_rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        """Rows of relay's own store (stored results; the ledger of apps without a database)."""
+        return query(self.settings.store(), sql, *params)
+
+
+def query(path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
+    db = connect(path)
+    try:
+        return [dict(r) for r in db.execute(sql, params).fetchall()]
+    finally:
+        db.close()
 
 
 def relay_settings(server: DevServer, tmp_path: Path, **overrides: Any) -> Settings:
     defaults: dict[str, Any] = {
         "temporal_address": server.address,
         "task_queue": f"q-{uuid.uuid4().hex[:8]}",
+        "data_dir": tmp_path,
         "db_path": tmp_path / "shop.db",
     }
     return Settings(**(defaults | overrides))
@@ -203,18 +213,17 @@ def relay_settings(server: DevServer, tmp_path: Path, **overrides: Any) -> Setti
 async def running_relay(
     server: DevServer,
     tmp_path: Path,
-    registry: ToolRegistry = SHOP,
-    agents: Mapping[str, AgentSpec] = AGENTS,
+    app: App = shop_app,
     worker_options: Mapping[str, Any] | None = None,
     **overrides: Any,
 ) -> AsyncIterator[Relay]:
-    """A worker with its own task queue and shop database; settings may be overridden, and
-    tests may add tools (`registry`) and grant them (`agents`)."""
+    """A worker for an app (the shop by default) with its own task queue and data directory;
+    settings may be overridden."""
     settings = relay_settings(server, tmp_path, **overrides)
     client = await connect_client(settings, wait_seconds=30)
     async with (
         relay_worker(
-            client, settings, registry, agents, max_cached_workflows=0, **(worker_options or {})
+            client, settings, app, max_cached_workflows=0, **(worker_options or {})
         ) as worker,
         worker,
     ):

@@ -1,20 +1,19 @@
 """Tools that exist only for tests: nested arguments, failures of each class, a hang.
 
-`TEST_TOOLS` holds the shop's tools plus these; `TEST_AGENTS` grants them to the orders agent.
+`TEST_APP` is the shop with these tools granted to its orders agent.
 """
 
 import time
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from relay import App, ToolBusinessError, ToolContext, ToolPermanentError, ToolRetry, ToolSet
 
-from agents.models import ToolRetry
-from agents.specs import AGENTS, ORDERS
-from tools.context import ToolContext
-from tools.definition import ToolBusinessError, ToolPermanentError, ToolRegistry
-from tools.shop import SHOP
+from examples.shop.agents import ORDERS
+from examples.shop.app import app as shop_app
+from examples.shop.tools import SHOP
 
-TEST_TOOLS = ToolRegistry(SHOP)
+TEST_TOOLS = ToolSet(SHOP)
 CALLS: dict[str, int] = {}  # handler runs per tool, across attempts (the worker is in-process)
 
 
@@ -130,23 +129,38 @@ def full_export(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
     return {"rows": [f"row {n:06d} " + "x" * 90 for n in range(5000)]}
 
 
-TEST_AGENTS = {
-    **AGENTS,
-    "orders": ORDERS.model_copy(
-        update={
-            "tools": [
-                *ORDERS.tools,
-                "plan_shipment",
-                "hang_forever",
-                "fall_silent",
-                "flaky_inventory",
-                "broken_carrier",
-                "closed_warehouse",
-                "secret_note",
-                "secret_failure",
-                "full_export",
-                "slow_booking",
-            ]
-        }
-    ),
-}
+TEST_ORDERS = ORDERS.model_copy(
+    update={
+        "tools": [
+            *ORDERS.tools,
+            "plan_shipment",
+            "hang_forever",
+            "fall_silent",
+            "flaky_inventory",
+            "broken_carrier",
+            "closed_warehouse",
+            "secret_note",
+            "secret_failure",
+            "full_export",
+            "slow_booking",
+        ]
+    }
+)
+
+
+def shop_with(*agents: Any, tools: ToolSet = TEST_TOOLS) -> App:
+    """The shop app with these agents in place of its own of the same name."""
+    replaced = {a.name: a for a in agents}
+    return App(
+        "shop",
+        agents=[replaced.get(name, spec) for name, spec in shop_app.agents.items()],
+        tools=tools,
+        routes=shop_app.routes,
+        database=shop_app.database,
+        model=shop_app.model,
+        scripted=shop_app.scripted,
+        demo=shop_app.demo,
+    )
+
+
+TEST_APP = shop_with(TEST_ORDERS)

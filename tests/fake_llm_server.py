@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from activities.providers import showcase_brain
-from agents.models import LlmRequest, Message, ToolCall, ToolSchema
-from agents.specs import AGENTS
+from relay.agents.models import LlmRequest, Message, ToolCall, ToolSchema
+from relay.testing.scripted import count_replies
+
+from examples.shop import brain as showcase_brain
+from examples.shop.app import app as shop
 
 WIRES = {"/v1/chat/completions": "openai", "/v1/messages": "anthropic"}
 STATUS_FAULTS = {"429": 429, "500": 500, "529": 529, "401": 401}
@@ -61,10 +63,10 @@ class FakeLlmState:
 
 def _purpose(messages: list[Message], tools: list[ToolSchema]) -> tuple[str, str]:
     first_user = next((m.content for m in messages if m.role == "user"), "")
-    if "Split the customer's goal" in first_user:
+    if "Split the goal into tasks" in first_user:
         return "plan", "planner"
     if tools:
-        agent = next(a.name for a in AGENTS.values() if tools[0].name in a.tools)
+        agent = next(a.name for a in shop.agents.values() if tools[0].name in a.tools)
         return "agent", agent
     return "synthesize", "supervisor"
 
@@ -128,7 +130,7 @@ def decode_anthropic(body: dict[str, Any]) -> LlmRequest:
 
 def _request(model: str, messages: list[Message], tools: list[ToolSchema]) -> LlmRequest:
     purpose, agent = _purpose(messages, tools)
-    step = showcase_brain.count_replies(messages) + 1
+    step = count_replies(messages) + 1
     return LlmRequest(
         model=model,
         purpose=purpose,

@@ -6,12 +6,13 @@ import json
 import tempfile
 from pathlib import Path
 
-from agents.approvals import ApprovalDecision
-from temporal.connect import connect_client
-from temporal.devserver import DevServer, free_port
+from relay.agents.approvals import ApprovalDecision
+from relay.temporal.connect import connect_client
+from relay.temporal.devserver import DevServer, free_port
+from relay.worker import relay_worker
+from relay.workflows.supervisor import SupervisorWorkflow
+
 from tests.conftest import Relay, relay_settings
-from worker import relay_worker
-from workflows.supervisor import SupervisorWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 

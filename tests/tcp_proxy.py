@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from temporal.devserver import free_port
+from relay.temporal.devserver import free_port
 
 
 class CuttableProxy:

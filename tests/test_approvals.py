@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-
-from agents.approvals import (
+from relay.agents.approvals import (
     ApprovalDecision,
     ApprovalPolicy,
     ApproverRule,
@@ -16,11 +14,13 @@ from agents.approvals import (
     PendingApproval,
     sign_decision,
 )
+from relay.workflows.supervisor import SupervisorWorkflow
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
 from tests.reliability import Describe
 from tests.test_cli import env_for
-from workflows.supervisor import SupervisorWorkflow
 
 SECRET = "test-approval-secret"
 POLICY = ApprovalPolicy(

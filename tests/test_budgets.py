@@ -5,12 +5,12 @@ human for more."""
 import json
 
 import pytest
+from relay.agents.approvals import ApprovalDecision
+from relay.agents.models import Budget, GoalResult
+from relay.workflows.supervisor import SupervisorWorkflow
 
-from agents.approvals import ApprovalDecision
-from agents.models import Budget, GoalResult
 from tests.conftest import Relay
 from tests.test_agent_loop import call
-from workflows.supervisor import SupervisorWorkflow
 
 # Alternating lookups: never the same call twice in a row, never an answer. A runaway.
 RUNAWAY = [

@@ -4,11 +4,12 @@ import asyncio
 import json
 import os
 
-from agents.approvals import ApprovalDecision
-from temporal.devserver import free_port
+from relay.agents.approvals import ApprovalDecision
+from relay.temporal.devserver import free_port
+from relay.workflows.supervisor import SupervisorWorkflow
+
 from tests.cli_runner import RELAY, relay_cli
 from tests.conftest import Relay
-from workflows.supervisor import SupervisorWorkflow
 
 
 def env_for(relay: Relay) -> dict[str, str]:

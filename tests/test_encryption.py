@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from relay.agents.redaction import Redaction
+from relay.temporal.codec import CodecKeyError, EncryptionCodec, build_codec
+from relay.temporal.codec_server import codec_server
+from relay.temporal.devserver import free_port, temporal_binary
+from relay.temporal.logs import configure_logging
 from temporalio.api.common.v1 import Payload
 
-from agents.redaction import Redaction
-from temporal.codec import CodecKeyError, EncryptionCodec, build_codec
-from temporal.codec_server import codec_server
-from temporal.devserver import free_port, temporal_binary
-from temporal.logs import configure_logging
 from tests.cli_runner import run_command
 from tests.conftest import running_relay
-from tests.extra_tools import CANARY_FAILURE, CANARY_RESULT, TEST_AGENTS, TEST_TOOLS
+from tests.extra_tools import CANARY_FAILURE, CANARY_RESULT, TEST_APP
 from tests.test_agent_loop import call
 
 CANARY_GOAL = "canary-goal-5a6e41"
@@ -69,8 +69,7 @@ async def test_no_canary_in_history_or_logs_and_the_codec_server_reads_them(
         async with running_relay(
             temporal_server,
             tmp_path,
-            TEST_TOOLS,
-            TEST_AGENTS,
+            TEST_APP,
             encryption_key=SecretStr(key),
             encryption_key_id="k1",
         ) as relay:

@@ -11,14 +11,14 @@ import uuid
 from pathlib import Path
 
 import pytest
+from relay.agents.approvals import ApprovalDecision
+from relay.agents.models import GoalRequest
+from relay.temporal.devserver import DevServer
+from relay.workflows.supervisor import SupervisorWorkflow
 
-from agents.approvals import ApprovalDecision
-from agents.models import GoalRequest
-from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
-from temporal.devserver import DevServer
+from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from tests.reliability import Describe
 from tests.worker_process import relay_for_worker_processes, worker_process
-from workflows.supervisor import SupervisorWorkflow
 
 
 @pytest.mark.faults

@@ -9,6 +9,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from relay.agents.approvals import ApprovalDecision
+from relay.agents.models import GoalResult
+from relay.temporal.devserver import DevServer, free_port
+from relay.tools.store import connect
+from relay.workflows.supervisor import SupervisorWorkflow
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import (
     Client,
@@ -19,16 +24,11 @@ from temporalio.client import (
 from temporalio.exceptions import CancelledError
 from temporalio.service import RPCError
 
-from agents.approvals import ApprovalDecision
-from agents.models import GoalResult
-from temporal.devserver import DevServer, free_port
 from tests.conftest import Relay, running_relay
-from tests.extra_tools import TEST_AGENTS, TEST_TOOLS
+from tests.extra_tools import TEST_APP
 from tests.reliability import Case, Describe
 from tests.test_agent_loop import call
 from tests.worker_process import relay_for_worker_processes, worker_process
-from tools.shop_db import connect
-from workflows.supervisor import SupervisorWorkflow
 
 # The scripted showcase: plan, orders 2 turns, catalog 2, returns 4, synthesis.
 SHOWCASE_LLM_CALLS = 10
@@ -255,9 +255,7 @@ async def test_an_oversized_tool_result_is_stored_by_reference(
         extra_args=[arg for limit in limits for arg in ("--dynamic-config-value", limit)],
     ).start()
     try:
-        async with running_relay(
-            server, tmp_path, TEST_TOOLS, TEST_AGENTS, max_tool_result_bytes=64_000
-        ) as relay:
+        async with running_relay(server, tmp_path, TEST_APP, max_tool_result_bytes=64_000) as relay:
             script = relay.orders_script([call("full_export"), {"content": "Exported."}])
             result = await (await relay.start(model=script)).result()
             child = await relay.child_result(result.tasks[0].workflow_id)
@@ -269,7 +267,7 @@ async def test_an_oversized_tool_result_is_stored_by_reference(
     data = run.result["data"]
     assert data["stored_as"].startswith("stored_results:") and data["bytes"] > 500_000
     assert data["preview"].startswith('{"rows": ["row 000000')
-    [stored] = relay.rows("SELECT body FROM stored_results")
+    [stored] = relay.store_rows("SELECT body FROM stored_results")
     assert len(json.loads(stored["body"])["data"]["rows"]) == 5000
 
 

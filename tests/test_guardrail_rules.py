@@ -4,13 +4,12 @@ envelopes. Each is also exercised through real runs in test_guardrails / test_ap
 import json
 
 from mcp import types as mcp_types
-
-from agents.approvals import ApprovalPolicy, ApproverRule
-from agents.prompts import tool_output, tool_output_body
-from agents.redaction import Redaction, redact
-from tools.mcp_bridge import tool_info
-from tools.mcp_config import McpServerConfig
-from workflows.grounding import claims, facts, ungrounded
+from relay.agents.approvals import ApprovalPolicy, ApproverRule
+from relay.agents.prompts import tool_output, tool_output_body
+from relay.agents.redaction import Redaction, redact
+from relay.tools.mcp_bridge import tool_info
+from relay.tools.mcp_config import McpServerConfig
+from relay.workflows.grounding import claims, facts, ungrounded
 
 
 def test_redaction_hides_cards_and_keys_but_keeps_ids_and_amounts() -> None:

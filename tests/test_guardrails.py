@@ -5,14 +5,14 @@ import json
 from pathlib import Path
 
 import pytest
+from relay.agents.approvals import ApprovalDecision
+from relay.agents.redaction import Redaction
+from relay.workflows.supervisor import SupervisorWorkflow
 from temporalio.client import WorkflowFailureError
 
-from agents.approvals import ApprovalDecision
-from agents.redaction import Redaction
 from tests.conftest import Relay, running_relay
 from tests.reliability import Describe
 from tests.test_agent_loop import call
-from workflows.supervisor import SupervisorWorkflow
 
 
 def plan(*tasks: dict) -> dict:

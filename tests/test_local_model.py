@@ -3,22 +3,21 @@
 from collections.abc import Iterator
 
 import pytest
+from relay.activities.providers.local import LocalProvider, model_path
+from relay.activities.providers.openai_chat import OpenAIProvider
+from relay.agents.models import LlmRequest, Message, Plan
+from relay.agents.prompts import plan_schema, planning_prompt, task_prompt
+from relay.agents.specs import route_goal
+from relay.temporal.devserver import free_port
 
-from activities.providers.local import LocalProvider, model_path
-from activities.providers.openai_chat import OpenAIProvider
-from agents.models import LlmRequest, Message, Plan
-from agents.prompts import plan_schema, planning_prompt, task_prompt
-from agents.router import route_intents
-from agents.specs import AGENTS
-from devstack import SHOWCASE_GOAL
-from temporal.devserver import free_port
-from tools.shop import SHOP
+from examples.shop.app import SHOWCASE_GOAL
+from examples.shop.app import app as shop
 
 pytestmark = pytest.mark.local_model
 
 
 async def test_agent_step_is_a_call_to_one_of_the_agents_tools() -> None:
-    spec = AGENTS["orders"]
+    spec = shop.agents["orders"]
     request = LlmRequest(
         model="local:smollm2",
         purpose="agent",
@@ -29,11 +28,13 @@ async def test_agent_step_is_a_call_to_one_of_the_agents_tools() -> None:
             Message(
                 role="user",
                 content=task_prompt(
-                    "Find the customer's last order and the blue shirt in it.", "C-1001", []
+                    "Find the customer's last order and the blue shirt in it.",
+                    {"customer_id": "C-1001"},
+                    [],
                 ),
             ),
         ],
-        tools=[SHOP.get(name).info() for name in spec.tools],
+        tools=[shop.tools.get(name).info() for name in spec.tools],  # type: ignore[union-attr]
     )
     reply = await LocalProvider().complete(request, "smollm2")
 
@@ -44,13 +45,20 @@ async def test_agent_step_is_a_call_to_one_of_the_agents_tools() -> None:
 
 
 async def test_plan_answer_always_parses_as_a_plan_of_routed_agents() -> None:
-    candidates = route_intents(SHOWCASE_GOAL)
+    candidates = route_goal(SHOWCASE_GOAL, shop.routes, list(shop.agents))
     request = LlmRequest(
         model="local:smollm2",
         purpose="plan",
         agent="planner",
         messages=[
-            Message(role="user", content=planning_prompt(SHOWCASE_GOAL, "C-1001", candidates))
+            Message(
+                role="user",
+                content=planning_prompt(
+                    SHOWCASE_GOAL,
+                    {"customer_id": "C-1001"},
+                    [shop.agents[name] for name in candidates],
+                ),
+            )
         ],
         response_schema=plan_schema(candidates),
     )

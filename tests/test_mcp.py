@@ -8,19 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from relay.activities.mcp_connections import McpConnections
+from relay.activities.mcp_tools import McpToolActivities
+from relay.agents.approvals import ApprovalDecision
+from relay.agents.models import ToolRequest
+from relay.settings import Settings
+from relay.temporal.devserver import DevServer
+from relay.tools.mcp_config import McpConfigError, load_mcp_config
+from relay.workflows.supervisor import SupervisorWorkflow
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.mcp_connections import McpConnections
-from activities.mcp_tools import McpToolActivities
-from agents.approvals import ApprovalDecision
-from agents.models import ToolRequest
-from settings import Settings
-from temporal.devserver import DevServer
 from tests.conftest import Relay, running_relay
 from tests.test_agent_loop import call
-from tools.mcp_config import McpConfigError, load_mcp_config
-from workflows.supervisor import SupervisorWorkflow
 
 TEST_SERVER = str(Path(__file__).with_name("mcp_test_server.py"))
 

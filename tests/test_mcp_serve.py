@@ -6,14 +6,16 @@ from pathlib import Path
 
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+from relay.tools.store import connect
 
 from tests.cli_runner import RELAY
-from tools.shop_db import connect
 
 
 def relay_server(db: Path, *args: str) -> StdioServerParameters:
     return StdioServerParameters(
-        command=RELAY, args=["mcp-serve", *args], env={**os.environ, "RELAY_DB": str(db)}
+        command=RELAY,
+        args=["mcp-serve", *args],
+        env={**os.environ, "RELAY_DB": str(db), "RELAY_DATA_DIR": str(db.parent)},
     )
 
 

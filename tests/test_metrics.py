@@ -8,12 +8,12 @@ from typing import Any
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from relay.agents.approvals import ApprovalDecision
+from relay.temporal.devserver import free_port
+from relay.workflows.supervisor import SupervisorWorkflow
 
-from agents.approvals import ApprovalDecision
-from temporal.devserver import free_port
 from tests.conftest import running_relay
 from tests.test_agent_loop import call
-from workflows.supervisor import SupervisorWorkflow
 
 
 async def test_prometheus_endpoint_serves_sdk_and_approval_metrics(

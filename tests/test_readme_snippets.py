@@ -4,10 +4,11 @@ import re
 import sys
 from pathlib import Path
 
-from temporal.connect import connect_client
+from relay.temporal.connect import connect_client
+from relay.worker import relay_worker
+
 from tests.cli_runner import run_command
 from tests.conftest import relay_settings
-from worker import relay_worker
 
 README = Path(__file__).parent.parent / "README.md"
 

@@ -6,19 +6,19 @@ import signal
 from pathlib import Path
 
 import pytest
+from relay.agents.approvals import ApprovalDecision, PendingApproval
+from relay.temporal.connect import connect_client
+from relay.temporal.devserver import DevServer, free_port
+from relay.workflows.supervisor import SupervisorWorkflow
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 
-from agents.approvals import ApprovalDecision, PendingApproval
-from temporal.connect import connect_client
-from temporal.devserver import DevServer, free_port
 from tests.conftest import Relay, running_relay
-from tests.extra_tools import CALLS, TEST_AGENTS, TEST_TOOLS
+from tests.extra_tools import CALLS, TEST_APP
 from tests.reliability import Describe
 from tests.tcp_proxy import CuttableProxy
 from tests.test_agent_loop import call
 from tests.test_faults import events_when_ready
-from workflows.supervisor import SupervisorWorkflow
 
 
 class RestartableServer:
@@ -138,7 +138,7 @@ async def test_server_killed_while_a_tool_runs(reliability: Describe, tmp_path: 
     CALLS.pop("slow_booking", None)
     server = RestartableServer(tmp_path)
     try:
-        async with running_relay(server.current, tmp_path, TEST_TOOLS, TEST_AGENTS) as relay:
+        async with running_relay(server.current, tmp_path, TEST_APP) as relay:
             script = relay.orders_script([call("slow_booking"), {"content": "Booked B-1001."}])
             handle = await relay.start(model=script)
             child = relay.client.get_workflow_handle(f"{handle.id}/orders-1")

@@ -4,11 +4,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from relay.agents.approvals import ApprovalDecision
+from relay.workflows.supervisor import SupervisorWorkflow
 
-from agents.approvals import ApprovalDecision
 from tests.conftest import Relay, running_relay
 from tests.reliability import Describe
-from workflows.supervisor import SupervisorWorkflow
 
 
 async def test_showcase_with_approval(relay: Relay) -> None:

@@ -1,33 +1,30 @@
 """The tool activity on its own: least privilege, validation, and the idempotency ledger."""
 
 import dataclasses
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from relay.activities.mcp_connections import McpConnections
+from relay.activities.mcp_tools import McpToolActivities
+from relay.activities.tools import ToolActivities
+from relay.agents.models import ToolRequest
+from relay.app import App
+from relay.settings import Settings
+from relay.tools.mcp_config import McpConfig
+from relay.tools.runtime import AppRuntime
+from relay.tools.store import connect
+from relay.workflows.policy import argument_errors
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.mcp_connections import McpConnections
-from activities.mcp_tools import McpToolActivities
-from activities.tools import ToolActivities
-from agents.models import ToolRequest
-from agents.specs import AGENTS, AgentSpec
-from settings import Settings
-from tests.extra_tools import CALLS, TEST_AGENTS, TEST_TOOLS
-from tools.definition import ToolRegistry
-from tools.mcp_config import McpConfig
-from tools.shop import SHOP
-from tools.shop_db import connect
-from workflows.policy import argument_errors
+from examples.shop.app import app as shop_app
+from tests.extra_tools import CALLS, TEST_APP, TEST_TOOLS
 
 
-def tool_activities(
-    tmp_path: Path, registry: ToolRegistry = SHOP, agents: Mapping[str, AgentSpec] = AGENTS
-) -> ToolActivities:
-    settings = Settings(db_path=tmp_path / "shop.db")
-    mcp = McpToolActivities(settings, McpConnections(McpConfig()))
-    return ToolActivities(settings, mcp, registry, agents)
+def tool_activities(tmp_path: Path, app: App = shop_app) -> ToolActivities:
+    settings = Settings(data_dir=tmp_path, db_path=tmp_path / "shop.db")
+    mcp = McpToolActivities(settings, McpConnections(McpConfig()), app.agents)
+    return ToolActivities(settings, mcp, AppRuntime(app, settings))
 
 
 @pytest.fixture
@@ -127,7 +124,7 @@ async def test_nested_arguments_get_one_schema_and_are_validated_before_the_tool
     problems = argument_errors(info, bad)
     assert problems is not None
     assert "address.postcode" in problems and "parcels.0.quantity" in problems
-    tools = tool_activities(tmp_path, TEST_TOOLS, TEST_AGENTS)
+    tools = tool_activities(tmp_path, TEST_APP)
     request = ToolRequest(agent="orders", tool="plan_shipment", arguments=bad)
     with pytest.raises(ApplicationError) as invalid:
         await ActivityEnvironment().run(tools.run_tool, request)
@@ -143,7 +140,7 @@ async def test_nested_arguments_get_one_schema_and_are_validated_before_the_tool
 
 
 async def test_failures_are_classified(tmp_path: Path) -> None:
-    tools = tool_activities(tmp_path, TEST_TOOLS, TEST_AGENTS)
+    tools = tool_activities(tmp_path, TEST_APP)
 
     def call(name: str) -> ToolRequest:
         return ToolRequest(agent="orders", tool=name, arguments={})
@@ -161,7 +158,7 @@ async def test_failures_are_classified(tmp_path: Path) -> None:
 
 
 async def test_a_hung_tool_is_cut_off_at_its_timeout(tmp_path: Path) -> None:
-    tools = tool_activities(tmp_path, TEST_TOOLS, TEST_AGENTS)
+    tools = tool_activities(tmp_path, TEST_APP)
     request = ToolRequest(agent="orders", tool="hang_forever", arguments={})
     with pytest.raises(ApplicationError) as cut:
         await ActivityEnvironment().run(tools.run_tool, request)
@@ -170,7 +167,7 @@ async def test_a_hung_tool_is_cut_off_at_its_timeout(tmp_path: Path) -> None:
 
 
 async def test_a_long_tool_that_stops_heartbeating_is_cut_off_early(tmp_path: Path) -> None:
-    tools = tool_activities(tmp_path, TEST_TOOLS, TEST_AGENTS)
+    tools = tool_activities(tmp_path, TEST_APP)
     env = ActivityEnvironment()
     beats: list[object] = []
     env.on_heartbeat = lambda *details: beats.append(details)

@@ -4,10 +4,10 @@ retried; a permanent one fails the step with its message and the agent carries o
 from pathlib import Path
 
 import pytest
+from relay.temporal.devserver import DevServer
 
-from temporal.devserver import DevServer
 from tests.conftest import running_relay
-from tests.extra_tools import CALLS, TEST_AGENTS, TEST_TOOLS
+from tests.extra_tools import CALLS, TEST_APP
 from tests.reliability import Describe
 from tests.test_agent_loop import call
 
@@ -25,8 +25,7 @@ async def test_a_hanging_tool_times_out_frees_its_slot_and_the_run_continues(
     async with running_relay(
         temporal_server,
         tmp_path,
-        TEST_TOOLS,
-        TEST_AGENTS,
+        TEST_APP,
         worker_options={"max_concurrent_activities": 1},
     ) as relay:
         script = relay.orders_script(
@@ -57,7 +56,7 @@ async def test_transient_failures_retry_and_permanent_ones_fail_the_step(
         "the first is retried to success, the second fails once with no retry",
     )
     CALLS.clear()
-    async with running_relay(temporal_server, tmp_path, TEST_TOOLS, TEST_AGENTS) as relay:
+    async with running_relay(temporal_server, tmp_path, TEST_APP) as relay:
         script = relay.orders_script(
             [
                 call("flaky_inventory"),

@@ -5,20 +5,20 @@ import asyncio
 import json
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
-
-from agents.approvals import ApprovalDecision
-from agents.models import GoalRequest
-from devstack import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
-from temporal.goals import goal_summary
-from temporal.search_attributes import (
+from relay.agents.approvals import ApprovalDecision
+from relay.agents.models import GoalRequest
+from relay.temporal.goals import goal_summary
+from relay.temporal.search_attributes import (
     RELAY_AGENT,
     RELAY_COST_USD,
     RELAY_PENDING_APPROVALS,
     RELAY_STATUS,
 )
+from relay.workflows.supervisor import SupervisorWorkflow
+from temporalio.client import Client, WorkflowHandle
+
+from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from tests.conftest import Relay
-from workflows.supervisor import SupervisorWorkflow
 
 
 async def current_details(handle: WorkflowHandle) -> str:
@@ -51,7 +51,7 @@ async def test_the_web_ui_explains_a_run(relay: Relay) -> None:
     description = await handle.describe()
     assert await description.static_summary() == SHOWCASE_GOAL
     details = await description.static_details() or ""
-    assert f"**Customer**: {SHOWCASE_CUSTOMER}" in details and "**Budget**" in details
+    assert f"**Context**: customer_id={SHOWCASE_CUSTOMER}" in details and "**Budget**" in details
     progress = await current_details(handle)
     assert "| task | agent | status | cost |" in progress
     assert "**Waiting for approval**" in progress and pending.approval_id in progress

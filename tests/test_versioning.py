@@ -5,14 +5,14 @@ new runs take the new path."""
 from pathlib import Path
 
 import pytest
+from relay.temporal.replay import replay_file
+from relay.workflows.agent import AgentWorkflow
 
-from temporal.replay import replay_file
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay
 from tests.reliability import Describe
 from tests.test_cli import env_for
 from tests.workflow_versions import ChangedSupervisor, PatchedSupervisor
-from workflows.agent import AgentWorkflow
 
 HISTORY = Path(__file__).parent / "histories" / "showcase-approve-supervisor.json"
 

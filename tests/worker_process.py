@@ -6,9 +6,10 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from settings import Settings
-from temporal.connect import connect_client
-from temporal.devserver import DevServer
+from relay.settings import Settings
+from relay.temporal.connect import connect_client
+from relay.temporal.devserver import DevServer
+
 from tests.cli_runner import RELAY
 from tests.conftest import Relay, relay_settings
 
@@ -31,7 +32,8 @@ async def worker_process(
                 "TEMPORAL_ADDRESS": settings.temporal_address,
                 "RELAY_TASK_QUEUE": settings.task_queue,
                 "RELAY_DB": str(settings.db_path),
-                "RELAY_MODEL": settings.model,
+                "RELAY_DATA_DIR": str(settings.data_dir),
+                **({"RELAY_MODEL": settings.model} if settings.model else {}),
                 **env,
             },
         )

@@ -6,9 +6,9 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from agents.models import GoalRequest, GoalResult
+    from relay.agents.models import GoalRequest, GoalResult
 
-from workflows.supervisor import SupervisorWorkflow
+from relay.workflows.supervisor import SupervisorWorkflow
 
 
 @workflow.defn(name="SupervisorWorkflow")

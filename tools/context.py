@@ -1,12 +1,37 @@
 """What a tool handler is given besides its arguments."""
 
 import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class NoDatabase(RuntimeError):
+    """A tool asked for `ctx.db` in an app that declares no SQLite database."""
 
 
 @dataclass
 class ToolContext:
-    db: sqlite3.Connection  # inside the transaction that also writes the ledger entry
-    customer_id: str | None
+    """`idempotency_key` names this call (workflow id / activity id, never the attempt): send
+    it on to an external system as its idempotency key. `context` is the goal's context (string
+    keys and values the app defines), `requested_by` who asked. `resources` is what the app's
+    `resources` factory opened once per worker. `db` is the app's own SQLite database, inside
+    the transaction that also writes the call's ledger row."""
+
+    idempotency_key: str
+    context: Mapping[str, str]
     heartbeat: Callable[..., None]
+    requested_by: str | None = None
+    resources: Any = None
+    connection: sqlite3.Connection | None = field(default=None, repr=False)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self.connection is None:
+            raise NoDatabase("this app declares no database (App(database=...)); ctx.db is unset")
+        return self.connection
+
+    @property
+    def customer_id(self) -> str | None:
+        """Deprecated: `context["customer_id"]`. Kept for one release."""
+        return self.context.get("customer_id")

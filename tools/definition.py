@@ -2,12 +2,38 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
+from relay.agents.models import ApprovalRule, Compensation, Risk, ToolInfo, ToolRetry
+from relay.tools.context import ToolContext
 
-from agents.models import ApprovalRule, Compensation, Risk, ToolInfo, ToolRetry
-from tools.context import ToolContext
+
+@dataclass(frozen=True)
+class Approval:
+    """When a call of a tool waits for a human decision.
+
+    `Approval.always()` every call, `Approval.when("amount", ">", 50)` calls whose arguments
+    match, `Approval.never()` none. A tool that names none: `irreversible` tools always wait,
+    `read` and `write` tools never do (the approval policy and a tainted context still apply).
+    """
+
+    mode: Literal["always", "when", "never"]
+    rule: ApprovalRule | None = None
+
+    @classmethod
+    def always(cls) -> "Approval":
+        return cls("always")
+
+    @classmethod
+    def when(cls, argument: str, op: str, value: float | str) -> "Approval":
+        return cls(
+            "when", ApprovalRule.model_validate({"argument": argument, "op": op, "value": value})
+        )
+
+    @classmethod
+    def never(cls) -> "Approval":
+        return cls("never")
 
 
 class ToolBusinessError(Exception):
@@ -35,7 +61,7 @@ class ToolDefinition:
     args_model: type[BaseModel]
     handler: Handler
     risk: Risk
-    approval_rule: ApprovalRule | None = None
+    approval: Approval | None = None
     timeout_seconds: float = 30.0
     heartbeat_seconds: float | None = None
     retry: ToolRetry = field(default_factory=ToolRetry)
@@ -47,6 +73,19 @@ class ToolDefinition:
     def needs_ledger(self) -> bool:
         return self.risk != "read" and not self.idempotent
 
+    @property
+    def always_approve(self) -> str | None:
+        """Why every call waits for a human, or None when arguments decide (or nothing does)."""
+        if self.approval is not None and self.approval.mode == "always":
+            return f"{self.name} needs a human decision for every call"
+        if self.approval is None and self.risk == "irreversible":
+            return f"{self.name} is irreversible: a human decides every call"
+        return None
+
+    @property
+    def approval_rule(self) -> ApprovalRule | None:
+        return self.approval.rule if self.approval is not None else None
+
     def info(self) -> ToolInfo:
         return ToolInfo(
             name=self.name,
@@ -54,6 +93,7 @@ class ToolDefinition:
             parameters=self.args_model.model_json_schema(),
             risk=self.risk,
             approval_rule=self.approval_rule,
+            always_approve=self.always_approve,
             timeout_seconds=self.timeout_seconds,
             heartbeat_seconds=self.heartbeat_seconds,
             retry=self.retry,
@@ -62,13 +102,13 @@ class ToolDefinition:
         )
 
 
-class ToolRegistry:
-    """Tools by name; lookups go through here, never through an if-chain.
+class ToolSet:
+    """An app's tools by name; lookups go through here, never through an if-chain.
 
-    A registry may start from others' tools (a deployment adding its own to the shop's).
+    A set may start from others' tools (a deployment adding its own to an app's).
     """
 
-    def __init__(self, *bases: "ToolRegistry") -> None:
+    def __init__(self, *bases: "ToolSet") -> None:
         self._tools: dict[str, ToolDefinition] = {}
         for base in bases:
             self._tools.update(base._tools)
@@ -77,7 +117,7 @@ class ToolRegistry:
         self,
         args: type[BaseModel],
         risk: Risk,
-        approval_rule: ApprovalRule | None = None,
+        approval: Approval | None = None,
         timeout_seconds: float = 30.0,
         heartbeat_seconds: float | None = None,
         retry: ToolRetry | None = None,
@@ -86,6 +126,11 @@ class ToolRegistry:
         untrusted_output: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator: registers the function under its name, its docstring as description.
+        The function is returned unchanged (with `relay_tool` set to its name), so an Agent can
+        list it in `tools=[...]`.
+
+        `approval` says when a call waits for a human (see Approval; irreversible tools always
+        do unless they name their own rule).
 
         `heartbeat_seconds` is for long tools: the handler calls `ctx.heartbeat()` at least that
         often, and one that falls silent is cut off then rather than at `timeout_seconds`.
@@ -107,7 +152,7 @@ class ToolRegistry:
                 args_model=args,
                 handler=handler,
                 risk=risk,
-                approval_rule=approval_rule,
+                approval=approval,
                 timeout_seconds=timeout_seconds,
                 heartbeat_seconds=heartbeat_seconds,
                 retry=retry or ToolRetry(),
@@ -115,6 +160,7 @@ class ToolRegistry:
                 compensation=compensation,
                 untrusted_output=untrusted_output,
             )
+            handler.relay_tool = name  # type: ignore[attr-defined]
             return handler
 
         return register

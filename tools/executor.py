@@ -1,69 +1,112 @@
-"""Runs a tool call: validates arguments, and makes side effects happen once via a ledger."""
+"""Runs a tool call: validates arguments, and makes side effects happen once via a ledger.
 
-from collections.abc import Callable
+Two cases, by where the effect lives:
+- the app's own SQLite database (App(database=...)): the ledger table is in that database and
+  the effect and its ledger row commit in one transaction: exactly once, even across crashes;
+- anywhere else (an API, a file, another database): the ledger is relay's store. A call whose
+  key is recorded returns the recorded result; a worker that dies after the effect but before
+  the record runs the call again with the same `ctx.idempotency_key`, which the tool should
+  send on to the system it calls (most payment and ticketing APIs take one).
+"""
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-
-from agents.models import ToolObservation
-from tools.context import ToolContext
-from tools.definition import ToolBusinessError, ToolDefinition
-from tools.shop_db import connect
+from relay.agents.models import ToolObservation
+from relay.tools.context import ToolContext
+from relay.tools.definition import ToolBusinessError, ToolDefinition
+from relay.tools.store import connect
 
 
 class InvalidToolArguments(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class CallScope:
+    """What relay knows about one call besides its arguments."""
+
+    idempotency_key: str
+    context: Mapping[str, str]
+    heartbeat: Callable[..., None]
+    requested_by: str | None = None
+    resources: Any = None
+
+    def tool_context(self, db: sqlite3.Connection | None) -> ToolContext:
+        return ToolContext(
+            idempotency_key=self.idempotency_key,
+            context=self.context,
+            heartbeat=self.heartbeat,
+            requested_by=self.requested_by,
+            resources=self.resources,
+            connection=db,
+        )
+
+
 def execute_tool(
     tool: ToolDefinition,
     arguments: dict[str, Any],
+    scope: CallScope,
     *,
-    db_path: Path,
-    idempotency_key: str,
-    customer_id: str | None,
-    heartbeat: Callable[..., None],
+    store: Path,
+    database: Path | None,
     on_committed: Callable[[], None] = lambda: None,
 ) -> ToolObservation:
-    """Run one call. A write is recorded in `tool_ledger` in the same transaction as its effect,
-    so a retry with the same key returns the recorded result instead of acting again.
-    `on_committed` runs right after the commit (the fault-injection tests kill the worker there)."""
+    """Run one call. `on_committed` runs right after the effect is recorded (the
+    fault-injection tests kill the worker there)."""
     try:
         args = tool.args_model.model_validate(arguments)
     except ValidationError as err:
         raise InvalidToolArguments(f"{tool.name}: {err}") from err
-    db = connect(db_path)
+    if database is not None:
+        return _in_transaction(tool, args, scope, database, on_committed)
+    return _recorded_after(tool, args, scope, store, on_committed)
+
+
+def _recorded(db: sqlite3.Connection, key: str) -> ToolObservation | None:
+    row = db.execute("SELECT result FROM tool_ledger WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    return ToolObservation.model_validate_json(row["result"]).model_copy(update={"replayed": True})
+
+
+def _record(db: sqlite3.Connection, key: str, observation: ToolObservation) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO tool_ledger (key, tool, result, created_at) VALUES (?, ?, ?, ?)",
+        (key, observation.tool, observation.model_dump_json(), datetime.now(UTC).isoformat()),
+    )
+
+
+def _in_transaction(
+    tool: ToolDefinition,
+    args: Any,
+    scope: CallScope,
+    database: Path,
+    on_committed: Callable[[], None],
+) -> ToolObservation:
+    """A write is recorded in `tool_ledger` in the same transaction as its effect, so a retry
+    with the same key returns the recorded result instead of acting again."""
+    db = connect(database)
     try:
+        db.execute("BEGIN IMMEDIATE" if tool.needs_ledger else "BEGIN")
         if tool.needs_ledger:
-            db.execute("BEGIN IMMEDIATE")
-            recorded = db.execute(
-                "SELECT result FROM tool_ledger WHERE key = ?", (idempotency_key,)
-            ).fetchone()
+            recorded = _recorded(db, scope.idempotency_key)
             if recorded is not None:
                 db.execute("ROLLBACK")
-                return ToolObservation.model_validate_json(recorded["result"]).model_copy(
-                    update={"replayed": True}
-                )
-        else:
-            db.execute("BEGIN")
-        ctx = ToolContext(db=db, customer_id=customer_id, heartbeat=heartbeat)
+                return recorded
         try:
-            observation = ToolObservation(tool=tool.name, ok=True, data=tool.handler(args, ctx))
+            data = tool.handler(args, scope.tool_context(db))
         except ToolBusinessError as err:
             db.execute("ROLLBACK")
             return ToolObservation(tool=tool.name, ok=False, error=str(err))
+        observation = ToolObservation(tool=tool.name, ok=True, data=data)
         if tool.needs_ledger:
-            db.execute(
-                "INSERT INTO tool_ledger (key, tool, result, created_at) VALUES (?, ?, ?, ?)",
-                (
-                    idempotency_key,
-                    tool.name,
-                    observation.model_dump_json(),
-                    datetime.now(UTC).isoformat(),
-                ),
-            )
+            _record(db, scope.idempotency_key, observation)
         db.execute("COMMIT")
         on_committed()
         return observation
@@ -73,3 +116,36 @@ def execute_tool(
         raise
     finally:
         db.close()
+
+
+def _recorded_after(
+    tool: ToolDefinition,
+    args: Any,
+    scope: CallScope,
+    store: Path,
+    on_committed: Callable[[], None],
+) -> ToolObservation:
+    """The effect happens outside relay's store: look the key up first, record the result
+    right after."""
+    if tool.needs_ledger:
+        db = connect(store)
+        try:
+            recorded = _recorded(db, scope.idempotency_key)
+        finally:
+            db.close()
+        if recorded is not None:
+            return recorded
+    try:
+        observation = ToolObservation(
+            tool=tool.name, ok=True, data=tool.handler(args, scope.tool_context(None))
+        )
+    except ToolBusinessError as err:
+        return ToolObservation(tool=tool.name, ok=False, error=str(err))
+    if tool.needs_ledger:
+        db = connect(store)
+        try:
+            _record(db, scope.idempotency_key, observation)
+        finally:
+            db.close()
+        on_committed()
+    return observation

@@ -5,9 +5,8 @@ import json
 import re
 
 import mcp_types
-
-from agents.models import Risk, ToolInfo, ToolRetry
-from tools.mcp_config import McpServerConfig
+from relay.agents.models import Risk, ToolInfo, ToolRetry
+from relay.tools.mcp_config import McpServerConfig
 
 SEPARATOR = "__"
 

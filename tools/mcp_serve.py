@@ -1,4 +1,4 @@
-"""relay's own tools served over MCP (stdio), so any MCP client can use the demo domain.
+"""An app's tools served over MCP (stdio), so any MCP client can use them.
 
 The same governance as inside relay, minus the human in the loop: arguments are validated,
 risk is published as MCP annotations, write tools go through the idempotency ledger (keyed by the
@@ -9,19 +9,17 @@ for a human approval is refused: approvals need a relay run (`relay run`).
 import asyncio
 import uuid
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import mcp_types as types
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
-
-from agents.models import Risk
-from agents.specs import AgentSpec
-from tools.definition import ToolDefinition, ToolRegistry
-from tools.executor import InvalidToolArguments, execute_tool
-from tools.shop_db import ensure_seeded
+from relay.agents.models import Risk
+from relay.agents.specs import Agent
+from relay.tools.definition import ToolDefinition
+from relay.tools.executor import InvalidToolArguments
+from relay.tools.runtime import AppRuntime
 
 _HINTS: dict[Risk, types.ToolAnnotations] = {
     "read": types.ToolAnnotations(read_only_hint=True, destructive_hint=False),
@@ -45,13 +43,11 @@ def _text(message: str, *, error: bool) -> types.CallToolResult:
     )
 
 
-def build_server(
-    registry: ToolRegistry, db_path: Path, agent: AgentSpec | None = None
-) -> Server[Any]:
-    """An MCP server for the registry's tools; only `agent`'s tools when one is given."""
-    names = agent.tools if agent is not None else registry.names()
-    tools = {name: tool for name in names if (tool := registry.get(name)) is not None}
-    ensure_seeded(db_path)
+def build_server(runtime: AppRuntime, agent: Agent | None = None) -> Server[Any]:
+    """An MCP server for the app's tools; only `agent`'s tools when one is given."""
+    toolset = runtime.app.tools
+    names = agent.tools if agent is not None else toolset.names()
+    tools = {name: tool for name in names if (tool := toolset.get(name)) is not None}
 
     async def list_tools(
         ctx: Any, params: types.PaginatedRequestParams | None
@@ -63,7 +59,9 @@ def build_server(
         if tool is None:
             raise MCPError(code=types.INVALID_PARAMS, message=f"Unknown tool: {params.name}")
         arguments = dict(params.arguments or {})
-        needs_human = tool.approval_rule.reason(arguments) if tool.approval_rule else None
+        needs_human = tool.always_approve or (
+            tool.approval_rule.reason(arguments) if tool.approval_rule else None
+        )
         if needs_human is not None:
             return _text(
                 f"refused: {needs_human}; that needs a human approval, so run it through "
@@ -74,12 +72,12 @@ def build_server(
         key = str(meta.get("relay/idempotency-key") or f"mcp-serve/{uuid.uuid4()}")
         try:
             observation = await asyncio.to_thread(
-                execute_tool,
+                runtime.execute,
                 tool,
                 arguments,
-                db_path=db_path,
-                idempotency_key=key,
-                customer_id=None,
+                key=key,
+                context={},
+                requested_by=None,
                 heartbeat=lambda *_: None,
             )
         except InvalidToolArguments as err:
@@ -98,7 +96,7 @@ def build_server(
         return tool.args_model.model_json_schema() if tool is not None else None
 
     return Server(
-        "relay-shop",
+        f"relay-{runtime.app.name}",
         on_list_tools=list_tools,
         on_call_tool=call_tool,
         get_tool_input_schema=input_schema,

@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from agents.approvals import (
+    from relay.agents.approvals import (
         ApprovalDecision,
         ApprovalRecord,
         DecisionAudit,
@@ -17,8 +17,8 @@ with workflow.unsafe.imports_passed_through():
         PendingApproval,
         Verdict,
     )
-    from agents.carry import AgentCarry
-    from agents.models import (
+    from relay.agents.carry import AgentCarry
+    from relay.agents.models import (
         AgentResult,
         AgentTask,
         LlmRequest,
@@ -29,17 +29,17 @@ with workflow.unsafe.imports_passed_through():
         ToolObservation,
         TurnRecord,
     )
-    from agents.prompts import agent_opening, tool_output_body
+    from relay.agents.prompts import agent_opening, tool_output_body
 
-from workflows.approval_book import ApprovalBook
-from workflows.budget import extended, spent
-from workflows.compensation import compensate
-from workflows.grounding import facts
-from workflows.loop_breaker import LoopBreaker
-from workflows.model_call import ask_model
-from workflows.policy import approval_reason, argument_errors
-from workflows.tool_call import call_tool, completed_effect, observed
-from workflows.ui import RunBoard
+from relay.workflows.approval_book import ApprovalBook
+from relay.workflows.budget import extended, spent
+from relay.workflows.compensation import compensate
+from relay.workflows.grounding import facts
+from relay.workflows.loop_breaker import LoopBreaker
+from relay.workflows.model_call import ask_model
+from relay.workflows.policy import approval_reason, argument_errors
+from relay.workflows.tool_call import call_tool, completed_effect, observed
+from relay.workflows.ui import RunBoard
 
 MORE_BUDGET = "continue_with_more_budget"  # the "tool" of a budget escalation approval
 
@@ -73,7 +73,7 @@ class AgentWorkflow:
             cancelled = isinstance(err, asyncio.CancelledError)
             why = "the goal was cancelled" if cancelled else f"the agent failed: {err}"
             await self._expire_pending("relay:cancel" if cancelled else "relay:failure", why)
-            await compensate(self._s.effects, task.customer_id, task.keep_effects)
+            await compensate(self._s.effects, task.context, task.keep_effects)
             self._show("cancelled" if cancelled else "failed")
             raise
         # A decision being checked when the loop ends is still audited before the result.
@@ -124,7 +124,7 @@ class AgentWorkflow:
         tools = {t.name: t for t in task.tools}
         if not self._s.messages:
             self._s.messages = agent_opening(task)
-            self._s.evidence = facts(self._s.messages[1].content)
+            self._s.evidence = facts(self._s.messages[1].content, task.id_pattern)
         while True:
             if workflow.info().is_continue_as_new_suggested():
                 await self._continue_as_new(task)
@@ -172,7 +172,7 @@ class AgentWorkflow:
                 self._s.records.append(record)
                 message, taint = observed(tools.get(call.name), call, observation, self._s.steps)
                 self._s.messages.append(message)
-                self._s.evidence |= facts(message.content)
+                self._s.evidence |= facts(message.content, task.id_pattern)
                 self._s.tainted_by = self._s.tainted_by or taint
                 loop = self._breaker.after(record.outcome)
                 if loop is not None:

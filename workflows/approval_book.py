@@ -12,7 +12,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from agents.approvals import (
+    from relay.agents.approvals import (
         ApprovalDecision,
         ApprovalRecord,
         DecisionAudit,

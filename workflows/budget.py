@@ -5,7 +5,7 @@ from datetime import datetime
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from agents.models import Budget, Lease, Usage
+    from relay.agents.models import Budget, Lease, Usage
 
 SYNTHESIS_STEPS = 1  # kept back from the agents for the supervisor's final answer
 

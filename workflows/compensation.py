@@ -9,13 +9,18 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from agents.models import CompensationRecord, CompletedEffect, ToolObservation, ToolRequest
+    from relay.agents.models import (
+        CompensationRecord,
+        CompletedEffect,
+        ToolObservation,
+        ToolRequest,
+    )
 
 COMPENSATION_RETRY = RetryPolicy(maximum_attempts=10, initial_interval=timedelta(seconds=1))
 
 
 async def compensate(
-    effects: list[CompletedEffect], customer_id: str | None, keep: list[str]
+    effects: list[CompletedEffect], context: dict[str, str], keep: list[str]
 ) -> list[CompensationRecord]:
     """Each undo is an idempotent tool call (its own ledger key), retried under a bounded
     policy; a kept effect is listed as kept, so the result always says what stays."""
@@ -24,7 +29,7 @@ async def compensate(
         if effect.tool in keep:
             ok, detail = True, "kept by policy (RELAY_KEEP_EFFECTS)"
         else:
-            ok, detail = await _undo(effect, customer_id)
+            ok, detail = await _undo(effect, context)
         records.append(
             CompensationRecord(
                 agent=effect.agent,
@@ -39,7 +44,7 @@ async def compensate(
     return records
 
 
-async def _undo(effect: CompletedEffect, customer_id: str | None) -> tuple[bool, str]:
+async def _undo(effect: CompletedEffect, context: dict[str, str]) -> tuple[bool, str]:
     try:
         observation = await workflow.execute_activity(
             "tool",
@@ -47,7 +52,7 @@ async def _undo(effect: CompletedEffect, customer_id: str | None) -> tuple[bool,
                 agent=effect.agent,
                 tool=effect.undo_tool,
                 arguments=effect.undo_arguments,
-                customer_id=customer_id,
+                context=context,
             ),
             result_type=ToolObservation,
             start_to_close_timeout=timedelta(seconds=60),

@@ -3,7 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from agents.models import Plan
+    from relay.agents.models import Plan
 
 
 def plan_error(plan: Plan, agents: list[str]) -> str | None:

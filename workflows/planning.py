@@ -6,20 +6,21 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
+    from relay.agents.models import LlmRequest, Message, Plan
+    from relay.agents.prompts import plan_schema, planning_prompt
+    from relay.agents.specs import Agent
 
-    from agents.models import LlmRequest, Message, Plan
-    from agents.prompts import plan_schema, planning_prompt
-
-from workflows.model_call import Ask
-from workflows.plan_check import plan_error
+from relay.workflows.model_call import Ask
+from relay.workflows.plan_check import plan_error
 
 
 async def make_plan(
-    goal: str, customer_id: str | None, candidates: list[str], route: str, ask: Ask
+    goal: str, context: dict[str, str], candidates: list[Agent], route: str, ask: Ask
 ) -> Plan:
     """Ask for a plan. An answer that is not a Plan is sent back with the validation error
     at most twice; a Plan that is not a valid DAG, once. Then the goal fails."""
-    messages = [Message(role="user", content=planning_prompt(goal, customer_id, candidates))]
+    names = [agent.name for agent in candidates]
+    messages = [Message(role="user", content=planning_prompt(goal, context, candidates))]
     malformed = invalid = 0
     while True:
         attempt = malformed + invalid + 1
@@ -31,7 +32,7 @@ async def make_plan(
                 agent="planner",
                 step=attempt,
                 messages=messages,
-                response_schema=plan_schema(candidates),
+                response_schema=plan_schema(names),
             ),
             f"llm · plan · try {attempt}",
         )
@@ -47,7 +48,7 @@ async def make_plan(
                     type="PlanInvalid",
                 ) from None
         else:
-            error = plan_error(plan, candidates) or ""
+            error = plan_error(plan, names) or ""
             if not error:
                 return plan
             invalid += 1

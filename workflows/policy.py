@@ -9,8 +9,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from jsonschema import Draft202012Validator
-
-    from agents.models import ToolInfo
+    from relay.agents.models import ToolInfo
 
 
 def argument_errors(tool: ToolInfo, arguments: dict[str, Any]) -> str | None:

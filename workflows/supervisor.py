@@ -8,15 +8,15 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, ChildWorkflowError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from agents.approvals import (
+    from relay.agents.approvals import (
         ApprovalDecision,
         ApprovalRecord,
         DecisionAudit,
         DecisionRequest,
         PendingApproval,
     )
-    from agents.guardrails import GOAL_HARD_LIMIT, goal_problem
-    from agents.models import (
+    from relay.agents.guardrails import GOAL_HARD_LIMIT, goal_problem
+    from relay.agents.models import (
         AgentResult,
         AgentTask,
         Budget,
@@ -33,20 +33,19 @@ with workflow.unsafe.imports_passed_through():
         UpstreamResult,
         Usage,
     )
-    from agents.progress import GoalProgress, TaskProgress
-    from agents.prompts import synthesis_prompt
-    from agents.redaction import Redaction, redact
-    from agents.router import route_intents
-    from agents.specs import AGENTS
+    from relay.agents.progress import GoalProgress, TaskProgress
+    from relay.agents.prompts import synthesis_prompt
+    from relay.agents.redaction import Redaction, redact
+    from relay.agents.specs import Agent, route_goal
 
-from workflows.agent import AgentWorkflow
-from workflows.budget import goal_spent, lease_for
-from workflows.compensation import compensate, compensation_note
-from workflows.goal_status import goal_status
-from workflows.model_call import ask_model
-from workflows.planning import make_plan
-from workflows.ui import RunBoard, progress_table
-from workflows.verification import grounded
+from relay.workflows.agent import AgentWorkflow
+from relay.workflows.budget import goal_spent, lease_for
+from relay.workflows.compensation import compensate, compensation_note
+from relay.workflows.goal_status import goal_status
+from relay.workflows.model_call import ask_model
+from relay.workflows.planning import make_plan
+from relay.workflows.ui import RunBoard, progress_table
+from relay.workflows.verification import grounded
 
 CONFIG_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
 # Statuses whose answer a dependent task may build on.
@@ -75,15 +74,15 @@ class SupervisorWorkflow:
         self._children: dict[str, str] = {}  # task id -> child workflow id, once started
         self._closed: set[str] = set()  # task ids whose child workflow has ended
         self._final: str | None = None
+        self._specs: dict[str, Agent] = {}  # the app's agents, from the recorded run config
 
     @workflow.run
     async def run(self, request: GoalRequest) -> GoalResult:
         _refuse_goal(request.goal, GOAL_HARD_LIMIT)
         goal = request.goal.strip()
-        candidates = route_intents(goal)
         config = await workflow.execute_activity(
             "load_run_config",
-            RunConfigRequest(agents=candidates),
+            RunConfigRequest(goal_id=workflow.info().workflow_id),
             result_type=RunConfig,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=CONFIG_RETRY,
@@ -94,10 +93,21 @@ class SupervisorWorkflow:
         self._board.enable(config.search_attributes)
         self._show()
         route = request.model or config.default_model
+        if not route:
+            raise ApplicationError(
+                f"no model is configured for app {config.app!r}: set RELAY_MODEL on the "
+                "workers or name a model in the goal",
+                non_retryable=True,
+                type="NoModel",
+            )
+        self._specs = {agent.name: agent for agent in config.agents}
+        candidates = route_goal(goal, config.routes, list(self._specs))
         self._budget = (request.budget or Budget()).over(config.budget)
         if self._budget.max_seconds is not None:
             self._deadline = workflow.now() + timedelta(seconds=self._budget.max_seconds)
-        plan = await make_plan(goal, request.customer_id, candidates, route, self._ask)
+        plan = await make_plan(
+            goal, request.context, [self._specs[c] for c in candidates], route, self._ask
+        )
         self._tasks = plan.tasks
         self._show()
         self._unstarted = len(plan.tasks)
@@ -109,14 +119,14 @@ class SupervisorWorkflow:
             # Each agent undoes its own effects as it is cancelled; wait for them (a closing
             # supervisor would terminate them mid-undo), then undo what finished agents did.
             await workflow.wait_condition(lambda: self._closed >= set(self._children))
-            await compensate(self._effects(), request.customer_id, config.keep_effects)
+            await compensate(self._effects(), request.context, config.keep_effects)
             self._show("cancelled")
             raise
         reports = [self._reports[t.id] for t in plan.tasks]
         status = goal_status([r.status for r in reports])
         undone = []
         if status != "completed":
-            undone = await compensate(self._effects(), request.customer_id, config.keep_effects)
+            undone = await compensate(self._effects(), request.context, config.keep_effects)
         answer = await self._synthesize(goal, reports, route)
         unverified = [r for r in reports if r.status == "unverified"]
         if unverified:
@@ -170,7 +180,7 @@ class SupervisorWorkflow:
             self._budget,
             self._usage,
             self._unstarted,
-            AGENTS[task.agent].max_steps,
+            self._specs[task.agent].max_steps,
             self._deadline,
             config.loop_limit,
             config.max_calls_per_turn,
@@ -185,6 +195,7 @@ class SupervisorWorkflow:
         if exhausted is not None:
             self._report(task, "budget_exhausted", f"not run: {exhausted}")
             return
+        spec = self._specs[task.agent]
         same_agent = [t.id for t in plan.tasks if t.agent == task.agent]
         child_id = f"{workflow.info().workflow_id}/{task.agent}-{same_agent.index(task.id) + 1}"
         self._children[task.id] = child_id
@@ -194,8 +205,10 @@ class SupervisorWorkflow:
             task_id=task.id,
             agent=task.agent,
             instruction=task.instruction,
-            customer_id=request.customer_id,
-            model=config.agent_models.get(task.agent) or AGENTS[task.agent].model or route,
+            instructions=spec.instructions,
+            context=request.context,
+            id_pattern=config.id_pattern,
+            model=config.agent_models.get(task.agent) or spec.model or route,
             upstream=[
                 UpstreamResult(task_id=u.id, agent=u.agent, answer=u.result) for u in upstream
             ],

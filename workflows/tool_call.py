@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from agents.models import (
+    from relay.agents.models import (
         AgentTask,
         Compensation,
         CompletedEffect,
@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
         ToolObservation,
         ToolRequest,
     )
-    from agents.prompts import tool_output
+    from relay.agents.prompts import tool_output
 
 TOOL_NON_RETRYABLE = [
     "ToolNotAllowed",
@@ -42,7 +42,8 @@ async def call_tool(task: AgentTask, tool: ToolInfo, call: ToolCall) -> ToolObse
             agent=task.agent,
             tool=call.name,
             arguments=call.arguments,
-            customer_id=task.customer_id,
+            context=task.context,
+            requested_by=task.requested_by,
             description_hash=tool.description_hash,
         ),
         result_type=ToolObservation,

@@ -4,9 +4,9 @@ by, and a markdown progress table as the run's current details. Workflow code: d
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from agents.models import Usage
-    from agents.progress import GoalProgress
-    from temporal.search_attributes import (
+    from relay.agents.models import Usage
+    from relay.agents.progress import GoalProgress
+    from relay.temporal.search_attributes import (
         RELAY_AGENT,
         RELAY_COST_USD,
         RELAY_PENDING_APPROVALS,

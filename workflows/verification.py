@@ -5,11 +5,11 @@ stays ungrounded marks the task `unverified`, and dependent tasks do not build o
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from agents.models import AgentResult, AgentTask, LlmRequest, Message
-    from agents.prompts import agent_opening, regrounding_prompt
+    from relay.agents.models import AgentResult, AgentTask, LlmRequest, Message
+    from relay.agents.prompts import agent_opening, regrounding_prompt
 
-from workflows.grounding import ungrounded
-from workflows.model_call import Ask
+from relay.workflows.grounding import ungrounded
+from relay.workflows.model_call import Ask
 
 CHECKED = ("completed", "rejected")  # answers written by the model, which later tasks read
 
@@ -17,7 +17,7 @@ CHECKED = ("completed", "rejected")  # answers written by the model, which later
 async def grounded(result: AgentResult, task: AgentTask, ask: Ask) -> AgentResult:
     if result.status not in CHECKED:
         return result
-    missing = ungrounded(result.answer, set(result.evidence))
+    missing = ungrounded(result.answer, set(result.evidence), task.id_pattern)
     if not missing:
         return result
     workflow.logger.warning("%s reported ungrounded %s; re-asking once", task.agent, missing)
@@ -35,7 +35,7 @@ async def grounded(result: AgentResult, task: AgentTask, ask: Ask) -> AgentResul
         ),
         f"llm · verify · {task.agent}",
     )
-    still = ungrounded(answer, set(result.evidence))
+    still = ungrounded(answer, set(result.evidence), task.id_pattern)
     if not still:
         return result.model_copy(update={"answer": answer})
     flag = f"[unverified: {', '.join(still)} not found in {task.agent}'s tool results]"

@@ -6,11 +6,10 @@ import time
 from typing import Any
 
 import anthropic
-
-from activities.providers import errors
-from activities.providers.credentials import require_key
-from activities.providers.prices import priced_usage
-from agents.models import LlmRequest, LlmResponse, Message, ToolCall
+from relay.activities.providers import errors
+from relay.activities.providers.credentials import require_key
+from relay.activities.providers.prices import priced_usage
+from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall
 
 MAX_TOKENS = 4096
 

@@ -2,7 +2,7 @@
 
 from typing import Protocol
 
-from agents.models import LlmRequest, LlmResponse
+from relay.agents.models import LlmRequest, LlmResponse
 
 
 class Provider(Protocol):

@@ -3,10 +3,9 @@
 import os
 from collections.abc import Mapping
 
+from relay.activities.providers.base import split_route_entry
+from relay.activities.providers.errors import MISSING_CREDENTIALS
 from temporalio.exceptions import ApplicationError
-
-from activities.providers.base import split_route_entry
-from activities.providers.errors import MISSING_CREDENTIALS
 
 REQUIRED_KEYS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 

@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from relay.activities.providers.routes import LOCAL_MODELS as MODELS
+from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall, ToolSchema, Usage
 from temporalio.exceptions import ApplicationError
 
-from agents.models import LlmRequest, LlmResponse, Message, ToolCall, ToolSchema, Usage
-
 FINAL_ANSWER = "final_answer"
-MODELS = {"smollm2": "SmolLM2-135M-Instruct.Q4_1.gguf"}
 
 
 def model_path(name: str) -> Path:

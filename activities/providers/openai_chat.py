@@ -6,12 +6,11 @@ import time
 from typing import Any
 
 import openai
+from relay.activities.providers import errors
+from relay.activities.providers.credentials import require_key
+from relay.activities.providers.prices import priced_usage
+from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall
 from temporalio.exceptions import ApplicationError
-
-from activities.providers import errors
-from activities.providers.credentials import require_key
-from activities.providers.prices import priced_usage
-from agents.models import LlmRequest, LlmResponse, Message, ToolCall
 
 
 def to_openai_message(message: Message) -> dict[str, Any]:

@@ -1,16 +1,14 @@
-"""The demo domain's tools: orders, catalog and returns of a small clothing shop."""
+"""The shop's tools: orders, catalog and returns of a small clothing shop. Its data lives in
+the app's SQLite database (`ctx.db`), so each write commits with its ledger row."""
 
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+from relay import Approval, Compensation, ToolBusinessError, ToolContext, ToolSet
 
-from agents.models import ApprovalRule, Compensation
-from tools.context import ToolContext
-from tools.definition import ToolBusinessError, ToolRegistry
-
-SHOP = ToolRegistry()
+SHOP = ToolSet()
 
 OrderId = Field(pattern=r"^O-\d+$", description="Order id, e.g. O-5002")
 ProductId = Field(pattern=r"^P-\d+$", description="Product id, e.g. P-101")
@@ -226,7 +224,7 @@ class RefundArgs(BaseModel):
 @SHOP.tool(
     args=RefundArgs,
     risk="irreversible",
-    approval_rule=ApprovalRule(argument="amount", op=">", value=50),
+    approval=Approval.when("amount", ">", 50),
 )
 def issue_refund(args: RefundArgs, ctx: ToolContext) -> dict[str, Any]:
     """Refund a return to the customer's original payment method."""

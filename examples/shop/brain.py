@@ -1,4 +1,4 @@
-"""The built-in behaviour of the `scripted` test double: a rule-based stand-in for an LLM that
+"""The shop's behaviour for the `scripted` test double: a rule-based stand-in for an LLM that
 plays the showcase (plan, orders, catalog, returns, synthesis) deterministically.
 
 It sees only what a real model would see: the messages and the tool schemas. It reads ids and
@@ -9,8 +9,7 @@ import json
 import re
 from typing import Any
 
-from agents.models import LlmRequest, Message, ToolCall
-from agents.prompts import tool_output_body
+from relay.testing import LlmRequest, ToolCall, tool_output_body
 
 COLOURS = ("blue", "green", "white", "navy", "black", "red", "grey")
 _ID = {"order": re.compile(r"\bO-\d+\b"), "product": re.compile(r"\bP-\d+\b")}
@@ -87,7 +86,7 @@ def _orders(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     prompt = _first_user(request)
     results = _tool_results(request)
     if not results:
-        return _call(request, "get_last_order", customer_id=_field(prompt, "Customer"))
+        return _call(request, "get_last_order", customer_id=_field(prompt, "customer_id"))
     last = results[-1]
     if not last["ok"]:
         return f"I could not find the order: {last['error']}", []
@@ -168,7 +167,7 @@ def synthesize(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     return "Here is what we did for you:\n" + "\n".join(lines), []
 
 
-AGENT_BRAINS = {"orders": _orders, "catalog": _catalog, "returns": _returns}
+_AGENTS = {"orders": _orders, "catalog": _catalog, "returns": _returns}
 
 
 def respond(request: LlmRequest) -> tuple[str, list[ToolCall]]:
@@ -179,11 +178,7 @@ def respond(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     if request.purpose == "verify":  # the brain has nothing better: it repeats its answer
         previous = [m.content for m in request.messages if m.role == "assistant"]
         return (previous[-1] if previous else ""), []
-    brain = AGENT_BRAINS.get(request.agent)
+    brain = _AGENTS.get(request.agent)
     if brain is None:
         return f"The scripted model has no behaviour for agent {request.agent!r}.", []
     return brain(request)
-
-
-def count_replies(messages: list[Message]) -> int:
-    return sum(1 for m in messages if m.role == "assistant")

@@ -1,8 +1,7 @@
-"""The demo shop's SQLite database: schema, seed data and connections."""
+"""The shop's SQLite database: schema and seed data (relay opens it; see App(database=...))."""
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS customers (id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT);
@@ -28,10 +27,6 @@ CREATE TABLE IF NOT EXISTS refunds (
 CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL REFERENCES orders(id),
     body TEXT NOT NULL, created_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS stored_results (
-    key TEXT PRIMARY KEY, tool TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tool_ledger (
-    key TEXT PRIMARY KEY, tool TEXT NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL);
 """
 
 PRODUCTS = [
@@ -52,27 +47,13 @@ ORDERS = [
 ]
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode; writers open their own `BEGIN IMMEDIATE`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
-    db.row_factory = sqlite3.Row
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA foreign_keys=ON")
-    return db
-
-
-def ensure_seeded(path: Path) -> None:
+def setup(db: sqlite3.Connection) -> None:
     """Create the schema and seed the shop once; safe to call from many processes."""
-    db = connect(path)
-    try:
-        db.executescript(SCHEMA)
-        db.execute("BEGIN IMMEDIATE")
-        if db.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 0:
-            _seed(db)
-        db.execute("COMMIT")
-    finally:
-        db.close()
+    db.executescript(SCHEMA)
+    db.execute("BEGIN IMMEDIATE")
+    if db.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 0:
+        _seed(db)
+    db.execute("COMMIT")
 
 
 def _seed(db: sqlite3.Connection) -> None:

@@ -1,7 +1,7 @@
-"""`scripted`: a deterministic test double standing in for an LLM.
+"""`scripted`: a deterministic test double standing in for an LLM. Not a model.
 
-`scripted` plays the showcase through the rule-based brain. `scripted:FILE` reads a JSON script
-of canned replies, used by tests for edge cases:
+The bare `scripted` route plays the app's own rule-based behaviour (`App(scripted=...)`, e.g.
+the shop example's showcase brain). `scripted:FILE` reads a JSON script of canned replies:
 
     {"plan": [REPLY, ...], "agents": {"orders": [REPLY, ...]}, "synthesize": [REPLY, ...],
      "verify": {"orders": [REPLY]}}
@@ -10,19 +10,21 @@ of canned replies, used by tests for edge cases:
 
 Reply n answers the request that already holds n assistant messages, so a retried activity
 gets the same reply; past the end the last reply repeats. A section that is missing falls back
-to the brain.
+to the app's behaviour (an app with none answers with a non-retryable error).
 """
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
+from relay.activities.providers.prices import priced_usage
+from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall
 from temporalio.exceptions import ApplicationError
 
-from activities.providers import showcase_brain
-from activities.providers.prices import priced_usage
-from agents.models import LlmRequest, LlmResponse, ToolCall
+# An app's scripted behaviour: the request a model would see -> (content, tool calls).
+Brain = Callable[[LlmRequest], tuple[str, list[ToolCall]]]
 
 
 class ScriptedCall(BaseModel):
@@ -66,12 +68,19 @@ def _approx_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+def count_replies(messages: list[Message]) -> int:
+    return sum(1 for m in messages if m.role == "assistant")
+
+
 class ScriptedProvider:
+    def __init__(self, brain: Brain | None = None) -> None:
+        self._brain = brain
+
     async def complete(self, request: LlmRequest, model: str) -> LlmResponse:
         started = time.perf_counter()
         replies = _load_script(model).replies_for(request) if model else []
         if replies:
-            index = min(showcase_brain.count_replies(request.messages), len(replies) - 1)
+            index = min(count_replies(request.messages), len(replies) - 1)
             reply = replies[index]
             if reply.fail is not None:
                 raise ApplicationError(reply.fail, non_retryable=True, type="ScriptedFailure")
@@ -80,8 +89,16 @@ class ScriptedProvider:
                 ToolCall(id=f"call-{request.step}-{n}", name=c.name, arguments=c.arguments)
                 for n, c in enumerate(reply.tool_calls)
             ]
+        elif self._brain is not None:
+            content, calls = self._brain(request)
         else:
-            content, calls = showcase_brain.respond(request)
+            raise ApplicationError(
+                f"the scripted test double has no reply for {request.purpose} "
+                f"({request.agent}) and this app has no scripted behaviour; "
+                "give the route a script: scripted:FILE.json",
+                non_retryable=True,
+                type="ScriptInvalid",
+            )
         prompt = "".join(m.content for m in request.messages)
         entry = "scripted" + (f":{model}" if model else "")
         completion = content + json.dumps([c.arguments for c in calls])

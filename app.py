@@ -1,0 +1,129 @@
+"""An app: a user's domain as one value (agents, tools, routing rules, data), and how the CLI
+finds one from `module:attribute`."""
+
+import importlib
+import re
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from relay.agents.specs import NAME, Agent, Route
+from relay.testing.scripted import Brain
+from relay.tools.definition import ToolDefinition, ToolSet
+
+# Ids in answers and tool results that grounding checks (`O-5002`, `INC-2001`, `U-1001`).
+DEFAULT_ID_PATTERN = r"\b[A-Z]{1,4}-\d{3,}\b"
+
+
+class AppError(ValueError):
+    """An app that cannot be loaded or does not hold together; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The goal `relay demo` runs for this app."""
+
+    goal: str
+    context: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Database:
+    """The app keeps its data in a SQLite database of its own (`RELAY_DB`, default
+    `<data dir>/<app>.db`). Tools get a connection as `ctx.db`; write tools run in one
+    transaction with their ledger row, so a retried call cannot act twice. `setup` creates
+    the schema (and seed data) once per worker start; it must be safe to run again."""
+
+    setup: Callable[[sqlite3.Connection], None] | None = None
+
+
+class App:
+    """Everything relay needs to run a domain:
+
+    `App("helpdesk", agents=[diagnostics, access], tools=tools, routes=[Route(...)])`
+
+    - `routes`: keyword rules narrowing the candidate agents; none: the planner picks from all.
+    - `database`: the app's SQLite data (see Database); `resources`: a factory called once per
+      worker with the data directory, whose value tools get as `ctx.resources`.
+    - `model`: the route runs use when neither the goal nor RELAY_MODEL names one.
+    - `scripted`: the behaviour of the bare `scripted` test-double route for this app.
+    - `id_pattern`: a regular expression for the ids grounding checks in answers.
+    - `demo`: the goal `relay demo` runs.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        agents: Sequence[Agent],
+        tools: ToolSet | None = None,
+        routes: Sequence[Route] = (),
+        database: Database | None = None,
+        resources: Callable[[Path], Any] | None = None,
+        model: str | None = None,
+        scripted: Brain | None = None,
+        id_pattern: str = DEFAULT_ID_PATTERN,
+        demo: Demo | None = None,
+    ) -> None:
+        if not NAME.match(name):
+            raise AppError(f"app name {name!r} must be lowercase letters, digits, '-' or '_'")
+        self.name = name
+        self.agents = {a.name: a for a in agents}
+        self.tools = tools or ToolSet()
+        self.routes = list(routes)
+        self.database = database
+        self.resources = resources
+        self.model = model
+        self.scripted = scripted
+        self.id_pattern = id_pattern
+        self.demo = demo
+        self._check(agents)
+
+    def _check(self, agents: Sequence[Agent]) -> None:
+        if not agents:
+            raise AppError(f"app {self.name!r} has no agents")
+        if len(self.agents) != len(agents):
+            raise AppError(f"app {self.name!r} names an agent twice")
+        for agent in agents:
+            unknown = [t for t in agent.tools if self.tools.get(t) is None]
+            if unknown:
+                raise AppError(
+                    f"agent {agent.name!r} of app {self.name!r} lists tools the app's ToolSet "
+                    f"does not have: {unknown}"
+                )
+        for route in self.routes:
+            unknown = [a for a in route.agents if a not in self.agents]
+            if unknown:
+                raise AppError(f"route {route.pattern!r} names unknown agents {unknown}")
+        try:
+            re.compile(self.id_pattern)
+        except re.error as err:
+            raise AppError(
+                f"id_pattern {self.id_pattern!r} is not a regular expression: {err}"
+            ) from None
+
+    def tool(self, agent: str, name: str) -> ToolDefinition | None:
+        """The tool, when the agent may use it; None otherwise."""
+        spec = self.agents.get(agent)
+        return self.tools.get(name) if spec is not None and name in spec.tools else None
+
+    def __repr__(self) -> str:
+        return f"App({self.name!r}, agents={list(self.agents)})"
+
+
+def load_app(reference: str) -> App:
+    """`package.module:attribute` -> the App it names, or an AppError in one line."""
+    module_name, _, attribute = reference.partition(":")
+    if not module_name or not attribute:
+        raise AppError(f"--app {reference!r}: expected module:attribute, e.g. myapp.main:app")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise AppError(f"--app {reference!r}: cannot import {module_name}: {err}") from None
+    app = getattr(module, attribute, None)
+    if not isinstance(app, App):
+        found = "nothing" if app is None else type(app).__name__
+        raise AppError(f"--app {reference!r}: {module_name}.{attribute} is {found}, not an App")
+    return app

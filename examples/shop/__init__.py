@@ -1,0 +1,1 @@
+"""The demo shop: orders, catalog and returns agents over a small SQLite database."""
