@@ -10,6 +10,15 @@ from datetime import UTC, datetime, timedelta
 from getpass import getuser
 from pathlib import Path
 
+from pydantic import ValidationError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
 from relay.activities.providers.credentials import missing_credentials
 from relay.activities.providers.routes import route_problem
 from relay.agents.approvals import DecisionRequest, sign_decision
@@ -23,13 +32,6 @@ from relay.temporal.connect import TemporalUnreachable, connect_client
 from relay.temporal.goals import start_goal
 from relay.temporal.logs import configure_logging
 from relay.workflows.supervisor import SupervisorWorkflow
-from temporalio.client import (
-    Client,
-    WorkflowExecutionStatus,
-    WorkflowHandle,
-    WorkflowUpdateFailedError,
-)
-from temporalio.service import RPCError, RPCStatusCode
 
 
 async def _existing(client: Client, workflow_id: str) -> WorkflowHandle:
@@ -54,13 +56,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     problem = goal_problem(args.goal, settings.max_goal_bytes)
     if problem is not None:
         raise CliError(problem)
-    budget = Budget(
-        max_steps=args.max_steps,
-        max_tokens=args.max_tokens,
-        max_cost_usd=args.max_cost,
-        max_seconds=args.max_seconds,
-        escalate=args.escalate,
-    )
+    request = _goal_request(args)
     app = app_of(args)
     route = args.model or settings.model or app.model
     if not route:
@@ -77,21 +73,33 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
         )
     client = await connect_client(settings)
     workflow_id = args.id or f"goal-{uuid.uuid4().hex[:10]}"
-    handle = await start_goal(
-        client,
-        GoalRequest(
+    handle = await start_goal(client, request, workflow_id, settings.task_queue)
+    print(f"started {workflow_id}\n  web UI: {settings.run_url(workflow_id)}")
+    if args.wait:
+        print_result(await wait_for_result(handle))
+
+
+def _goal_request(args: argparse.Namespace) -> GoalRequest:
+    """The goal as the workflow will get it; a field out of bounds is one line naming it."""
+    try:
+        budget = Budget(
+            max_steps=args.max_steps,
+            max_tokens=args.max_tokens,
+            max_cost_usd=args.max_cost,
+            max_seconds=args.max_seconds,
+            escalate=args.escalate,
+        )
+        return GoalRequest(
             goal=args.goal,
             context=context_of(args),
             model=args.model,
             budget=budget if budget.model_dump(exclude_none=True) else None,
             requested_by=args.requester,
-        ),
-        workflow_id,
-        settings.task_queue,
-    )
-    print(f"started {workflow_id}\n  web UI: {settings.run_url(workflow_id)}")
-    if args.wait:
-        print_result(await wait_for_result(handle))
+        )
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise CliError(f"{where or 'the goal'}: {first['msg']}") from None
 
 
 async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:

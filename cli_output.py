@@ -4,11 +4,12 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
+from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.service import RPCError
+
 from relay.agents.approvals import ANYONE, PendingApproval
 from relay.agents.models import GoalResult
 from relay.workflows.supervisor import SupervisorWorkflow
-from temporalio.client import WorkflowFailureError, WorkflowHandle
-from temporalio.service import RPCError
 
 
 class CliError(Exception):

@@ -4,14 +4,15 @@ tokens, cost, latency and pending approvals; as text, redrawn with --watch, or a
 import json
 
 from pydantic import BaseModel, Field
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.service import RPCError
+
 from relay.agents.approvals import PendingApproval
 from relay.agents.models import AgentResult, GoalResult, TurnRecord, Usage
 from relay.agents.progress import TaskProgress
 from relay.cli_output import failure_text
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
-from temporalio.service import RPCError
 
 
 class AgentNode(BaseModel):

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
+
 from relay.agents.approvals import ApprovalPolicy
 from relay.agents.guardrails import GOAL_HARD_LIMIT, GOAL_MAX_BYTES
 from relay.agents.models import Budget

@@ -11,6 +11,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from temporalio.client import Client
+from temporalio.plugin import SimplePlugin
+from temporalio.worker import Worker
+
 from relay.activities.approvals import ApprovalActivities
 from relay.activities.llm import LlmActivities
 from relay.activities.mcp_connections import McpConnections
@@ -26,9 +30,6 @@ from relay.tools.mcp_config import load_mcp_config
 from relay.tools.runtime import AppRuntime
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
-from temporalio.client import Client
-from temporalio.plugin import SimplePlugin
-from temporalio.worker import Worker
 
 WORKFLOWS = [SupervisorWorkflow, AgentWorkflow]
 

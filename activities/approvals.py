@@ -3,8 +3,9 @@ this activity, and the answer, recorded in history, keeps replays deterministic 
 secret is rotated."""
 
 from pydantic import SecretStr
-from relay.agents.approvals import SignatureCheck, SignatureVerdict, signature_matches, signed_text
 from temporalio import activity
+
+from relay.agents.approvals import SignatureCheck, SignatureVerdict, signature_matches, signed_text
 
 
 class ApprovalActivities:

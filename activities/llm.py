@@ -4,6 +4,9 @@ the worker's circuit breaker."""
 import asyncio
 from collections.abc import Awaitable
 
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
 from relay.activities.faults import kill_if
 from relay.activities.providers import errors
 from relay.activities.providers.base import split_route_entry
@@ -13,8 +16,6 @@ from relay.activities.telemetry import llm_span
 from relay.agents.models import LlmRequest, LlmResponse
 from relay.settings import Settings
 from relay.testing.scripted import Brain
-from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 HEARTBEAT_EVERY_SECONDS = 2.0
 # Failures that say nothing about the provider's health: the request itself was wrong.

@@ -13,6 +13,7 @@ from shutil import which
 
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+
 from relay.tools.mcp_config import McpConfig, McpServerConfig
 
 

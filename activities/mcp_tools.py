@@ -11,14 +11,15 @@ from typing import Any
 
 import mcp_types
 from mcp.shared.exceptions import MCPError
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
 from relay.activities.mcp_connections import McpConnections, McpUnavailable
 from relay.activities.telemetry import tool_span
 from relay.agents.models import ToolInfo, ToolObservation, ToolRequest
 from relay.agents.specs import Agent
 from relay.settings import Settings
 from relay.tools.mcp_bridge import description_hash, exposed_name, granted, grants_server, tool_info
-from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 MAX_RESULT_CHARS = 16_000  # a tool result is history; keep one call from bloating it
 _GONE = (MCPError, OSError, McpUnavailable)

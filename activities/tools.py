@@ -6,6 +6,9 @@ runs on a thread of its own that the activity stops waiting for at the tool's ti
 tool never holds a worker slot.
 """
 
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
 from relay.activities.cutoff import Beat, CutOff, run_with_cutoff
 from relay.activities.faults import kill_if
 from relay.activities.mcp_tools import McpToolActivities
@@ -16,8 +19,6 @@ from relay.settings import Settings
 from relay.tools.definition import ToolDefinition, ToolPermanentError
 from relay.tools.executor import InvalidToolArguments
 from relay.tools.runtime import AppRuntime
-from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 
 class ToolActivities:

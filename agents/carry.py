@@ -2,6 +2,7 @@
 its next run when its history grows long (continue-as-new)."""
 
 from pydantic import BaseModel, Field
+
 from relay.agents.approvals import ApprovalRecord, DecisionAudit
 from relay.agents.models import CompletedEffect, Lease, Message, ToolCallRecord, TurnRecord, Usage
 

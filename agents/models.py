@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
+
 from relay.agents.approvals import ApprovalPolicy, ApprovalRecord, DecisionAudit
 from relay.agents.redaction import Redaction
 from relay.agents.specs import Agent, Route

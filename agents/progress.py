@@ -2,6 +2,7 @@
 `relay status` all read this one shape."""
 
 from pydantic import BaseModel
+
 from relay.agents.approvals import PendingApproval
 from relay.agents.models import Usage
 

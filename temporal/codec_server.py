@@ -13,8 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from google.protobuf import json_format
-from relay.temporal.codec import CodecKeyError, EncryptionCodec
 from temporalio.api.common.v1 import Payload, Payloads
+
+from relay.temporal.codec import CodecKeyError, EncryptionCodec
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 

@@ -3,10 +3,11 @@
 import asyncio
 import time
 
+from temporalio.client import Client
+
 from relay.settings import Settings
 from relay.temporal.codec import data_converter
 from relay.temporal.telemetry import configure_exporters, temporal_runtime, tracing_interceptor
-from temporalio.client import Client
 
 
 class TemporalUnreachable(RuntimeError):

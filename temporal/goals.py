@@ -1,9 +1,10 @@
 """Starting a goal the way every relay client does: with the Web UI's static summary (the goal,
 shortened) and details (context, model route, budget, requester)."""
 
+from temporalio.client import Client, WorkflowHandle
+
 from relay.agents.models import GoalRequest, GoalResult
 from relay.workflows.supervisor import SupervisorWorkflow
-from temporalio.client import Client, WorkflowHandle
 
 SUMMARY_CHARS = 120
 

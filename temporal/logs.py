@@ -8,8 +8,9 @@ import sys
 from typing import Any, TextIO
 
 import structlog
-from relay.agents.redaction import Redaction, redact
 from temporalio import activity, workflow
+
+from relay.agents.redaction import Redaction, redact
 
 # Temporal's loggers put their context in `extra` as one dict; relay's own extras (agent,
 # step, tool) arrive as plain fields.

@@ -1,14 +1,20 @@
 """Replaying recorded histories against the current workflow code."""
 
+import contextlib
+import functools
 import json
-from collections.abc import Sequence
+import logging
+import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import DataConverter
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.worker import Replayer
 
 from relay.temporal.codec import data_converter
 from relay.worker import WORKFLOWS
-from temporalio.client import Client, WorkflowHistory
-from temporalio.converter import DataConverter
-from temporalio.worker import Replayer
 
 
 async def replay_history(
@@ -17,10 +23,48 @@ async def replay_history(
     converter: DataConverter | None = None,
 ) -> str | None:
     """None when the history replays cleanly against these workflow classes; otherwise what
-    diverged. Encrypted histories need the converter with the codec that wrote them."""
-    replayer = Replayer(workflows=workflows, data_converter=converter or data_converter(None))
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-    return None if result.replay_failure is None else str(result.replay_failure)
+    diverged. Encrypted histories need the converter with the codec that wrote them. The
+    divergence is the answer, so the SDK's own warnings about it are not printed."""
+    replayer = Replayer(
+        workflows=workflows,
+        data_converter=converter or data_converter(None),
+        runtime=_quiet_runtime(),
+    )
+    with _sdk_logs_silenced():
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    return None if result.replay_failure is None else _first_line(result.replay_failure)
+
+
+@functools.cache
+def _quiet_runtime() -> Runtime:
+    quiet = TelemetryFilter(core_level="ERROR", other_level="ERROR")
+    return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet)))
+
+
+@contextlib.contextmanager
+def _sdk_logs_silenced() -> Iterator[None]:
+    sdk = logging.getLogger("temporalio")
+    level = sdk.level
+    sdk.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        sdk.setLevel(level)
+
+
+def _first_line(failure: Exception) -> str:
+    """What diverged, on one line: the innermost `message` of the SDK's failure chain (the
+    whole text spans stack traces), e.g. a nondeterminism error or a model that no longer
+    decodes the recorded data."""
+    text = str(failure)
+    messages = [m.encode().decode("unicode_escape") for m in _MESSAGE.findall(text)]
+    if messages:
+        text = messages[-1] if len(messages) == 1 else f"{messages[0]}: {messages[-1]}"
+    text = " ".join(text.split())
+    return text if len(text) <= 400 else text[:399] + "…"
+
+
+_MESSAGE = re.compile(r'message: "((?:[^"\\]|\\.)*)"')
 
 
 async def replay_workflow(client: Client, workflow_id: str) -> str | None:

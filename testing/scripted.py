@@ -19,9 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
+from temporalio.exceptions import ApplicationError
+
 from relay.activities.providers.prices import priced_usage
 from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall
-from temporalio.exceptions import ApplicationError
 
 # An app's scripted behaviour: the request a model would see -> (content, tool calls).
 Brain = Callable[[LlmRequest], tuple[str, list[ToolCall]]]

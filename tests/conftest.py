@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.client import Client, WorkflowHandle
+
+from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
+from examples.shop.app import app as shop_app
 from relay.agents.approvals import ApprovalDecision, PendingApproval
 from relay.agents.models import AgentResult, GoalRequest, GoalResult
 from relay.app import App
@@ -21,10 +25,6 @@ from relay.tools.store import connect
 from relay.worker import relay_worker
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
-from temporalio.client import Client, WorkflowHandle
-
-from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
-from examples.shop.app import app as shop_app
 from tests.reliability import Case, write_report
 
 RELIABILITY: list[tuple[Case, str]] = []

@@ -7,11 +7,11 @@ import time
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from relay import App, ToolBusinessError, ToolContext, ToolPermanentError, ToolRetry, ToolSet
 
 from examples.shop.agents import ORDERS
 from examples.shop.app import app as shop_app
 from examples.shop.tools import SHOP
+from relay import App, ToolBusinessError, ToolContext, ToolPermanentError, ToolRetry, ToolSet
 
 TEST_TOOLS = ToolSet(SHOP)
 CALLS: dict[str, int] = {}  # handler runs per tool, across attempts (the worker is in-process)

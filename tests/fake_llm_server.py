@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from relay.agents.models import LlmRequest, Message, ToolCall, ToolSchema
-from relay.testing.scripted import count_replies
-
 from examples.shop import brain as showcase_brain
 from examples.shop.app import app as shop
+from relay.agents.models import LlmRequest, Message, ToolCall, ToolSchema
+from relay.testing.scripted import count_replies
 
 WIRES = {"/v1/chat/completions": "openai", "/v1/messages": "anthropic"}
 STATUS_FAULTS = {"429": 429, "500": 500, "529": 529, "401": 401}

@@ -6,12 +6,12 @@ import json
 import tempfile
 from pathlib import Path
 
+from examples.shop.app import app as shop_app
 from relay.agents.approvals import ApprovalDecision
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
 from relay.worker import relay_worker
 from relay.workflows.supervisor import SupervisorWorkflow
-
 from tests.conftest import Relay, relay_settings
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -40,7 +40,7 @@ async def main() -> None:
             for verdict in ("approve", "reject"):
                 settings = relay_settings(server, Path(tmp) / verdict)
                 client = await connect_client(settings, wait_seconds=30)
-                async with relay_worker(client, settings) as worker, worker:
+                async with relay_worker(client, settings, shop_app) as worker, worker:
                     await record(Relay(client, settings, Path(tmp)), verdict)
         finally:
             server.stop()

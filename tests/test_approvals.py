@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+
 from relay.agents.approvals import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -15,8 +17,6 @@ from relay.agents.approvals import (
     sign_decision,
 )
 from relay.workflows.supervisor import SupervisorWorkflow
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
 from tests.reliability import Describe

@@ -5,10 +5,10 @@ human for more."""
 import json
 
 import pytest
+
 from relay.agents.approvals import ApprovalDecision
 from relay.agents.models import Budget, GoalResult
 from relay.workflows.supervisor import SupervisorWorkflow
-
 from tests.conftest import Relay
 from tests.test_agent_loop import call
 

@@ -7,7 +7,6 @@ import os
 from relay.agents.approvals import ApprovalDecision
 from relay.temporal.devserver import free_port
 from relay.workflows.supervisor import SupervisorWorkflow
-
 from tests.cli_runner import RELAY, relay_cli
 from tests.conftest import Relay
 
@@ -110,6 +109,33 @@ async def test_one_line_errors(relay: Relay) -> None:
             env | {"RELAY_MAX_GOAL_BYTES": "50"},
             "relay: error: the goal is 100 bytes; the limit is 50",
         ),
+        # Refused before anything starts: bad arguments, apps, routes and context.
+        (("run",), env, "relay: error: the following arguments are required: goal"),
+        (("status",), env, "relay: error: the following arguments are required: workflow_id"),
+        (
+            ("run", "hi", "--model", "gpt4"),
+            env,
+            "relay: error: model route entry 'gpt4': unknown provider 'gpt4'",
+        ),
+        (("run", "hi", "--model", "openai"), env, "'openai' names no model"),
+        (
+            ("run", "hi", "--app", "no_such_module:app"),
+            env,
+            "relay: error: --app 'no_such_module:app': cannot import no_such_module",
+        ),
+        (
+            ("worker", "--app", "examples.helpdesk.app:missing"),
+            env,
+            "examples.helpdesk.app.missing is nothing, not an App",
+        ),
+        (
+            ("run", "hi", "--app", "examples.helpdesk.app:app"),
+            env,
+            "relay: error: no model is configured for app 'helpdesk': set RELAY_MODEL",
+        ),
+        (("run", "hi", "--context", "user"), env, "relay: error: --context 'user': expected"),
+        (("run", "hi", "--context", "9x=1"), env, "relay: error: context.9x.[key]: String should"),
+        (("run", "hi", "--max-steps", "0"), env, "relay: error: max_steps: Input should be"),
     ]
     for args, case_env, expected in cases:
         outcome = await relay_cli(*args, env=case_env)

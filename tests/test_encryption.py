@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from temporalio.api.common.v1 import Payload
+
 from relay.agents.redaction import Redaction
 from relay.temporal.codec import CodecKeyError, EncryptionCodec, build_codec
 from relay.temporal.codec_server import codec_server
 from relay.temporal.devserver import free_port, temporal_binary
 from relay.temporal.logs import configure_logging
-from temporalio.api.common.v1 import Payload
-
 from tests.cli_runner import run_command
 from tests.conftest import running_relay
 from tests.extra_tools import CANARY_FAILURE, CANARY_RESULT, TEST_APP

@@ -11,12 +11,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from relay.agents.approvals import ApprovalDecision
 from relay.agents.models import GoalRequest
 from relay.temporal.devserver import DevServer
 from relay.workflows.supervisor import SupervisorWorkflow
-
-from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from tests.reliability import Describe
 from tests.worker_process import relay_for_worker_processes, worker_process
 

@@ -9,11 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from relay.agents.approvals import ApprovalDecision
-from relay.agents.models import GoalResult
-from relay.temporal.devserver import DevServer, free_port
-from relay.tools.store import connect
-from relay.workflows.supervisor import SupervisorWorkflow
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import (
     Client,
@@ -24,6 +19,11 @@ from temporalio.client import (
 from temporalio.exceptions import CancelledError
 from temporalio.service import RPCError
 
+from relay.agents.approvals import ApprovalDecision
+from relay.agents.models import GoalResult
+from relay.temporal.devserver import DevServer, free_port
+from relay.tools.store import connect
+from relay.workflows.supervisor import SupervisorWorkflow
 from tests.conftest import Relay, running_relay
 from tests.extra_tools import TEST_APP
 from tests.reliability import Case, Describe

@@ -4,9 +4,11 @@ envelopes. Each is also exercised through real runs in test_guardrails / test_ap
 import json
 
 from mcp import types as mcp_types
+
 from relay.agents.approvals import ApprovalPolicy, ApproverRule
 from relay.agents.prompts import tool_output, tool_output_body
 from relay.agents.redaction import Redaction, redact
+from relay.app import DEFAULT_ID_PATTERN
 from relay.tools.mcp_bridge import tool_info
 from relay.tools.mcp_config import McpServerConfig
 from relay.workflows.grounding import claims, facts, ungrounded
@@ -27,10 +29,18 @@ def test_redaction_hides_cards_and_keys_but_keeps_ids_and_amounts() -> None:
 
 
 def test_grounding_compares_reported_ids_and_amounts_with_tool_results() -> None:
-    seen = facts(json.dumps({"order_id": "O-5002", "items": [{"paid": 79.0}]}))
-    assert claims("Order O-5002 cost $79 and 12 USD") == {"O-5002", "$79.00", "$12.00"}
-    assert ungrounded("Order O-5002, paid $79.00.", seen) == []
-    assert ungrounded("Order O-9999, paid $1,079.00.", seen) == ["$1079.00", "O-9999"]
+    ids = DEFAULT_ID_PATTERN
+    seen = facts(json.dumps({"order_id": "O-5002", "items": [{"paid": 79.0}]}), ids)
+    assert claims("Order O-5002 cost $79 and 12 USD", ids) == {"O-5002", "$79.00", "$12.00"}
+    assert ungrounded("Order O-5002, paid $79.00.", seen, ids) == []
+    assert ungrounded("Order O-9999, paid $1,079.00.", seen, ids) == ["$1079.00", "O-9999"]
+
+
+def test_grounding_uses_the_apps_id_pattern() -> None:
+    tickets = r"\bTKT-\d+\b"
+    seen = facts('{"ticket_id": "TKT-3001", "user": "U-1001"}', tickets)
+    # U-1001 is not an id in this app's terms, so claiming it is no ungrounded claim.
+    assert ungrounded("Ticket TKT-3001 for U-1001; see TKT-3999.", seen, tickets) == ["TKT-3999"]
 
 
 def test_policy_expands_roles_and_takes_the_first_matching_rule() -> None:

@@ -5,11 +5,11 @@ import json
 from pathlib import Path
 
 import pytest
+from temporalio.client import WorkflowFailureError
+
 from relay.agents.approvals import ApprovalDecision
 from relay.agents.redaction import Redaction
 from relay.workflows.supervisor import SupervisorWorkflow
-from temporalio.client import WorkflowFailureError
-
 from tests.conftest import Relay, running_relay
 from tests.reliability import Describe
 from tests.test_agent_loop import call

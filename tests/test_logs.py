@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from relay.agents.redaction import Redaction
 from relay.temporal.logs import configure_logging
-
 from tests.conftest import running_relay
 from tests.test_agent_loop import call
 

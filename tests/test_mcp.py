@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from examples.shop.app import app as shop_app
 from relay.activities.mcp_connections import McpConnections
 from relay.activities.mcp_tools import McpToolActivities
 from relay.agents.approvals import ApprovalDecision
@@ -16,9 +20,6 @@ from relay.settings import Settings
 from relay.temporal.devserver import DevServer
 from relay.tools.mcp_config import McpConfigError, load_mcp_config
 from relay.workflows.supervisor import SupervisorWorkflow
-from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
-
 from tests.conftest import Relay, running_relay
 from tests.test_agent_loop import call
 
@@ -144,9 +145,9 @@ async def test_the_mcp_activity_refuses_a_tool_the_agent_was_not_granted(tmp_pat
         agent_mcp={"orders": ["ops__stock_level"]},
     )
     connections = McpConnections(load_mcp_config(settings.mcp_config))
-    mcp = McpToolActivities(settings, connections)
+    mcp = McpToolActivities(settings, connections, shop_app.agents)
     try:
-        catalog = await mcp.catalog(["orders", "returns"])
+        catalog = await mcp.catalog([shop_app.agents["orders"], shop_app.agents["returns"]])
         assert [t.name for t in catalog["orders"]] == ["ops__stock_level"]
         assert catalog["returns"] == []
         request = ToolRequest(agent="orders", tool="ops__empty_cart", arguments={"cart_id": "K"})

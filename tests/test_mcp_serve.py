@@ -6,8 +6,8 @@ from pathlib import Path
 
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
-from relay.tools.store import connect
 
+from relay.tools.store import connect
 from tests.cli_runner import RELAY
 
 

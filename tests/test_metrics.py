@@ -8,10 +8,10 @@ from typing import Any
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
 from relay.agents.approvals import ApprovalDecision
 from relay.temporal.devserver import free_port
 from relay.workflows.supervisor import SupervisorWorkflow
-
 from tests.conftest import running_relay
 from tests.test_agent_loop import call
 

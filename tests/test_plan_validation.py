@@ -1,10 +1,10 @@
 """Plans are validated in the workflow: an invalid one is re-asked once, then the goal fails."""
 
 import pytest
-from relay.agents.models import Plan, PlannedTask
-from relay.workflows.plan_check import plan_error
 from temporalio.client import WorkflowFailureError
 
+from relay.agents.models import Plan, PlannedTask
+from relay.workflows.plan_check import plan_error
 from tests.conftest import ORDERS_ONLY, Relay
 
 UNKNOWN_AGENT = {"content": '{"tasks": [{"id": "x", "agent": "shipping", "instruction": "go"}]}'}

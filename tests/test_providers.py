@@ -6,15 +6,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ApplicationError
+
 from relay.activities.providers import errors
 from relay.activities.providers.anthropic_messages import AnthropicProvider
 from relay.activities.providers.breaker import CircuitBreaker
 from relay.activities.providers.openai_chat import OpenAIProvider
 from relay.activities.providers.prices import cost_usd
 from relay.agents.models import LlmRequest, Message
-from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ApplicationError
-
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
 from tests.fake_llm_server import FakeLlmServer

@@ -1,14 +1,20 @@
 """The README's Python snippets, run verbatim as scripts against a real server and worker."""
 
+import asyncio
+import os
 import re
 import sys
 from pathlib import Path
 
+from examples.shop.app import app as shop_app
+from relay import ApprovalDecision, GoalRequest, SupervisorWorkflow
 from relay.temporal.connect import connect_client
+from relay.temporal.devserver import DevServer
+from relay.temporal.goals import start_goal
 from relay.worker import relay_worker
-
 from tests.cli_runner import run_command
-from tests.conftest import relay_settings
+from tests.conftest import Relay, relay_settings
+from tests.test_agent_loop import call
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -30,7 +36,7 @@ async def test_readme_snippets_start_and_approve_a_goal(temporal_server, tmp_pat
         scripts[name] = tmp_path / name
         scripts[name].write_text(snippet(name))
     env = {"TEMPORAL_ADDRESS": temporal_server.address}
-    async with relay_worker(client, settings, max_cached_workflows=0) as worker, worker:
+    async with relay_worker(client, settings, shop_app, max_cached_workflows=0) as worker, worker:
         started = await run_command(sys.executable, str(scripts["start_goal.py"]), env=env)
         assert started.code == 0, started.err
         workflow_id = started.out.strip()
@@ -41,3 +47,57 @@ async def test_readme_snippets_start_and_approve_a_goal(temporal_server, tmp_pat
     status, answer = approved.out.split("\n", 1)
     assert status == "completed"
     assert "R-7001" in answer and "Green Oxford Shirt" in answer
+
+
+async def test_readme_plugin_worker_serves_the_helpdesk(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """A user's own Client.connect(plugins=[RelayPlugin(app)]) and Worker(...), as the README
+    shows, in a process of its own, serve a helpdesk goal to the end."""
+    settings = relay_settings(temporal_server, tmp_path)
+    script = tmp_path / "helpdesk_worker.py"
+    script.write_text(snippet("helpdesk_worker.py"))
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": temporal_server.address,
+        "RELAY_TASK_QUEUE": settings.task_queue,
+        "RELAY_DATA_DIR": str(tmp_path),
+        "PYTHONPATH": str(README.parent),  # examples/ lives in the checkout
+    }
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), env=env, stdin=asyncio.subprocess.DEVNULL
+    )
+    try:
+        client = await connect_client(settings)
+        relay = Relay(client=client, settings=settings, tmp_path=tmp_path)
+        model = relay.script(
+            {
+                "plan": [
+                    {
+                        "content": '{"tasks": [{"id": "a", "agent": "access", '
+                        '"instruction": "Unlock U-1001."}]}'
+                    }
+                ],
+                "agents": {
+                    "access": [call("reset_password", user_id="U-1001"), {"content": "Reset."}]
+                },
+                "synthesize": [{"content": "U-1001 is unlocked."}],
+            }
+        )
+        handle = await start_goal(
+            client,
+            GoalRequest(goal="My account U-1001 is locked", model=model),
+            "readme-helpdesk-1",
+            settings.task_queue,
+        )
+        pending = await relay.next_pending(handle)
+        assert pending.tool == "reset_password"
+        await handle.signal(
+            SupervisorWorkflow.approve,
+            ApprovalDecision(approval_id=pending.approval_id, approver="sam"),
+        )
+        result = await handle.result()
+    finally:
+        worker.kill()
+        await worker.wait()
+    assert result.status == "completed" and result.answer == "U-1001 is unlocked."

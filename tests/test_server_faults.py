@@ -6,13 +6,13 @@ import signal
 from pathlib import Path
 
 import pytest
+from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError
+
 from relay.agents.approvals import ApprovalDecision, PendingApproval
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
 from relay.workflows.supervisor import SupervisorWorkflow
-from temporalio.client import WorkflowHandle
-from temporalio.service import RPCError
-
 from tests.conftest import Relay, running_relay
 from tests.extra_tools import CALLS, TEST_APP
 from tests.reliability import Describe

@@ -4,9 +4,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
+
 from relay.agents.approvals import ApprovalDecision
 from relay.workflows.supervisor import SupervisorWorkflow
-
 from tests.conftest import Relay, running_relay
 from tests.reliability import Describe
 

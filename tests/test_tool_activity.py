@@ -4,6 +4,10 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from examples.shop.app import app as shop_app
 from relay.activities.mcp_connections import McpConnections
 from relay.activities.mcp_tools import McpToolActivities
 from relay.activities.tools import ToolActivities
@@ -14,10 +18,6 @@ from relay.tools.mcp_config import McpConfig
 from relay.tools.runtime import AppRuntime
 from relay.tools.store import connect
 from relay.workflows.policy import argument_errors
-from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
-
-from examples.shop.app import app as shop_app
 from tests.extra_tools import CALLS, TEST_APP, TEST_TOOLS
 
 

@@ -4,8 +4,8 @@ retried; a permanent one fails the step with its message and the agent carries o
 from pathlib import Path
 
 import pytest
-from relay.temporal.devserver import DevServer
 
+from relay.temporal.devserver import DevServer
 from tests.conftest import running_relay
 from tests.extra_tools import CALLS, TEST_APP
 from tests.reliability import Describe

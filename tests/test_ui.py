@@ -5,6 +5,9 @@ import asyncio
 import json
 from typing import Any
 
+from temporalio.client import Client, WorkflowHandle
+
+from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from relay.agents.approvals import ApprovalDecision
 from relay.agents.models import GoalRequest
 from relay.temporal.goals import goal_summary
@@ -15,9 +18,6 @@ from relay.temporal.search_attributes import (
     RELAY_STATUS,
 )
 from relay.workflows.supervisor import SupervisorWorkflow
-from temporalio.client import Client, WorkflowHandle
-
-from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from tests.conftest import Relay
 
 

@@ -5,9 +5,9 @@ new runs take the new path."""
 from pathlib import Path
 
 import pytest
+
 from relay.temporal.replay import replay_file
 from relay.workflows.agent import AgentWorkflow
-
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay
 from tests.reliability import Describe

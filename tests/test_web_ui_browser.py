@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from relay.temporal.devserver import DevServer, free_port
 
 from examples.shop.app import SHOWCASE_GOAL
+from relay.temporal.devserver import DevServer, free_port
 from tests.conftest import running_relay
 
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"

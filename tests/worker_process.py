@@ -9,7 +9,6 @@ from pathlib import Path
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer
-
 from tests.cli_runner import RELAY
 from tests.conftest import Relay, relay_settings
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel
+
 from relay.agents.models import ApprovalRule, Compensation, Risk, ToolInfo, ToolRetry
 from relay.tools.context import ToolContext
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+
 from relay.agents.models import ToolObservation
 from relay.tools.context import ToolContext
 from relay.tools.definition import ToolBusinessError, ToolDefinition

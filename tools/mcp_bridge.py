@@ -5,6 +5,7 @@ import json
 import re
 
 import mcp_types
+
 from relay.agents.models import Risk, ToolInfo, ToolRetry
 from relay.tools.mcp_config import McpServerConfig
 

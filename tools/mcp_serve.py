@@ -15,6 +15,7 @@ import mcp_types as types
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
+
 from relay.agents.models import Risk
 from relay.agents.specs import Agent
 from relay.tools.definition import ToolDefinition

@@ -6,6 +6,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
+
     from relay.agents.models import LlmRequest, Message, Plan
     from relay.agents.prompts import plan_schema, planning_prompt
     from relay.agents.specs import Agent

@@ -9,6 +9,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from jsonschema import Draft202012Validator
+
     from relay.agents.models import ToolInfo
 
 

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import anthropic
+
 from relay.activities.providers import errors
 from relay.activities.providers.credentials import require_key
 from relay.activities.providers.prices import priced_usage

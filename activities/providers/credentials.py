@@ -3,9 +3,10 @@
 import os
 from collections.abc import Mapping
 
+from temporalio.exceptions import ApplicationError
+
 from relay.activities.providers.base import split_route_entry
 from relay.activities.providers.errors import MISSING_CREDENTIALS
-from temporalio.exceptions import ApplicationError
 
 REQUIRED_KEYS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 

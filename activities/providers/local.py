@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from temporalio.exceptions import ApplicationError
+
 from relay.activities.providers.routes import LOCAL_MODELS as MODELS
 from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall, ToolSchema, Usage
-from temporalio.exceptions import ApplicationError
 
 FINAL_ANSWER = "final_answer"
 

@@ -6,11 +6,12 @@ import time
 from typing import Any
 
 import openai
+from temporalio.exceptions import ApplicationError
+
 from relay.activities.providers import errors
 from relay.activities.providers.credentials import require_key
 from relay.activities.providers.prices import priced_usage
 from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall
-from temporalio.exceptions import ApplicationError
 
 
 def to_openai_message(message: Message) -> dict[str, Any]:

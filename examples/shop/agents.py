@@ -1,7 +1,5 @@
 """The shop's specialists."""
 
-from relay import Agent
-
 from examples.shop.tools import (
     cancel_return,
     check_return_eligibility,
@@ -13,6 +11,7 @@ from examples.shop.tools import (
     issue_refund,
     search_products,
 )
+from relay import Agent
 
 ORDERS = Agent(
     "orders",

@@ -1,11 +1,10 @@
 """The demo shop as a relay app: `relay dev --app examples.shop.app:app` (the default app)."""
 
-from relay import App, Database, Demo, Route
-
 from examples.shop import brain
 from examples.shop.agents import CATALOG, ORDERS, RETURNS
 from examples.shop.data import setup
 from examples.shop.tools import SHOP
+from relay import App, Database, Demo, Route
 
 SHOWCASE_CUSTOMER = "C-1001"
 SHOWCASE_GOAL = (

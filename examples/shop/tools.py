@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+
 from relay import Approval, Compensation, ToolBusinessError, ToolContext, ToolSet
 
 SHOP = ToolSet()

@@ -1,0 +1,77 @@
+"""A run keeps the agents it started with: a worker redeployed with new instructions mid-run
+does not change them, because the supervisor and its agents read the run's recorded
+configuration (history), never the worker's current app."""
+
+from pathlib import Path
+
+from examples.helpdesk.app import access, diagnostics
+from examples.helpdesk.app import app as helpdesk
+from relay import App, ApprovalDecision, SupervisorWorkflow
+from relay.temporal.devserver import DevServer
+from tests.conftest import relay_settings, running_relay
+from tests.test_agent_loop import call
+
+NEW = "NEW INSTRUCTIONS (B): ignore the old ones."
+
+
+def with_new_instructions() -> App:
+    """The same app, redeployed with other instructions for both agents."""
+    return App(
+        "helpdesk",
+        agents=[agent.model_copy(update={"instructions": NEW}) for agent in (diagnostics, access)],
+        tools=helpdesk.tools,
+        routes=helpdesk.routes,
+        resources=helpdesk.resources,
+        id_pattern=helpdesk.id_pattern,
+    )
+
+
+async def test_a_run_finishes_with_the_instructions_it_started_with(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    settings = relay_settings(temporal_server, tmp_path)
+    pinned = {"task_queue": settings.task_queue}
+    script = {
+        # The diagnostics task starts only after the reset, so after the redeploy.
+        "plan": [
+            {
+                "content": '{"tasks": ['
+                '{"id": "unlock", "agent": "access", "instruction": "Unlock U-1001."}, '
+                '{"id": "vpn", "agent": "diagnostics", "instruction": "Check the VPN.", '
+                '"depends_on": ["unlock"]}]}'
+            }
+        ],
+        "agents": {
+            "access": [call("reset_password", user_id="U-1001"), {"content": "Reset."}],
+            "diagnostics": [call("check_service_status", service="vpn"), {"content": "VPN."}],
+        },
+        "synthesize": [{"content": "Done."}],
+    }
+    async with running_relay(temporal_server, tmp_path, helpdesk, **pinned) as before:
+        handle = await before.start(
+            "My account is locked and the VPN drops", customer=None, model=before.script(script)
+        )
+        pending = await before.next_pending(handle)
+
+    async with running_relay(temporal_server, tmp_path, with_new_instructions(), **pinned) as after:
+        await handle.signal(
+            SupervisorWorkflow.approve,
+            ApprovalDecision(approval_id=pending.approval_id, approver="sam"),
+        )
+        result = await handle.result()
+        children = {t.agent: t.workflow_id for t in result.tasks}
+        systems = {
+            agent: [
+                run.input["messages"][0]["content"]
+                for run in await after.activity_runs(workflow_id, "llm")
+            ]
+            for agent, workflow_id in children.items()
+        }
+
+    assert result.status == "completed"
+    # Every model call of both agents, the one started after the redeploy included, had the
+    # instructions the run started with.
+    assert systems["access"] and systems["diagnostics"]
+    assert all(s.startswith(access.instructions) for s in systems["access"])
+    assert all(s.startswith(diagnostics.instructions) for s in systems["diagnostics"])
+    assert not any(NEW in s for texts in systems.values() for s in texts)
