@@ -104,6 +104,10 @@ class App:
                 f"id_pattern {self.id_pattern!r} is not a regular expression: {err}"
             ) from None
 
+    def default_route(self, configured: str | None) -> str:
+        """The model route runs take when the goal names none, in words for a status line."""
+        return configured or self.model or "none (each goal must name a model)"
+
     def tool(self, agent: str, name: str) -> ToolDefinition | None:
         """The tool, when the agent may use it; None otherwise."""
         spec = self.agents.get(agent)

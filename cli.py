@@ -163,7 +163,7 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     app = app_of(args)
     print(
         f"worker for app {app.name!r} on task queue {settings.task_queue!r} at "
-        f"{settings.temporal_address}, model route {settings.model or app.model!r}; "
+        f"{settings.temporal_address}, model route {app.default_route(settings.model)}; "
         "Ctrl-C stops it"
     )
     await run_worker(settings, app)

@@ -64,7 +64,7 @@ async def run_dev(settings: Settings, data_dir: Path, app: App) -> None:
         client = await connect_client(settings, wait_seconds=30)
         print(
             f"worker for app {app.name!r} on task queue {settings.task_queue!r}, model route "
-            f"{settings.model or app.model!r}; Ctrl-C stops the worker and the server"
+            f"{app.default_route(settings.model)}; Ctrl-C stops the worker and the server"
         )
         async with relay_worker(client, settings, app) as worker:
             await worker.run()
@@ -83,7 +83,7 @@ async def run_demo(
             "run `relay demo --approve-as NAME` (add --reject to reject)"
         )
     print(
-        f"model route: {settings.model or app.model} (set RELAY_MODEL to pick another, e.g. "
+        f"model route: {app.default_route(settings.model)} (set RELAY_MODEL to pick another, e.g. "
         "RELAY_MODEL=local:smollm2 for the embedded offline model)"
     )
 
