@@ -182,7 +182,7 @@ async def cmd_mcp_serve(args: argparse.Namespace, settings: Settings) -> None:
     runtime = AppRuntime(app, settings)
     # stdout carries the protocol, so the one status line goes to stderr.
     print(f"serving the tools of app {app.name!r} over MCP (stdio)", file=sys.stderr)
-    await serve_stdio(build_server(runtime, agent))
+    await serve_stdio(build_server(runtime, agent, context_of(args)))
 
 
 async def cmd_replay(args: argparse.Namespace, settings: Settings) -> None:
@@ -261,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
         'Example mcp.json entry: {"relay": {"command": "relay", "args": ["mcp-serve"]}}',
     )
     serve.add_argument("--agent", help="serve only this agent's tools (least privilege)")
+    serve.add_argument(
+        "--context",
+        action="append",
+        metavar="KEY=VALUE",
+        help="the context calls act in, as a goal's (tools' guards check it), "
+        "e.g. --context customer_id=C-1001",
+    )
     add_app_option(serve)
     serve.set_defaults(handler=cmd_mcp_serve)
 

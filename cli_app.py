@@ -56,6 +56,6 @@ def context_of(args: argparse.Namespace) -> dict[str, str]:
         if not sep or not key.strip():
             raise CliError(f"--context {item!r}: expected key=value")
         context[key.strip()] = value
-    if args.customer:
+    if getattr(args, "customer", None):
         context.setdefault("customer_id", args.customer)
     return context

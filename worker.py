@@ -56,6 +56,8 @@ class RelayPlugin(SimplePlugin):
                 self._tools.run_tool,
                 mcp.run_mcp_tool,
                 approvals.verify_decision,
+                approvals.sign_notice,
+                approvals.verify_notice,
             ],
         )
 

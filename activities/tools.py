@@ -76,9 +76,14 @@ class ToolActivities:
             self._settings.max_tool_result_bytes,
         )
         activity.logger.info(
-            "%s %s%s",
+            "%s%s %s%s",
             request.tool,
-            "ok" if observation.ok else "answered with a business error",
+            " (guard only)" if request.check_only else "",
+            "ok"
+            if observation.ok
+            else "refused"
+            if observation.refused
+            else "answered with a business error",
             " (ledger replay)" if observation.replayed else "",
             extra={"agent": request.agent, "tool": request.tool},
         )
@@ -99,6 +104,7 @@ class ToolActivities:
                 requested_by=request.requested_by,
                 heartbeat=beat,
                 on_committed=lambda: kill_if(f"tool-committed:{tool.name}", self._settings.fault),
+                check_only=request.check_only,
             )
 
         try:

@@ -15,17 +15,27 @@ from pydantic import BaseModel, Field
 Verdict = Literal["approved", "rejected", "expired"]
 ANYONE = "*"
 
+# What a client may send in a decision (signals and the `decide` update). Larger decisions are
+# refused: a refused one is audited with its fields cut to AUDIT_FIELD_CHARS, never whole.
+APPROVAL_ID_MAX_CHARS = 200
+APPROVER_MAX_CHARS = 200
+REASON_MAX_CHARS = 2000
+SIGNATURE_MAX_CHARS = 128
+AUDIT_FIELD_CHARS = 200
+# Refused decisions an agent (and the supervisor) keep in full; older ones become a count.
+AUDIT_MAX_REFUSED = 50
+
 
 class ApprovalDecision(BaseModel):
-    approval_id: str
-    approver: str
-    reason: str | None = None
+    approval_id: str = Field(max_length=APPROVAL_ID_MAX_CHARS)
+    approver: str = Field(max_length=APPROVER_MAX_CHARS)
+    reason: str | None = Field(default=None, max_length=REASON_MAX_CHARS)
     # Signed decisions (RELAY_APPROVAL_SECRET): an HMAC binding the fields in `signed_text`,
     # valid until `expires_at`. A signal's sender can claim any approver; a signature cannot.
     expires_at: datetime | None = None
-    signature: str | None = None
+    signature: str | None = Field(default=None, max_length=SIGNATURE_MAX_CHARS)
     # Set by the supervisor when it forwards an update, to find the decision's audit entry.
-    decision_id: str | None = None
+    decision_id: str | None = Field(default=None, max_length=64)
 
 
 class DecisionRequest(ApprovalDecision):

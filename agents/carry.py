@@ -25,4 +25,5 @@ class AgentCarry(BaseModel):
     evidence: set[str] = Field(default_factory=set)  # ids and amounts its inputs and tools held
     decided: list[ApprovalRecord] = Field(default_factory=list)
     audit: list[DecisionAudit] = Field(default_factory=list)
+    refusals_omitted: int = 0  # refused decisions dropped from the audit, counted
     runs: int = 1  # this run and the ones it continues

@@ -1,7 +1,7 @@
 """Input checks shared by the client path and the workflow. Pure code."""
 
 GOAL_MAX_BYTES = 8 * 1024  # the default; RELAY_MAX_GOAL_BYTES changes it
-GOAL_HARD_LIMIT = 1024 * 1024  # what any configuration may allow
+GOAL_HARD_LIMIT = 64 * 1024  # what any configuration may allow (RELAY_MAX_GOAL_BYTES)
 
 
 def goal_problem(goal: object, max_bytes: int = GOAL_MAX_BYTES) -> str | None:

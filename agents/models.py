@@ -35,9 +35,9 @@ class Budget(BaseModel):
     """
 
     max_steps: int | None = Field(default=None, ge=1, le=1000)
-    max_tokens: int | None = Field(default=None, ge=1)
-    max_cost_usd: float | None = Field(default=None, gt=0)
-    max_seconds: float | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    max_cost_usd: float | None = Field(default=None, gt=0, le=100_000)
+    max_seconds: float | None = Field(default=None, gt=0, le=366 * 24 * 3600)
     escalate: bool | None = None
 
     def over(self, defaults: "Budget") -> "Budget":
@@ -68,7 +68,7 @@ GoalContext = Annotated[dict[ContextKey, ContextValue], Field(max_length=CONTEXT
 
 
 class GoalRequest(BaseModel):
-    goal: str
+    goal: str  # checked by the workflow: RELAY_MAX_GOAL_BYTES, at most GOAL_HARD_LIMIT
     context: GoalContext = Field(default_factory=dict)
     # Deprecated: use context["customer_id"]; copied there, kept for one release.
     customer_id: str | None = Field(default=None, max_length=1000)
@@ -249,6 +249,8 @@ class ToolInfo(ToolSchema):
     description_hash: str | None = None  # of what the server said at discovery (rug-pull check)
     # Returns open-world content (customer text, web pages): it taints the agent's context.
     untrusted_output: bool = False
+    # Has a guard (e.g. data ownership) that the workflow runs before asking a human.
+    guarded: bool = False
 
 
 class ToolRequest(BaseModel):
@@ -258,6 +260,7 @@ class ToolRequest(BaseModel):
     context: dict[str, str] = Field(default_factory=dict)  # the goal's
     requested_by: str | None = None
     description_hash: str | None = None  # MCP tools: what the run discovered
+    check_only: bool = False  # run the tool's guard only: may this call go ahead?
 
 
 class ToolObservation(BaseModel):
@@ -268,6 +271,8 @@ class ToolObservation(BaseModel):
     data: Any = None
     error: str | None = None
     replayed: bool = False  # True when the idempotency ledger answered instead of the tool
+    # True when the tool's guard refused the call before any effect (data it may not touch).
+    refused: bool = False
 
 
 # --- plans, tasks, results -------------------------------------------------------------------
@@ -361,6 +366,7 @@ class AgentResult(BaseModel):
     refused_servers: dict[str, str] = Field(default_factory=dict)  # MCP server -> why
     effects: list[CompletedEffect] = Field(default_factory=list)  # undoable, in order
     audit: list[DecisionAudit] = Field(default_factory=list)
+    audit_omitted: int = 0  # the oldest refused decisions past the audit's cap, counted
     # Ids and amounts the agent's tool results and inputs contain (the grounding check's facts).
     evidence: list[str] = Field(default_factory=list)
 
@@ -386,7 +392,11 @@ class GoalResult(BaseModel):
     model_switches: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     compensations: list[CompensationRecord] = Field(default_factory=list)
-    audit: list[DecisionAudit] = Field(default_factory=list)  # every decision, refused ones too
+    # Every decision, refused ones too, as the agents that own the approvals audited them (and
+    # the supervisor, for decisions it could not route); past a cap, the oldest refused ones
+    # are counted in audit_omitted instead.
+    audit: list[DecisionAudit] = Field(default_factory=list)
+    audit_omitted: int = 0
 
 
 class RunConfigRequest(BaseModel):

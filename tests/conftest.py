@@ -122,14 +122,14 @@ class Relay:
 
     async def pending_stream(self, handle: WorkflowHandle) -> AsyncIterator[PendingApproval]:
         """Each new pending approval once. It long-polls the run's history on the server
-        instead of sleeping: after a child's `approval_requested` signal, every further event
+        instead of sleeping: after an agent's `agent_notice` signal, every further event
         (its workflow task completing, at the latest) is a moment to ask the query again."""
         requested, seen = 0, set()
         async for event in handle.fetch_history_events(wait_new_event=True):
             attrs = event.workflow_execution_signaled_event_attributes
             if (
                 event.HasField("workflow_execution_signaled_event_attributes")
-                and attrs.signal_name == "approval_requested"
+                and attrs.signal_name == "agent_notice"
             ):
                 requested += 1
             if requested > len(seen):

@@ -14,7 +14,7 @@ from tests.cli_runner import RELAY
 def relay_server(db: Path, *args: str) -> StdioServerParameters:
     return StdioServerParameters(
         command=RELAY,
-        args=["mcp-serve", *args],
+        args=["mcp-serve", "--context", "customer_id=C-1001", *args],
         env={**os.environ, "RELAY_DB": str(db), "RELAY_DATA_DIR": str(db.parent)},
     )
 
@@ -34,6 +34,10 @@ async def test_any_mcp_client_can_use_the_shop_tools(tmp_path: Path) -> None:
         order = await client.call_tool("get_order", {"order_id": "O-5002"})
         assert not order.is_error
         assert order.structured_content["result"]["items"][0]["product_id"] == "P-101"
+
+        # Another customer's order: the tool's guard refuses it, as inside relay.
+        theirs = await client.call_tool("get_order", {"order_id": "O-5003"})
+        assert theirs.is_error and "belongs to another customer" in theirs.content[0].text
 
         bad = await client.call_tool("get_order", {"order_id": "5002"})
         assert bad.is_error and "order_id" in bad.content[0].text

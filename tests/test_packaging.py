@@ -1,6 +1,7 @@
 """relay installs one top-level package, `relay`: a user's own `tools.py`, `settings.py` or
 `agents` package (openai-agents installs one) beside their app breaks nothing."""
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -86,6 +87,16 @@ def test_the_cli_loads_a_user_app_beside_its_own_tools_module(tmp_path: Path) ->
 
 
 def test_the_wheel_holds_only_the_relay_package(tmp_path: Path) -> None:
+    # Built from a copy, so the build leaves nothing behind in the checkout.
+    source = tmp_path / "src"
+    shutil.copytree(
+        REPO,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv*", "build", ".relay", "artifacts", "*.egg-info", "__pycache__"
+        ),
+    )
+    wheels = tmp_path / "wheels"
     subprocess.run(
         [
             sys.executable,
@@ -96,14 +107,14 @@ def test_the_wheel_holds_only_the_relay_package(tmp_path: Path) -> None:
             "--no-deps",
             "--no-build-isolation",
             "--wheel-dir",
-            str(tmp_path),
-            str(REPO),
+            str(wheels),
+            str(source),
         ],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    [wheel] = tmp_path.glob("relay-*.whl")
+    [wheel] = wheels.glob("relay-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == {"relay"}

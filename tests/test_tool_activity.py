@@ -20,6 +20,8 @@ from relay.tools.store import connect
 from relay.workflows.policy import argument_errors
 from tests.extra_tools import CALLS, TEST_APP, TEST_TOOLS
 
+FOR_C1001 = {"customer_id": "C-1001"}  # the shop's tools act for the goal's customer
+
 
 def tool_activities(tmp_path: Path, app: App = shop_app) -> ToolActivities:
     settings = Settings(data_dir=tmp_path, db_path=tmp_path / "shop.db")
@@ -58,6 +60,7 @@ async def test_invalid_arguments_never_reach_the_tool(
     request = ToolRequest(
         agent="returns",
         tool="create_return",
+        context=FOR_C1001,
         arguments={"order_id": "O-5002", "product_id": "shirt", "reason": ""},
     )
     with pytest.raises(ApplicationError) as invalid:
@@ -75,6 +78,7 @@ async def test_a_retried_write_returns_the_recorded_result(
     request = ToolRequest(
         agent="returns",
         tool="create_return",
+        context=FOR_C1001,
         arguments={"order_id": "O-5002", "product_id": "P-101", "reason": "too small"},
     )
     first = await env.run(tools.run_tool, request)
@@ -90,6 +94,7 @@ async def test_business_errors_are_observations(tools: ToolActivities) -> None:
     request = ToolRequest(
         agent="returns",
         tool="check_return_eligibility",
+        context=FOR_C1001,
         arguments={"order_id": "O-5002", "product_id": "P-104"},
     )
     observation = await ActivityEnvironment().run(tools.run_tool, request)
@@ -100,6 +105,7 @@ async def test_outside_the_window_is_not_eligible(tools: ToolActivities) -> None
     request = ToolRequest(
         agent="returns",
         tool="check_return_eligibility",
+        context=FOR_C1001,
         arguments={"order_id": "O-5001", "product_id": "P-104"},
     )
     observation = await ActivityEnvironment().run(tools.run_tool, request)
@@ -176,3 +182,27 @@ async def test_a_long_tool_that_stops_heartbeating_is_cut_off_early(tmp_path: Pa
         await env.run(tools.run_tool, request)
     assert cut.value.message == "tool fall_silent sent no heartbeat for 0.5s"
     assert beats == [("working",), ("working",)]  # its heartbeats reached Temporal
+
+
+async def test_a_guard_refuses_another_customers_data_before_any_effect(
+    tools: ToolActivities, tmp_path: Path
+) -> None:
+    # O-5003 belongs to C-1002; the goal is C-1001's.
+    arguments = {"order_id": "O-5003", "product_id": "P-103", "reason": "not mine"}
+    for check_only in (True, False):
+        request = ToolRequest(
+            agent="returns",
+            tool="create_return",
+            arguments=arguments,
+            context=FOR_C1001,
+            check_only=check_only,
+        )
+        observation = await ActivityEnvironment().run(tools.run_tool, request)
+        assert observation.refused and not observation.ok
+        assert observation.error == (
+            "refused: order O-5003 belongs to another customer, not to C-1001"
+        )
+    nobody = ToolRequest(agent="orders", tool="get_order", arguments={"order_id": "O-5002"})
+    observation = await ActivityEnvironment().run(tools.run_tool, nobody)
+    assert observation.error == "refused: the goal names no customer (context customer_id)"
+    assert count(tmp_path, "returns") == 0 and count(tmp_path, "tool_ledger") == 0

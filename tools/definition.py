@@ -53,6 +53,8 @@ class ToolPermanentError(Exception):
 
 
 Handler = Callable[[Any, ToolContext], Any]
+# A guard: why this call may not go ahead (e.g. the data belongs to someone else), or None.
+Guard = Callable[[Any, ToolContext], str | None]
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class ToolDefinition:
     idempotent: bool = False  # True when repeating the call cannot change anything
     compensation: Compensation | None = None
     untrusted_output: bool = False  # returns open-world content: it taints the agent's context
+    guard: Guard | None = None
 
     @property
     def needs_ledger(self) -> bool:
@@ -100,6 +103,7 @@ class ToolDefinition:
             retry=self.retry,
             compensation=self.compensation,
             untrusted_output=self.untrusted_output,
+            guarded=self.guard is not None,
         )
 
 
@@ -125,6 +129,7 @@ class ToolSet:
         idempotent: bool = False,
         compensation: Compensation | None = None,
         untrusted_output: bool = False,
+        guard: Guard | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator: registers the function under its name, its docstring as description.
         The function is returned unchanged (with `relay_tool` set to its name), so an Agent can
@@ -138,7 +143,9 @@ class ToolSet:
         `compensation` names the tool that undoes a completed call when the goal fails later
         (a saga step), e.g. create_return -> cancel_return. `untrusted_output` marks a tool
         whose result is open-world content (customer text, web pages): after it, every write
-        of the agent waits for a human.
+        of the agent waits for a human. `guard(args, ctx)` returns why a call may not go ahead
+        (data of another customer, say) or None: it runs inside the activity before the
+        handler, and before a human is asked; a refusal is an observation the model sees.
         """
 
         def register(handler: Handler) -> Handler:
@@ -160,6 +167,7 @@ class ToolSet:
                 idempotent=idempotent,
                 compensation=compensation,
                 untrusted_output=untrusted_output,
+                guard=guard,
             )
             handler.relay_tool = name  # type: ignore[attr-defined]
             return handler

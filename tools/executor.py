@@ -57,16 +57,40 @@ def execute_tool(
     store: Path,
     database: Path | None,
     on_committed: Callable[[], None] = lambda: None,
+    check_only: bool = False,
 ) -> ToolObservation:
-    """Run one call. `on_committed` runs right after the effect is recorded (the
+    """Run one call: its guard, then its handler. `check_only` runs the guard alone (before a
+    human is asked). `on_committed` runs right after the effect is recorded (the
     fault-injection tests kill the worker there)."""
     try:
         args = tool.args_model.model_validate(arguments)
     except ValidationError as err:
         raise InvalidToolArguments(f"{tool.name}: {err}") from err
+    if check_only:
+        return _checked(tool, args, scope, database)
     if database is not None:
         return _in_transaction(tool, args, scope, database, on_committed)
     return _recorded_after(tool, args, scope, store, on_committed)
+
+
+def _refusal(tool: ToolDefinition, args: Any, ctx: ToolContext) -> ToolObservation | None:
+    """The guard's refusal as an observation; None when the call may go ahead."""
+    why = tool.guard(args, ctx) if tool.guard is not None else None
+    if why is None:
+        return None
+    return ToolObservation(tool=tool.name, ok=False, error=f"refused: {why}", refused=True)
+
+
+def _checked(
+    tool: ToolDefinition, args: Any, scope: CallScope, database: Path | None
+) -> ToolObservation:
+    db = connect(database) if database is not None else None
+    try:
+        refused = _refusal(tool, args, scope.tool_context(db))
+    finally:
+        if db is not None:
+            db.close()
+    return refused or ToolObservation(tool=tool.name, ok=True, data={"allowed": True})
 
 
 def _recorded(db: sqlite3.Connection, key: str) -> ToolObservation | None:
@@ -100,8 +124,13 @@ def _in_transaction(
             if recorded is not None:
                 db.execute("ROLLBACK")
                 return recorded
+        ctx = scope.tool_context(db)
+        refused = _refusal(tool, args, ctx)
+        if refused is not None:
+            db.execute("ROLLBACK")
+            return refused
         try:
-            data = tool.handler(args, scope.tool_context(db))
+            data = tool.handler(args, ctx)
         except ToolBusinessError as err:
             db.execute("ROLLBACK")
             return ToolObservation(tool=tool.name, ok=False, error=str(err))
@@ -136,10 +165,12 @@ def _recorded_after(
             db.close()
         if recorded is not None:
             return recorded
+    ctx = scope.tool_context(None)
+    refused = _refusal(tool, args, ctx)
+    if refused is not None:
+        return refused
     try:
-        observation = ToolObservation(
-            tool=tool.name, ok=True, data=tool.handler(args, scope.tool_context(None))
-        )
+        observation = ToolObservation(tool=tool.name, ok=True, data=tool.handler(args, ctx))
     except ToolBusinessError as err:
         return ToolObservation(tool=tool.name, ok=False, error=str(err))
     if tool.needs_ledger:

@@ -44,8 +44,11 @@ def _text(message: str, *, error: bool) -> types.CallToolResult:
     )
 
 
-def build_server(runtime: AppRuntime, agent: Agent | None = None) -> Server[Any]:
-    """An MCP server for the app's tools; only `agent`'s tools when one is given."""
+def build_server(
+    runtime: AppRuntime, agent: Agent | None = None, context: dict[str, str] | None = None
+) -> Server[Any]:
+    """An MCP server for the app's tools; only `agent`'s tools when one is given. `context` is
+    what a goal's context would be (e.g. the customer the client acts for): guards check it."""
     toolset = runtime.app.tools
     names = agent.tools if agent is not None else toolset.names()
     tools = {name: tool for name in names if (tool := toolset.get(name)) is not None}
@@ -77,7 +80,7 @@ def build_server(runtime: AppRuntime, agent: Agent | None = None) -> Server[Any]
                 tool,
                 arguments,
                 key=key,
-                context={},
+                context=context or {},
                 requested_by=None,
                 heartbeat=lambda *_: None,
             )

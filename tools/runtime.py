@@ -58,6 +58,7 @@ class AppRuntime:
         requested_by: str | None,
         heartbeat: Callable[..., None],
         on_committed: Callable[[], None] = lambda: None,
+        check_only: bool = False,
     ) -> ToolObservation:
         scope = CallScope(
             idempotency_key=key,
@@ -73,4 +74,5 @@ class AppRuntime:
             store=self.store,
             database=self.database,
             on_committed=on_committed,
+            check_only=check_only,
         )

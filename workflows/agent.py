@@ -6,9 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
     from relay.agents.approvals import (
         ApprovalDecision,
         ApprovalRecord,
@@ -29,10 +32,12 @@ with workflow.unsafe.imports_passed_through():
         ToolObservation,
         TurnRecord,
     )
+    from relay.agents.notices import AgentNotice
     from relay.agents.prompts import agent_opening, tool_output_body
 
 from relay.workflows.approval_book import ApprovalBook
 from relay.workflows.budget import extended, spent
+from relay.workflows.client_input import clipped, read_input
 from relay.workflows.compensation import compensate
 from relay.workflows.grounding import facts
 from relay.workflows.loop_breaker import LoopBreaker
@@ -42,6 +47,7 @@ from relay.workflows.tool_call import call_tool, completed_effect, observed
 from relay.workflows.ui import RunBoard
 
 MORE_BUDGET = "continue_with_more_budget"  # the "tool" of a budget escalation approval
+NOTICE_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
 
 
 @workflow.defn(name="AgentWorkflow")
@@ -58,7 +64,7 @@ class AgentWorkflow:
         self._task = task
         if task.carry is not None:  # this run continues a long one (continue-as-new)
             self._s = AgentCarry.model_validate(task.carry)
-            self._book.restore(self._s.decided, self._s.audit)
+            self._book.restore(self._s.decided, self._s.audit, self._s.refusals_omitted)
         else:
             self._s.refused_servers = dict(task.refused_servers)
             self._s.lease = task.lease
@@ -79,7 +85,9 @@ class AgentWorkflow:
         # A decision being checked when the loop ends is still audited before the result.
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._show(result.status)
-        return result.model_copy(update={"audit": list(self._book.audit)})
+        return result.model_copy(
+            update={"audit": list(self._book.audit), "audit_omitted": self._book.refusals_omitted}
+        )
 
     async def _continue_as_new(self, task: AgentTask) -> None:
         """A long conversation goes on in a fresh run with the same workflow id; the parent
@@ -89,6 +97,7 @@ class AgentWorkflow:
             update={
                 "decided": list(self._book.decided.values()),
                 "audit": list(self._book.audit),
+                "refusals_omitted": self._book.refusals_omitted,
                 "runs": self._s.runs + 1,
             }
         )
@@ -142,7 +151,7 @@ class AgentWorkflow:
                     messages=self._s.messages,
                     tools=list(task.tools),
                 ),
-                summary=f"llm · {task.agent} · step {self._s.steps}",
+                summary=f"{task.agent} · step {self._s.steps}",
             )
             self._s.usage = self._s.usage.plus(reply.usage)
             self._s.turns.append(TurnRecord.of(self._s.steps, reply))
@@ -252,6 +261,13 @@ class AgentWorkflow:
             taint = f"the context is tainted: {self._s.tainted_by}, so every write needs approval"
             reason = f"{reason}; {taint}" if reason else taint
         if reason is not None:
+            if tool.guarded:  # a call its guard refuses never reaches a human
+                try:
+                    checked = await call_tool(task, tool, call, check_only=True)
+                except ActivityError as err:
+                    return refused("error", f"{call.name} could not be checked: {err.cause or err}")
+                if checked.refused:
+                    return refused("refused", checked.error or "refused by the tool's guard")
             decision = await self._await_approval(task, call, tool.risk, step, reason)
             if decision.verdict != "approved":
                 return refused(
@@ -272,7 +288,8 @@ class AgentWorkflow:
             self._s.effects.append(
                 completed_effect(task.agent, call, tool.compensation, observation.data)
             )
-        return record("ok" if observation.ok else "error", observation.error or ""), observation
+        outcome = "ok" if observation.ok else "refused" if observation.refused else "error"
+        return record(outcome, observation.error or ""), observation
 
     def _refusal(
         self, call: ToolCall, outcome: Any, detail: str
@@ -303,7 +320,7 @@ class AgentWorkflow:
         )
         self._book.open(request)
         self._show()
-        await self._tell_parent("approval_requested", request)
+        await self._tell_parent("requested", request)
         try:
             await workflow.wait_condition(
                 lambda: approval_id in self._book.decided,
@@ -316,7 +333,7 @@ class AgentWorkflow:
             return self._book.decided[approval_id]
         record = self._book.decided[approval_id]
         self._show()
-        await self._tell_parent("approval_settled", record)
+        await self._tell_parent("settled", record)
         return record
 
     async def _settle_by_relay(self, approval_id: str, approver: str, why: str) -> None:
@@ -325,19 +342,40 @@ class AgentWorkflow:
             ApprovalDecision(approval_id=approval_id, approver=approver, reason=why), "expired"
         )
         self._show()
-        await self._tell_parent("decision_audited", entry)
-        await self._tell_parent("approval_settled", self._book.decided[approval_id])
+        await self._tell_parent("audited", entry)
+        await self._tell_parent("settled", self._book.decided[approval_id])
 
-    async def _take(self, decision: ApprovalDecision, verdict: Verdict) -> DecisionAudit:
-        signed = self._task is not None and self._task.signed_decisions
-        entry = await self._book.take(decision, verdict, signed)
-        await self._tell_parent("decision_audited", entry)
+    async def _take(self, raw: Any, verdict: Verdict) -> DecisionAudit:
+        """A decision from outside: refused and audited (cut short) when it cannot be read,
+        else checked and taken by the book."""
+        decision = read_input(ApprovalDecision, raw)
+        if isinstance(decision, str):
+            entry = self._book.refuse_malformed(clipped(raw), verdict, decision)
+        else:
+            signed = self._task is not None and self._task.signed_decisions
+            entry = await self._book.take(decision, verdict, signed)
+        await self._tell_parent("audited", entry)
         return entry
 
-    async def _tell_parent(self, signal: str, payload: Any) -> None:
-        if self._task is not None and self._task.parent_workflow_id:
-            parent = workflow.get_external_workflow_handle(self._task.parent_workflow_id)
-            await parent.signal(signal, payload)
+    async def _tell_parent(self, kind: str, body: BaseModel) -> None:
+        """A notice to the supervisor, signed by the worker when decisions are signed."""
+        task = self._task
+        if task is None or not task.parent_workflow_id:
+            return
+        notice = AgentNotice.model_validate(
+            {"kind": kind, "sender": workflow.info().workflow_id, "body": body.model_dump_json()}
+        )
+        if task.signed_decisions:
+            notice = await workflow.execute_activity(
+                "sign_notice",
+                notice,
+                result_type=AgentNotice,
+                start_to_close_timeout=timedelta(seconds=10),
+                summary=f"sign {kind} notice",
+                retry_policy=NOTICE_RETRY,
+            )
+        parent = workflow.get_external_workflow_handle(task.parent_workflow_id)
+        await parent.signal("agent_notice", notice)
 
     def _final_status(self) -> Any:
         rejected = any(r.verdict != "approved" for r in self._book.decided.values())
@@ -364,24 +402,31 @@ class AgentWorkflow:
             evidence=sorted(self._s.evidence),
         )
 
+    # Decisions are taken loosely (`Model | Any`): a malformed one is refused with a reason
+    # naming the field, instead of failing to decode.
     @workflow.signal
-    async def approve(self, decision: ApprovalDecision) -> None:
+    async def approve(self, decision: ApprovalDecision | Any) -> None:
         await self._take(decision, "approved")
 
     @workflow.signal
-    async def reject(self, decision: ApprovalDecision) -> None:
+    async def reject(self, decision: ApprovalDecision | Any) -> None:
         await self._take(decision, "rejected")
 
     @workflow.update
-    async def decide(self, request: DecisionRequest) -> ApprovalRecord:
-        entry = await self._take(request, "approved" if request.approve else "rejected")
+    async def decide(self, request: DecisionRequest | Any) -> ApprovalRecord:
+        decision = read_input(DecisionRequest, request)
+        assert not isinstance(decision, str)  # the validator refused it otherwise
+        entry = await self._take(decision, "approved" if decision.approve else "rejected")
         if not entry.accepted:
             raise ApplicationError(entry.refusal, type="ApprovalRefused", non_retryable=True)
-        return self._book.decided[request.approval_id]
+        return self._book.decided[decision.approval_id]
 
     @decide.validator
-    def _validate_decide(self, request: DecisionRequest) -> None:
-        refusal = self._book.refusal(request.approval_id)
+    def _validate_decide(self, request: DecisionRequest | Any) -> None:
+        decision = read_input(DecisionRequest, request)
+        refusal = (
+            decision if isinstance(decision, str) else self._book.refusal(decision.approval_id)
+        )
         if refusal is not None:
             raise ApplicationError(refusal, type="ApprovalRefused", non_retryable=True)
 

@@ -13,6 +13,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.approvals import (
+        AUDIT_MAX_REFUSED,
         ApprovalDecision,
         ApprovalRecord,
         DecisionAudit,
@@ -24,16 +25,32 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
+def keep_audited(audit: list[DecisionAudit], entry: DecisionAudit) -> int:
+    """Append an entry; beyond AUDIT_MAX_REFUSED refused entries the oldest refused ones are
+    dropped (a flood of refused decisions must not grow history or a carry without bound).
+    Returns how many were dropped."""
+    audit.append(entry)
+    dropped = 0
+    while sum(1 for a in audit if not a.accepted) > AUDIT_MAX_REFUSED:
+        audit.remove(next(a for a in audit if not a.accepted))
+        dropped += 1
+    return dropped
+
+
 class ApprovalBook:
     def __init__(self) -> None:
         self.pending: dict[str, PendingApproval] = {}
         self.decided: dict[str, ApprovalRecord] = {}
         self.audit: list[DecisionAudit] = []
+        self.refusals_omitted = 0  # refused decisions dropped from the audit, counted
 
-    def restore(self, decided: list[ApprovalRecord], audit: list[DecisionAudit]) -> None:
+    def restore(
+        self, decided: list[ApprovalRecord], audit: list[DecisionAudit], omitted: int
+    ) -> None:
         """Continue a book from an earlier run of the same agent (continue-as-new)."""
         self.decided = {r.approval_id: r for r in decided}
         self.audit = list(audit)
+        self.refusals_omitted = omitted
 
     def open(self, request: PendingApproval) -> None:
         self.pending[request.approval_id] = request
@@ -113,8 +130,17 @@ class ApprovalBook:
             at=workflow.now(),
             decision_id=decision.decision_id,
         )
-        self.audit.append(entry)
+        self.refusals_omitted += keep_audited(self.audit, entry)
         return entry
+
+    def refuse_malformed(
+        self, decision: ApprovalDecision, verdict: Verdict, problem: str
+    ) -> DecisionAudit:
+        """Audit a decision that could not be read (its fields already cut short)."""
+        workflow.logger.warning("refused a %s decision: %s", verdict, problem)
+        return self._audited(
+            decision, verdict, self.pending.get(decision.approval_id), problem, False
+        )
 
 
 async def _signature_refusal(decision: ApprovalDecision, verdict: Verdict) -> str | None:

@@ -35,7 +35,7 @@ async def make_plan(
                 messages=messages,
                 response_schema=plan_schema(names),
             ),
-            f"llm · plan · try {attempt}",
+            f"plan · try {attempt}",
         )
         try:
             plan = Plan.model_validate_json(_strip_fences(content))

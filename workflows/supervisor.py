@@ -2,16 +2,16 @@
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError, ChildWorkflowError, FailureError
+from temporalio.exceptions import ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.approvals import (
         ApprovalDecision,
         ApprovalRecord,
-        DecisionAudit,
         DecisionRequest,
         PendingApproval,
     )
@@ -33,13 +33,16 @@ with workflow.unsafe.imports_passed_through():
         UpstreamResult,
         Usage,
     )
+    from relay.agents.notices import AgentNotice
     from relay.agents.progress import GoalProgress, TaskProgress
     from relay.agents.prompts import synthesis_prompt
     from relay.agents.redaction import Redaction, redact
     from relay.agents.specs import Agent, route_goal
 
 from relay.workflows.agent import AgentWorkflow
+from relay.workflows.approval_desk import ApprovalDesk
 from relay.workflows.budget import goal_spent, lease_for
+from relay.workflows.client_input import read_input
 from relay.workflows.compensation import compensate, compensation_note
 from relay.workflows.goal_status import goal_status
 from relay.workflows.model_call import ask_model
@@ -55,9 +58,7 @@ USABLE = ("completed", "rejected")
 @workflow.defn(name="SupervisorWorkflow")
 class SupervisorWorkflow:
     def __init__(self) -> None:
-        self._pending: dict[str, PendingApproval] = {}
-        self._settled: dict[str, ApprovalRecord] = {}
-        self._audit: list[DecisionAudit] = []
+        self._desk = ApprovalDesk()
         self._reports: dict[str, TaskReport] = {}
         self._results: dict[str, AgentResult] = {}
         self._usage = Usage()
@@ -77,7 +78,11 @@ class SupervisorWorkflow:
         self._specs: dict[str, Agent] = {}  # the app's agents, from the recorded run config
 
     @workflow.run
-    async def run(self, request: GoalRequest) -> GoalResult:
+    async def run(self, raw: GoalRequest | Any) -> GoalResult:
+        # Taken loosely: a malformed goal fails the run with one line, not every workflow task.
+        request = read_input(GoalRequest, raw, "goal")
+        if isinstance(request, str):
+            raise ApplicationError(request, non_retryable=True, type="InvalidGoal")
         _refuse_goal(request.goal, GOAL_HARD_LIMIT)
         goal = request.goal.strip()
         config = await workflow.execute_activity(
@@ -90,6 +95,7 @@ class SupervisorWorkflow:
         )
         _refuse_goal(request.goal, config.max_goal_bytes)
         self._redaction = config.redaction
+        self._desk.signed = config.signed_decisions
         self._board.enable(config.search_attributes)
         self._show()
         route = request.model or config.default_model
@@ -137,6 +143,7 @@ class SupervisorWorkflow:
             answer += "\n\n" + compensation_note(undone)
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._show(status)
+        audit, audit_omitted = self._desk.goal_audit(list(self._results.values()), self._children)
         return GoalResult(
             status=status,
             answer=redact(answer, self._redaction),
@@ -150,7 +157,8 @@ class SupervisorWorkflow:
                 for server, why in self._refused_servers.items()
             ],
             compensations=undone,
-            audit=self._audit,
+            audit=audit,
+            audit_omitted=audit_omitted,
         )
 
     def _effects(self) -> list[CompletedEffect]:
@@ -280,7 +288,7 @@ class SupervisorWorkflow:
                     usage=report.usage if report else None,
                 )
             )
-        pending = list(self._pending.values())
+        pending = list(self._desk.pending.values())
         status = self._final or (
             "waiting_for_approval" if pending else "running" if self._tasks else "planning"
         )
@@ -310,99 +318,57 @@ class SupervisorWorkflow:
                 agent="supervisor",
                 messages=[Message(role="user", content=synthesis_prompt(goal, results))],
             ),
-            summary="llm · synthesize",
+            summary="synthesize",
         )
 
-    # --- approvals: children report here; decisions are routed to the child that asked ---
+    # --- approvals: agents report here; decisions are routed to the agent that asked ---
 
     @workflow.signal
-    def approval_requested(self, request: PendingApproval) -> None:
-        self._pending[request.approval_id] = request
-        self._show()
+    async def agent_notice(self, notice: AgentNotice | Any) -> None:
+        if await self._desk.receive(notice, set(self._children.values())):
+            self._show()
+
+    # Decisions are taken loosely (`Model | Any`): a malformed one is refused with a reason
+    # naming the field, instead of failing to decode.
+    @workflow.signal
+    async def approve(self, decision: ApprovalDecision | Any) -> None:
+        await self._desk.forward("approve", decision)
 
     @workflow.signal
-    def approval_settled(self, record: ApprovalRecord) -> None:
-        self._pending.pop(record.approval_id, None)
-        self._settled[record.approval_id] = record
-        self._show()
-
-    @workflow.signal
-    def decision_audited(self, entry: DecisionAudit) -> None:
-        self._audit.append(entry)
-
-    @workflow.signal
-    async def approve(self, decision: ApprovalDecision) -> None:
-        await self._forward("approve", decision)
-
-    @workflow.signal
-    async def reject(self, decision: ApprovalDecision) -> None:
-        await self._forward("reject", decision)
+    async def reject(self, decision: ApprovalDecision | Any) -> None:
+        await self._desk.forward("reject", decision)
 
     @workflow.update
-    async def decide(self, request: DecisionRequest) -> ApprovalRecord:
+    async def decide(self, request: DecisionRequest | Any) -> ApprovalRecord:
         """A decision whose outcome the caller learns: the record, or the reason it was refused."""
+        checked = read_input(DecisionRequest, request)
+        assert not isinstance(checked, str)  # the validator refused it otherwise
         decision_id = str(workflow.uuid4())
         decision = ApprovalDecision.model_validate(
-            request.model_dump(exclude={"approve"}) | {"decision_id": decision_id}
+            checked.model_dump(exclude={"approve"}) | {"decision_id": decision_id}
         )
-        await self._forward("approve" if request.approve else "reject", decision)
-        await workflow.wait_condition(lambda: _audit_of(self._audit, decision_id) is not None)
-        entry = _audit_of(self._audit, decision_id)
-        assert entry is not None
+        await self._desk.forward("approve" if checked.approve else "reject", decision)
+        await workflow.wait_condition(lambda: decision_id in self._desk.outcomes)
+        entry = self._desk.outcomes[decision_id]
         if not entry.accepted:
             raise ApplicationError(entry.refusal, type="ApprovalRefused", non_retryable=True)
-        await workflow.wait_condition(lambda: request.approval_id in self._settled)
-        return self._settled[request.approval_id]
+        await workflow.wait_condition(lambda: checked.approval_id in self._desk.settled)
+        return self._desk.settled[checked.approval_id]
 
     @decide.validator
-    def _validate_decide(self, request: DecisionRequest) -> None:
-        refusal = self._refusal(request.approval_id)
+    def _validate_decide(self, request: DecisionRequest | Any) -> None:
+        checked = read_input(DecisionRequest, request)
+        refusal = checked if isinstance(checked, str) else self._desk.refusal(checked.approval_id)
         if refusal is not None:
             raise ApplicationError(refusal, type="ApprovalRefused", non_retryable=True)
 
     @workflow.query
     def pending_approvals(self) -> list[PendingApproval]:
-        return list(self._pending.values())
+        return list(self._desk.pending.values())
 
     @workflow.query
     def progress(self) -> GoalProgress:
         return self._progress()
-
-    def _refusal(self, approval_id: str) -> str | None:
-        if approval_id in self._settled:
-            return f"approval {approval_id!r} is already decided"
-        if approval_id not in self._pending:
-            return f"no pending approval {approval_id!r}"
-        return None
-
-    async def _forward(self, signal: str, decision: ApprovalDecision) -> None:
-        """Route a decision to the agent that asked; it checks and audits it. A decision for
-        no pending approval is refused and audited here."""
-        refusal = self._refusal(decision.approval_id)
-        if refusal is None:
-            child = self._pending[decision.approval_id].workflow_id
-            try:
-                await workflow.get_external_workflow_handle(child).signal(signal, decision)
-                return
-            except FailureError as err:  # the agent ended meanwhile
-                refusal = f"the agent workflow {child} cannot take it: {err}"
-        workflow.logger.warning("refused %s by %s: %s", signal, decision.approver, refusal)
-        self._audit.append(
-            DecisionAudit(
-                approval_id=decision.approval_id,
-                verdict="approved" if signal == "approve" else "rejected",
-                approver=decision.approver,
-                reason=decision.reason,
-                accepted=False,
-                refusal=refusal,
-                at=workflow.now(),
-                decision_id=decision.decision_id,
-            )
-        )
-
-
-def _audit_of(audit: list[DecisionAudit], decision_id: str) -> DecisionAudit | None:
-    return next((a for a in audit if a.decision_id == decision_id), None)
 
 
 def _refuse_goal(goal: object, max_bytes: int) -> None:

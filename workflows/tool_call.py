@@ -33,8 +33,11 @@ TIMEOUT_GRACE_SECONDS = 5.0
 WORKER_LIVENESS_SECONDS = 10.0
 
 
-async def call_tool(task: AgentTask, tool: ToolInfo, call: ToolCall) -> ToolObservation:
-    """One governed tool call as an activity: relay's own tools or an MCP server's."""
+async def call_tool(
+    task: AgentTask, tool: ToolInfo, call: ToolCall, check_only: bool = False
+) -> ToolObservation:
+    """One governed tool call as an activity: relay's own tools or an MCP server's.
+    `check_only` runs the tool's guard alone, before a human is asked."""
     retry = tool.retry
     return await workflow.execute_activity(
         "mcp_tool" if tool.source == "mcp" else "tool",
@@ -45,6 +48,7 @@ async def call_tool(task: AgentTask, tool: ToolInfo, call: ToolCall) -> ToolObse
             context=task.context,
             requested_by=task.requested_by,
             description_hash=tool.description_hash,
+            check_only=check_only,
         ),
         result_type=ToolObservation,
         # The activity cuts a hung tool off at its own timeout with a clear message; the
@@ -62,7 +66,9 @@ async def call_tool(task: AgentTask, tool: ToolInfo, call: ToolCall) -> ToolObse
             maximum_interval=timedelta(seconds=retry.max_interval_seconds),
             non_retryable_error_types=TOOL_NON_RETRYABLE,
         ),
-        summary=f"tool · {call.name} · {_headline(call.arguments)}"[:200],
+        summary=f"{'guard · ' if check_only else ''}{call.name} · {_headline(call.arguments)}"[
+            :200
+        ],
     )
 
 

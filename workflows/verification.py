@@ -33,7 +33,7 @@ async def grounded(result: AgentResult, task: AgentTask, ask: Ask) -> AgentResul
                 Message(role="user", content=regrounding_prompt(missing, result.evidence)),
             ],
         ),
-        f"llm · verify · {task.agent}",
+        f"verify · {task.agent}",
     )
     still = ungrounded(answer, set(result.evidence), task.id_pattern)
     if not still:

@@ -1,0 +1,149 @@
+"""The supervisor's side of approvals: its view of what its agents have pending, the routing of
+decisions to the agent that owns the approval, and the audit of decisions it could not route.
+
+The agents are the authority. The view is fed only by notices from the supervisor's own
+children, and, when decisions are signed (RELAY_APPROVAL_SECRET), only by notices carrying a
+valid HMAC made by a worker: a signal an outsider sends cannot add, hide or settle an approval.
+The goal's audit is what the agents themselves audited (from their results), plus the
+decisions refused here. Workflow code: deterministic.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
+    from relay.agents.approvals import (
+        ApprovalDecision,
+        ApprovalRecord,
+        DecisionAudit,
+        PendingApproval,
+    )
+    from relay.agents.models import AgentResult
+    from relay.agents.notices import BODIES, AgentNotice
+
+from relay.workflows.approval_book import keep_audited
+from relay.workflows.client_input import clipped, read_input
+
+VERIFY_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
+
+
+class ApprovalDesk:
+    def __init__(self) -> None:
+        self.pending: dict[str, PendingApproval] = {}
+        self.settled: dict[str, ApprovalRecord] = {}
+        self.audit: list[DecisionAudit] = []  # decisions refused here
+        self.omitted = 0
+        self.outcomes: dict[str, DecisionAudit] = {}  # decision id -> what the agent said
+        self.heard: dict[str, list[DecisionAudit]] = {}  # agent workflow id -> audited notices
+        self.heard_omitted: dict[str, int] = {}
+        self.signed = False
+
+    async def receive(self, raw: Any, children: set[str]) -> bool:
+        """Apply a notice from an agent; False (and nothing changes) when it is not one."""
+        try:
+            notice = AgentNotice.model_validate(raw)
+            body = BODIES[notice.kind].model_validate_json(notice.body)
+        except ValidationError as err:
+            return _ignored(f"unreadable notice: {err.errors()[0]['msg']}")
+        if notice.sender not in children:
+            return _ignored(f"notice from {notice.sender!r}, which is not an agent of this goal")
+        if self.signed and not await _authentic(notice):
+            return _ignored(f"notice from {notice.sender!r} without a valid worker signature")
+        if isinstance(body, PendingApproval) and body.workflow_id == notice.sender:
+            self.pending[body.approval_id] = body
+        elif isinstance(body, ApprovalRecord) and self._owned(body.approval_id, notice.sender):
+            self.pending.pop(body.approval_id, None)
+            self.settled[body.approval_id] = body
+        elif isinstance(body, DecisionAudit):
+            dropped = keep_audited(self.heard.setdefault(notice.sender, []), body)
+            self.heard_omitted[notice.sender] = self.heard_omitted.get(notice.sender, 0) + dropped
+            if body.decision_id is not None:
+                self.outcomes[body.decision_id] = body
+        return True
+
+    def _owned(self, approval_id: str, sender: str) -> bool:
+        pending = self.pending.get(approval_id)
+        return pending is not None and pending.workflow_id == sender
+
+    def refusal(self, approval_id: str) -> str | None:
+        if approval_id in self.settled:
+            return f"approval {approval_id!r} is already decided"
+        if approval_id not in self.pending:
+            return f"no pending approval {approval_id!r}"
+        return None
+
+    async def forward(self, signal: str, raw: Any) -> None:
+        """Route a decision to the agent that asked; it checks and audits it. A decision that
+        is malformed, oversized or for no pending approval is refused and audited here, its
+        fields cut short: it is never forwarded or stored whole."""
+        verdict = "approved" if signal == "approve" else "rejected"
+        decision = read_input(ApprovalDecision, raw)
+        if isinstance(decision, str):
+            self._refuse(clipped(raw), verdict, decision)
+            return
+        refusal = self.refusal(decision.approval_id)
+        if refusal is None:
+            child = self.pending[decision.approval_id].workflow_id
+            try:
+                await workflow.get_external_workflow_handle(child).signal(signal, decision)
+                return
+            except FailureError as err:  # the agent ended meanwhile
+                refusal = f"the agent workflow {child} cannot take it: {err}"
+        self._refuse(decision, verdict, refusal)
+
+    def _refuse(self, decision: ApprovalDecision, verdict: Any, refusal: str) -> None:
+        workflow.logger.warning(
+            "refused %s decision by %s: %s", verdict, decision.approver, refusal
+        )
+        entry = DecisionAudit(
+            approval_id=decision.approval_id,
+            verdict=verdict,
+            approver=decision.approver,
+            reason=decision.reason,
+            accepted=False,
+            refusal=refusal,
+            at=workflow.now(),
+            decision_id=decision.decision_id,
+        )
+        self.omitted += keep_audited(self.audit, entry)
+        if decision.decision_id is not None:
+            self.outcomes[decision.decision_id] = entry
+
+    def goal_audit(
+        self, results: list[AgentResult], children: dict[str, str]
+    ) -> tuple[list[DecisionAudit], int]:
+        """Every decision, in time order: each finished agent's own audit; for an agent that
+        failed, what it reported; and the decisions refused here. Plus the count of refused
+        entries dropped past the caps."""
+        finished = {r.workflow_id for r in results}
+        failed = [child for child in children.values() if child not in finished]
+        entries = [e for r in results for e in r.audit] + list(self.audit)
+        entries += [e for child in failed for e in self.heard.get(child, [])]
+        omitted = self.omitted + sum(r.audit_omitted for r in results)
+        omitted += sum(self.heard_omitted.get(child, 0) for child in failed)
+        return sorted(entries, key=lambda e: e.at), omitted
+
+
+def _ignored(why: str) -> bool:
+    workflow.logger.warning("ignored a signal: %s", why)
+    return False
+
+
+async def _authentic(notice: AgentNotice) -> bool:
+    try:
+        return await workflow.execute_activity(
+            "verify_notice",
+            notice,
+            result_type=bool,
+            start_to_close_timeout=timedelta(seconds=10),
+            summary=f"verify {notice.kind} notice from {notice.sender}"[:200],
+            retry_policy=VERIFY_RETRY,
+        )
+    except ActivityError:  # a check that cannot run never lets a notice in
+        return False
