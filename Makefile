@@ -25,8 +25,9 @@ dev: install
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# REPORT=1 rewrites docs/RELIABILITY.md from the run (commit it on purpose); `make test` never does.
 test-faults: install
-	$(BIN)/python -m pytest -q -m faults $(PYTEST_ARGS)
+	$(if $(REPORT),RELAY_RELIABILITY_REPORT=1) $(BIN)/python -m pytest -q -m faults $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -370,8 +371,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGHUP stop relay as Ctrl-C does: `relay dev` and `relay demo` then stop the
+    server they started, and a worker shuts down."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _stop_on_signals()
     try:
         settings = Settings.from_env()
         long_running = args.command in ("worker", "dev")  # demo: its own output reads best

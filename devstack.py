@@ -7,6 +7,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from relay.agents.approvals import DecisionRequest, PendingApproval
 from relay.agents.models import GoalRequest
@@ -36,7 +37,7 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[None]:
     server = DevServer(
         db_file=data_dir / "temporal.db",
         port=int(port),
-        ui_port=8233,
+        ui_port=urlsplit(settings.ui_url).port or 8233,
         log_file=data_dir / "temporal.log",
         # With encryption on, the UI decrypts through relay's codec server.
         extra_args=["--ui-codec-endpoint", CODEC_URL] if codec else [],
@@ -45,7 +46,8 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[None]:
         f"starting Temporal dev server on {server.address}, Web UI {settings.ui_url} "
         f"(data in {data_dir}/temporal.db)"
     )
-    await asyncio.to_thread(server.start)
+    # On this thread: the server is told to stop when the thread that started it ends.
+    server.start()
     try:
         if codec is None:
             yield

@@ -42,8 +42,8 @@ def make_handler(
             action = actions.get(urlsplit(self.path).path.rstrip("/").rsplit("/", 1)[-1])
             if action is None:
                 return self._error(HTTPStatus.NOT_FOUND, "POST /encode or /decode")
-            if token is not None and not hmac.compare_digest(
-                self.headers.get("Authorization", ""), f"Bearer {token}"
+            if token is not None and not _bearer_matches(
+                self.headers.get("Authorization", ""), token
             ):
                 return self._error(HTTPStatus.UNAUTHORIZED, "a valid bearer token is needed")
             length = int(self.headers.get("Content-Length") or 0)
@@ -98,3 +98,9 @@ async def serve_until_cancelled(
 ) -> None:
     with codec_server(codec, port, allowed_origin, token):
         await asyncio.Event().wait()
+
+
+def _bearer_matches(header: str, token: str) -> bool:
+    """`Authorization: Bearer TOKEN`; the scheme is case-insensitive (RFC 7235), the token not."""
+    scheme, _, given = header.strip().partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)

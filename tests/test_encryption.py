@@ -147,10 +147,16 @@ async def test_codec_server_round_trip_cors_and_token() -> None:
         assert status == 200
         assert base64.b64encode(b'{"goal": "hello"}').decode() in decoded.decode()
 
-        status, _, _ = await asyncio.to_thread(
-            exchange, "/decode", body, {"Content-Type": "application/json"}
-        )
-        assert status == 401
+        # The scheme is case-insensitive (RFC 7235); the token is not.
+        lower = auth | {"Authorization": "bearer s3cret"}
+        status, _, _ = await asyncio.to_thread(exchange, "/decode", body, lower)
+        assert status == 200
+        for wrong in (
+            {"Content-Type": "application/json"},
+            auth | {"Authorization": "Bearer S3CRET"},
+        ):
+            status, _, _ = await asyncio.to_thread(exchange, "/decode", body, wrong)
+            assert status == 401
         preflight = urllib.request.Request(base + "/decode", method="OPTIONS")
         with urllib.request.urlopen(preflight, timeout=10) as response:
             assert response.status == 204

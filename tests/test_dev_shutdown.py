@@ -1,0 +1,75 @@
+"""`relay dev` stops everything it started: on SIGTERM, SIGHUP and Ctrl-C it stops its dev
+server, and if relay itself is killed the server goes with it."""
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from relay.temporal.devserver import free_port, port_open
+from tests.cli_runner import RELAY
+from tests.reliability import Describe
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+async def start_dev(tmp_path: Path, name: str) -> tuple[asyncio.subprocess.Process, int, int]:
+    port, ui_port = free_port(), free_port()
+    log = (tmp_path / f"{name}.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        RELAY,
+        "dev",
+        "--data-dir",
+        str(tmp_path / name),
+        stdout=log,
+        stderr=log,
+        stdin=asyncio.subprocess.DEVNULL,
+        cwd=REPO,
+        env={
+            **os.environ,
+            "TEMPORAL_ADDRESS": f"127.0.0.1:{port}",
+            "RELAY_UI_URL": f"http://localhost:{ui_port}",
+        },
+    )
+    # Up when the worker says so (the server listens before the worker starts).
+    while b"worker for app" not in (tmp_path / f"{name}.log").read_bytes():
+        assert process.returncode is None, (tmp_path / f"{name}.log").read_text()
+        await asyncio.sleep(0.2)
+    assert port_open(port) and port_open(ui_port)
+    return process, port, ui_port
+
+
+async def released(*ports: int, seconds: float = 20.0) -> bool:
+    for _ in range(int(seconds * 5)):
+        if not any(port_open(p) for p in ports):
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+@pytest.mark.faults
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL])
+async def test_relay_dev_leaves_no_server_behind(
+    reliability: Describe, tmp_path: Path, signum: signal.Signals
+) -> None:
+    case = reliability(
+        f"relay dev stopped by {signum.name}",
+        f"{signum.name} to a running `relay dev` (dev server, Web UI and worker)",
+        "the dev server's gRPC and UI ports are free again; the next `relay dev` can start",
+    )
+    process, port, ui_port = await start_dev(tmp_path, signum.name.lower())
+    try:
+        process.send_signal(signum)
+        case.fault_injected()
+        await asyncio.wait_for(process.wait(), 30)
+        assert await released(port, ui_port), "the dev server still holds its ports"
+        case.recovered()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    if signum != signal.SIGKILL:
+        text = (tmp_path / f"{signum.name.lower()}.log").read_text()
+        assert "stopped the Temporal dev server" in text
