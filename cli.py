@@ -233,6 +233,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         app_of(args),
         approve_as=args.approve_as,
         reject=args.reject,
+        keep=args.keep,
     )
 
 
@@ -366,6 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--approve-as", help="approve the refund as NAME without asking")
     demo.add_argument(
         "--reject", action="store_true", help="with --approve-as: reject the refund instead"
+    )
+    demo.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the dev server, Web UI and worker up after the run, until Ctrl-C",
     )
     demo.set_defaults(handler=cmd_demo)
     return parser

@@ -24,7 +24,8 @@ def failure_text(err: BaseException) -> str:
     return getattr(err, "message", None) or str(err) or type(err).__name__
 
 
-def print_pending(pending: list[PendingApproval], workflow_id: str) -> None:
+def print_pending(pending: list[PendingApproval], workflow_id: str, hints: bool = True) -> None:
+    """Each pending approval; `hints`: how to decide it, when a person is to run a command."""
     for p in pending:
         print(
             f"  waiting for approval {p.approval_id}: {p.agent} wants {p.tool}"
@@ -33,8 +34,11 @@ def print_pending(pending: list[PendingApproval], workflow_id: str) -> None:
         if ANYONE not in p.approvers or p.requested_by:
             who = "anyone" if ANYONE in p.approvers else ", ".join(p.approvers)
             print(f"    may decide: {who}" + (f", not {p.requested_by}" if p.requested_by else ""))
-        print(f"    approve: relay approve {workflow_id} {p.approval_id} --as NAME")
-        print(f"    reject:  relay reject {workflow_id} {p.approval_id} --as NAME --reason TEXT")
+        if hints:
+            print(f"    approve: relay approve {workflow_id} {p.approval_id} --as NAME")
+            print(
+                f"    reject:  relay reject {workflow_id} {p.approval_id} --as NAME --reason TEXT"
+            )
 
 
 def print_result(result: GoalResult) -> None:

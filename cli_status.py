@@ -64,6 +64,12 @@ async def snapshot(client: Client, handle: WorkflowHandle) -> GoalSnapshot:
                 shot.error = failure_text(err)
         return shot
     shot.agents = [AgentNode(task=t, turns=await _turns(client, t)) for t in tasks]
+    # The supervisor counts an agent's usage when it finishes; a running one's turns so far
+    # count too.
+    for node in shot.agents:
+        if node.task.usage is None:
+            for turn in node.turns:
+                shot.usage = shot.usage.plus(turn.usage)
     return shot
 
 
@@ -81,7 +87,8 @@ async def _turns(client: Client, task: TaskProgress) -> list[TurnRecord]:
 
 
 def render(shot: GoalSnapshot) -> str:
-    lines = [f"{shot.workflow_id} · {shot.status} · {_spent(shot.usage)}"]
+    so_far = " so far" if shot.running else ""
+    lines = [f"{shot.workflow_id} · {shot.status} · {_spent(shot.usage)}{so_far}"]
     if shot.error:
         lines.append(f"└── failed: {shot.error}")
     for index, node in enumerate(shot.agents):

@@ -26,12 +26,13 @@ CODEC_URL = f"http://127.0.0.1:{CODEC_PORT}"
 
 
 @contextlib.asynccontextmanager
-async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[None]:
-    """Use the server at TEMPORAL_ADDRESS if one answers, else start one and stop it after."""
+async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[bool]:
+    """Use the server at TEMPORAL_ADDRESS if one answers, else start one and stop it after.
+    Yields whether it started one."""
     host, _, port = settings.temporal_address.rpartition(":")
     if port_open(int(port), "127.0.0.1" if host in ("localhost", "") else host):
         print(f"using the Temporal server at {settings.temporal_address}")
-        yield
+        yield False
         return
     codec = settings.codec()
     server = DevServer(
@@ -50,12 +51,12 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[None]:
     server.start()
     try:
         if codec is None:
-            yield
+            yield True
         else:
             token = settings.codec_token.get_secret_value() if settings.codec_token else None
             with codec_server(codec, CODEC_PORT, origin_of(settings.ui_url), token):
                 print(f"payloads are encrypted; the Web UI decrypts them through {CODEC_URL}")
-                yield
+                yield True
     finally:
         server.stop()
         print("stopped the Temporal dev server")
@@ -73,7 +74,12 @@ async def run_dev(settings: Settings, data_dir: Path, app: App) -> None:
 
 
 async def run_demo(
-    settings: Settings, data_dir: Path, app: App, approve_as: str | None, reject: bool
+    settings: Settings,
+    data_dir: Path,
+    app: App,
+    approve_as: str | None,
+    reject: bool,
+    keep: bool = False,
 ) -> None:
     if app.demo is None:
         raise CliError(f"app {app.name!r} has no demo goal (App(demo=Demo(...)))")
@@ -90,7 +96,7 @@ async def run_demo(
     )
 
     async def decide(pending: list[PendingApproval]) -> None:
-        print_pending(pending, handle.id)
+        print_pending(pending, handle.id, hints=False)  # the demo decides: no command to run
         for p in pending:
             approver, approve = approve_as, not reject
             if approver is None:
@@ -111,7 +117,7 @@ async def run_demo(
     demo_db = data_dir / f"demo-{app.name}.db"
     demo_db.unlink(missing_ok=True)
     settings = settings.model_copy(update={"db_path": demo_db, "data_dir": data_dir})
-    async with dev_server(settings, data_dir):
+    async with dev_server(settings, data_dir) as started:
         client = await connect_client(settings, wait_seconds=30)
         async with relay_worker(client, settings, app) as worker, worker:
             workflow_id = f"showcase-{uuid.uuid4().hex[:8]}"
@@ -127,3 +133,11 @@ async def run_demo(
             result = await wait_for_result(handle, decide)
             print_result(result)
             print(f"\nworkflow id: {workflow_id}\nweb UI: {settings.run_url(workflow_id)}")
+            if keep:
+                print("the dev server, its Web UI and the worker stay up; Ctrl-C stops them")
+                await asyncio.Event().wait()
+            elif started:
+                print(
+                    "the dev server stops now, so the link works again once one runs on the same "
+                    f"data: `relay dev --data-dir {data_dir}` (or `relay demo --keep` next time)"
+                )

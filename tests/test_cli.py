@@ -3,11 +3,12 @@
 import asyncio
 import json
 import os
+import sys
 
 from relay.agents.approvals import ApprovalDecision
 from relay.temporal.devserver import free_port
 from relay.workflows.supervisor import SupervisorWorkflow
-from tests.cli_runner import RELAY, relay_cli
+from tests.cli_runner import RELAY, relay_cli, run_command
 from tests.conftest import Relay
 
 
@@ -57,6 +58,13 @@ async def test_run_status_approve_status(relay: Relay) -> None:
     assert any("step 1 · scripted · " in line and "→ get_last_order" in line for line in tree)
     assert any(line.startswith("└── returns · returns · running") for line in tree)
     assert f"└── waiting for approval {pending.approval_id}: issue_refund(" in status.out
+    # The header counts every model turn recorded so far, the running agent's included.
+    assert tree[0].endswith(" so far")
+    mid = json.loads((await relay_cli("status", "cli-return-1", "--json", env=env)).out)
+    turns = [t for node in mid["agents"] for t in node["turns"]]
+    plan_calls = 1  # the supervisor's own, so far
+    assert mid["usage"]["llm_calls"] == plan_calls + len(turns)
+    assert mid["usage"]["output_tokens"] > sum(t["usage"]["output_tokens"] for t in turns)
 
     approved = await relay_cli(
         "approve", "cli-return-1", "--as", "alice", "--reason", "fine", env=env
@@ -208,3 +216,22 @@ async def test_status_watch_redraws_until_the_run_ends(relay: Relay) -> None:
     frames = (first + rest).decode().split("\x1b[2J\x1b[H")
     assert len(frames) >= 2  # at least one redraw while waiting, then the final picture
     assert frames[-1].splitlines()[0].startswith(f"{handle.id} · completed")
+
+
+async def test_help_and_status_load_no_model_runtime_or_provider_sdk() -> None:
+    # `relay --help`, an argument error and `relay status` import neither the embedded model's
+    # runtime nor the provider SDKs (they took ~1.9 s of a 2.4 s `relay --help`).
+    check = (
+        "import sys\n"
+        "from relay.cli import build_parser\n"
+        "for argv in (['--help'], ['status', '--help'], ['run']):\n"
+        "    try:\n"
+        "        build_parser().parse_args(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "import relay.cli_status\n"
+        "print(sorted({'xllamacpp', 'openai', 'anthropic'} & set(sys.modules)))\n"
+    )
+    outcome = await run_command(sys.executable, "-c", check)
+    assert outcome.code == 0, outcome.err
+    assert outcome.out.strip().splitlines()[-1] == "[]"

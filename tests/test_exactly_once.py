@@ -63,7 +63,7 @@ async def test_refund_happens_once_when_the_worker_dies_after_committing(
     [refund] = [
         run
         for run in await relay.activity_runs(returns_child, "tool")
-        if run.input["tool"] == "issue_refund"
+        if run.input["tool"] == "issue_refund" and not run.input["check_only"]
     ]
     assert refund.attempt == 2 and refund.result["replayed"] is True
     assert refund.result["data"] == json.loads(ledger[0]["result"])["data"]

@@ -53,7 +53,7 @@ async def test_the_web_ui_explains_a_run(relay: Relay) -> None:
     details = await description.static_details() or ""
     assert f"**Context**: customer_id={SHOWCASE_CUSTOMER}" in details and "**Budget**" in details
     progress = await current_details(handle)
-    assert "| task | agent | status | cost |" in progress
+    assert progress.startswith("**Tasks**\norders · orders · completed · 0.0000 USD\n")
     assert "**Waiting for approval**" in progress and pending.approval_id in progress
 
     waiting = await found_by(

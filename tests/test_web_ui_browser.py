@@ -2,10 +2,14 @@
 of a finished showcase run; the page shows the goal summary. The screenshot is kept in
 `artifacts/` for a person to look at."""
 
+import asyncio
+import html
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -62,16 +66,36 @@ async def test_the_web_ui_page_of_a_run_shows_its_goal(tmp_path: Path) -> None:
         async with running_relay(server, tmp_path) as relay:
             handle = await relay.start()
             result = await relay.approve_all(handle)
-        assert result.status == "completed"
-        url = f"http://127.0.0.1:{ui_port}/namespaces/default/workflows/{handle.id}"
-
-        page = browse(url, tmp_path / "chrome", "--dump-dom").stdout
-        ARTIFACTS.mkdir(exist_ok=True)
-        screenshot = ARTIFACTS / "web-ui-showcase.png"
-        browse(url, tmp_path / "chrome", f"--screenshot={screenshot}")
+            assert result.status == "completed"
+            run_id = (await handle.describe()).run_id
+            url = f"http://127.0.0.1:{ui_port}/namespaces/default/workflows/{handle.id}"
+            page = (await asyncio.to_thread(browse, url, tmp_path / "chrome", "--dump-dom")).stdout
+            ARTIFACTS.mkdir(exist_ok=True)
+            screenshot = ARTIFACTS / "web-ui-showcase.png"
+            await asyncio.to_thread(browse, url, tmp_path / "chrome", f"--screenshot={screenshot}")
+            # The User Metadata tab asks a worker for the current details: browse while one runs.
+            details_url = f"{url}/{run_id}/user-metadata"
+            details = ARTIFACTS / "web-ui-current-details.png"
+            metadata = (
+                await asyncio.to_thread(browse, details_url, tmp_path / "chrome", "--dump-dom")
+            ).stdout
+            await asyncio.to_thread(
+                browse, details_url, tmp_path / "chrome", f"--screenshot={details}"
+            )
     finally:
         server.stop()
 
     assert handle.id in page
     assert SHOWCASE_GOAL in page  # the run's static summary
+    # The supervisor's current details read well as the UI renders them: a line per task,
+    # costs that the UI's markdown does not take for math.
+    # The UI renders each markdown field in an iframe whose URL carries the text.
+    rendered = [
+        unquote(html.unescape(src))
+        for src in re.findall(r'src="/render\?content=([^"&]*)', metadata)
+    ]
+    current = next(text for text in rendered if text.startswith("**Tasks**"))
+    assert "\norders · orders · completed · 0.0000 USD\n" in current
+    assert "$" not in current  # the UI's markdown would take $...$ for math
+    assert details.stat().st_size > 10_000
     assert screenshot.stat().st_size > 10_000

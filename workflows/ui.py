@@ -42,16 +42,18 @@ class RunBoard:
 
 
 def progress_table(progress: GoalProgress) -> str:
-    """Markdown for the UI's current details: each task with its status and cost, the
-    approvals waiting for a human, and what the goal has spent so far."""
-    lines = ["| task | agent | status | cost |", "|---|---|---|---|"]
+    """Markdown for the UI's current details: a line per task with its status and cost, the
+    approvals waiting for a human, and what the goal has spent so far. The UI's markdown runs
+    table cells together and reads `$...$` as math, so: plain lines, and costs in USD."""
+    lines = ["**Tasks**"]
     for task in progress.tasks:
-        lines.append(f"| {task.id} | {task.agent} | {task.status} | {_cost(task.usage)} |")
+        lines.append(f"{task.id} · {task.agent} · {task.status} · {_cost(task.usage)}")
     if progress.pending:
         lines += ["", "**Waiting for approval**"]
         for p in progress.pending:
             who = ", ".join(p.approvers)
-            lines.append(f"- `{p.approval_id}`: {p.agent} wants `{p.tool}` ({p.reason}); {who}")
+            reason = p.reason.replace("$", "USD ")
+            lines.append(f"{p.approval_id}: {p.agent} wants {p.tool} ({reason}); {who}")
     usage = progress.usage
     lines += [
         "",
@@ -64,4 +66,4 @@ def progress_table(progress: GoalProgress) -> str:
 def _cost(usage: Usage | None) -> str:
     if usage is None:
         return "-"
-    return "unknown" if usage.cost_usd is None else f"${usage.cost_usd:.4f}"
+    return "unknown" if usage.cost_usd is None else f"{usage.cost_usd:.4f} USD"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from temporalio.exceptions import ApplicationError
 
 from relay.activities.providers.base import split_route_entry
-from relay.activities.providers.errors import MISSING_CREDENTIALS
+from relay.activities.providers.error_types import MISSING_CREDENTIALS
 
 REQUIRED_KEYS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 

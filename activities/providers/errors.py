@@ -12,20 +12,35 @@ import anthropic
 import openai
 from temporalio.exceptions import ApplicationError
 
-# Non-retryable types: after one of these the workflow moves to the next model of the route.
-BAD_REQUEST = "LlmBadRequest"
-AUTH = "LlmAuthFailed"
-NOT_FOUND = "LlmModelNotFound"
-CONTEXT_LENGTH = "LlmContextLengthExceeded"
-EMPTY_ANSWER = "LlmEmptyAnswer"
-REFUSAL = "LlmRefusal"
-MISSING_CREDENTIALS = "LlmMissingCredentials"
-CIRCUIT_OPEN = "LlmCircuitOpen"
-# Retryable types.
-RATE_LIMITED = "LlmRateLimited"
-UNAVAILABLE = "LlmUnavailable"
-TIMEOUT = "LlmTimeout"
-MALFORMED = "LlmMalformedResponse"
+from relay.activities.providers.error_types import (
+    AUTH,
+    BAD_REQUEST,
+    CIRCUIT_OPEN,
+    CONTEXT_LENGTH,
+    EMPTY_ANSWER,
+    MALFORMED,
+    MISSING_CREDENTIALS,
+    NOT_FOUND,
+    RATE_LIMITED,
+    REFUSAL,
+    TIMEOUT,
+    UNAVAILABLE,
+)
+
+__all__ = [
+    "AUTH",
+    "BAD_REQUEST",
+    "CIRCUIT_OPEN",
+    "CONTEXT_LENGTH",
+    "EMPTY_ANSWER",
+    "MALFORMED",
+    "MISSING_CREDENTIALS",
+    "NOT_FOUND",
+    "RATE_LIMITED",
+    "REFUSAL",
+    "TIMEOUT",
+    "UNAVAILABLE",
+]
 
 _NON_RETRYABLE_STATUS = {400: BAD_REQUEST, 401: AUTH, 403: AUTH, 404: NOT_FOUND, 422: BAD_REQUEST}
 _CONTEXT_MARKERS = (
