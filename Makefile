@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo dev test test-faults lint bench-agentdojo
+.PHONY: install demo dev test test-faults lint bench bench-agentdojo
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ test-faults: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# What one showcase goal costs: latency, goals/s, worker CPU, history, replay. Numbers only.
+bench: install
+	$(BIN)/python -m benchmarks.showcase
 
 # agentdojo's banking injection tasks through relay's gate; its own venv (agentdojo pulls in
 # langchain and more), so the project's stays lean. Prints the attack success rate.

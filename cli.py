@@ -25,7 +25,13 @@ from relay.activities.providers.routes import route_problem
 from relay.agents.approvals import DecisionRequest, sign_decision
 from relay.agents.guardrails import goal_problem
 from relay.agents.models import Budget, GoalRequest
-from relay.cli_app import OneLineParser, add_app_option, app_of, context_of
+from relay.cli_app import (
+    OneLineParser,
+    add_app_option,
+    add_context_option,
+    app_of,
+    context_of,
+)
 from relay.cli_output import CliError, failure_text, print_result, wait_for_result
 from relay.settings import ConfigError, Settings
 from relay.temporal.codec import data_converter
@@ -257,30 +263,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser(
         "mcp-serve",
-        help="serve relay's shop tools to any MCP client over stdio",
-        description="Serve relay's shop tools over MCP (stdio). Risk is published as tool "
+        help="serve an app's tools to any MCP client over stdio",
+        description="Serve an app's tools over MCP (stdio). Risk is published as tool "
         "annotations; calls that relay would stop for a human approval are refused. "
         'Example mcp.json entry: {"relay": {"command": "relay", "args": ["mcp-serve"]}}',
     )
     serve.add_argument("--agent", help="serve only this agent's tools (least privilege)")
-    serve.add_argument(
-        "--context",
-        action="append",
-        metavar="KEY=VALUE",
-        help="the context calls act in, as a goal's (tools' guards check it), "
-        "e.g. --context customer_id=C-1001",
-    )
+    add_context_option(serve, "the context calls act in, as a goal's (tools' guards check it)")
     add_app_option(serve)
     serve.set_defaults(handler=cmd_mcp_serve)
 
     run = sub.add_parser("run", help="start a goal")
     run.add_argument("goal", help="what is wanted, in the asker's words")
-    run.add_argument(
-        "--context",
-        action="append",
-        metavar="KEY=VALUE",
-        help="what the app knows about the goal, shown to the agents and passed to tools "
-        "(repeatable), e.g. --context customer_id=C-1001",
+    add_context_option(
+        run, "what the app knows about the goal, shown to the agents and passed to tools"
     )
     run.add_argument("--customer", help="deprecated: --context customer_id=ID")
     add_app_option(run)

@@ -31,6 +31,15 @@ def add_app_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_context_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--context",
+        action="append",
+        metavar="KEY=VALUE",
+        help=f"{what} (repeatable), e.g. --context customer_id=C-1001",
+    )
+
+
 def app_of(args: argparse.Namespace) -> App:
     """The app named by --app or RELAY_APP; the demo shop when neither is set and it is here.
     The current directory is importable, as for `python -m` (a user's app lives there)."""

@@ -14,6 +14,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.plugin import SimplePlugin
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from relay.activities.approvals import ApprovalActivities
 from relay.activities.llm import LlmActivities
@@ -25,13 +26,19 @@ from relay.settings import Settings
 from relay.temporal.codec import data_converter
 from relay.temporal.connect import connect_client
 from relay.temporal.search_attributes import ensure_registered
-from relay.temporal.telemetry import tracing_interceptor
+from relay.temporal.telemetry import tracing_interceptors
 from relay.tools.mcp_config import load_mcp_config
 from relay.tools.runtime import AppRuntime
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
 
 WORKFLOWS = [SupervisorWorkflow, AgentWorkflow]
+# relay's modules are imported once, not again for every run in the sandbox (measured +40-60
+# ms worker CPU per goal): its workflow code keeps all state in workflow instances, none in
+# modules (tests/test_sandbox.py checks that a run changes no module state).
+RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("relay")
+)
 
 
 class RelayPlugin(SimplePlugin):
@@ -43,13 +50,14 @@ class RelayPlugin(SimplePlugin):
         self._connections = McpConnections(load_mcp_config(self.settings.mcp_config))
         mcp = McpToolActivities(self.settings, self._connections, app.agents)
         self._tools = ToolActivities(self.settings, mcp, AppRuntime(app, self.settings))
-        llm = LlmActivities(self.settings, app.scripted)
+        self._llm = llm = LlmActivities(self.settings, app.scripted)
         approvals = ApprovalActivities(self.settings.approval_secret)
         super().__init__(
             "relay",
             data_converter=data_converter(self.settings.codec()),
-            interceptors=[tracing_interceptor()],
+            interceptors=tracing_interceptors(),
             workflows=WORKFLOWS,
+            workflow_runner=RUNNER,
             activities=[
                 llm.call_llm,
                 self._tools.load_run_config,
@@ -63,7 +71,7 @@ class RelayPlugin(SimplePlugin):
 
     async def run_worker(self, worker: Worker, next: Callable[[Worker], Awaitable[None]]) -> None:
         """Register relay's search attributes first (a namespace that refuses them runs without
-        them), and close the MCP sessions the worker opened when it stops."""
+        them); when the worker stops, close the MCP sessions and provider clients it opened."""
         unregistered = await ensure_registered(worker.client)
         if unregistered is not None:
             logging.getLogger("relay.worker").warning(
@@ -74,6 +82,7 @@ class RelayPlugin(SimplePlugin):
             await next(worker)
         finally:
             await self._connections.close()
+            await self._llm.close()
 
 
 @contextlib.asynccontextmanager

@@ -29,6 +29,10 @@ class LlmActivities:
         self._trace_content = settings.trace_content
         self._fault = settings.fault
 
+    async def close(self) -> None:
+        for provider in self._providers.values():
+            await provider.close()
+
     @activity.defn(name="llm")
     async def call_llm(self, request: LlmRequest) -> LlmResponse:
         provider_name, model = split_route_entry(request.model)

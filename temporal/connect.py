@@ -7,7 +7,7 @@ from temporalio.client import Client
 
 from relay.settings import Settings
 from relay.temporal.codec import data_converter
-from relay.temporal.telemetry import configure_exporters, temporal_runtime, tracing_interceptor
+from relay.temporal.telemetry import configure_exporters, temporal_runtime, tracing_interceptors
 
 
 class TemporalUnreachable(RuntimeError):
@@ -24,7 +24,7 @@ async def connect_client(settings: Settings, wait_seconds: float = 0.0) -> Clien
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
                 data_converter=data_converter(settings.codec()),
-                interceptors=[tracing_interceptor()],
+                interceptors=tracing_interceptors(),
                 runtime=temporal_runtime(settings.metrics_port),
             )
         except RuntimeError as err:

@@ -34,11 +34,18 @@ def configure_exporters(service: str = "relay") -> bool:
 
 
 @functools.cache
-def tracing_interceptor() -> TracingInterceptor:
-    """On the client and (through it) the worker: one goal is one trace, supervisor -> child
-    agents -> activities. The tracer follows whatever provider the process installed. One
-    instance per process, so a plugin does not add it twice to a client that has it."""
+def _tracing_interceptor() -> TracingInterceptor:
+    """One instance per process, so a plugin does not add it twice to a client that has it.
+    The tracer follows whatever provider the process installed."""
     return TracingInterceptor(trace.get_tracer("relay.temporal"))
+
+
+def tracing_interceptors() -> list[TracingInterceptor]:
+    """On the client and (through it) the worker, when spans go somewhere (OTLP configured,
+    or an SDK tracer provider the process installed): one goal is one trace, supervisor ->
+    child agents -> activities. Otherwise none: it would cost every task for nothing."""
+    exporting = configure_exporters() or isinstance(trace.get_tracer_provider(), TracerProvider)
+    return [_tracing_interceptor()] if exporting else []
 
 
 @functools.cache

@@ -77,6 +77,9 @@ class ScriptedProvider:
     def __init__(self, brain: Brain | None = None) -> None:
         self._brain = brain
 
+    async def close(self) -> None:
+        """Nothing to release."""
+
     async def complete(self, request: LlmRequest, model: str) -> LlmResponse:
         started = time.perf_counter()
         replies = _load_script(model).replies_for(request) if model else []

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.client import WorkflowHandle
 
 from examples.helpdesk.app import app as helpdesk
 from examples.helpdesk.directory import Directory
@@ -46,6 +47,15 @@ def script(access_answer: str) -> dict[str, Any]:
     }
 
 
+async def start(desk: Relay, access_answer: str) -> WorkflowHandle:
+    return await desk.start(
+        GOAL,
+        customer=None,
+        model=desk.script(script(access_answer)),
+        context={"user_id": "U-1001"},
+    )
+
+
 @pytest.fixture
 async def desk(temporal_server: DevServer, tmp_path: Path) -> AsyncIterator[Relay]:
     async with running_relay(temporal_server, tmp_path, helpdesk) as running:
@@ -69,12 +79,7 @@ def test_goals_with_other_domains_words_route_within_the_app() -> None:
 
 
 async def test_both_agents_and_an_approved_reset(desk: Relay) -> None:
-    handle = await desk.start(
-        GOAL,
-        customer=None,
-        model=desk.script(script("U-1001 was locked; reset RST-0001 is sent.")),
-        context={"user_id": "U-1001"},
-    )
+    handle = await start(desk, "U-1001 was locked; reset RST-0001 is sent.")
     pending = await desk.next_pending(handle)
     assert (pending.agent, pending.tool) == ("access", "reset_password")
     assert "irreversible" in pending.reason  # no rule was needed for a human to decide
@@ -118,12 +123,7 @@ async def test_both_agents_and_an_approved_reset(desk: Relay) -> None:
 
 
 async def test_a_rejected_reset_undoes_the_ticket(desk: Relay) -> None:
-    handle = await desk.start(
-        GOAL,
-        customer=None,
-        model=desk.script(script("U-1001 is still locked: the reset was rejected.")),
-        context={"user_id": "U-1001"},
-    )
+    handle = await start(desk, "U-1001 is still locked: the reset was rejected.")
     pending = await desk.next_pending(handle)
     await handle.signal(
         SupervisorWorkflow.reject,

@@ -8,6 +8,7 @@ from typing import Any
 import anthropic
 
 from relay.activities.providers import errors
+from relay.activities.providers.base import ReusedClients
 from relay.activities.providers.credentials import require_key
 from relay.activities.providers.prices import priced_usage
 from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall
@@ -48,16 +49,19 @@ def to_anthropic(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
 
 class AnthropicProvider:
     def __init__(self, timeout_seconds: float) -> None:
-        self._timeout = timeout_seconds
+        self._clients = ReusedClients(
+            lambda key, base_url: anthropic.AsyncAnthropic(
+                api_key=key, base_url=base_url, max_retries=0, timeout=timeout_seconds
+            )
+        )
 
     def _client(self) -> anthropic.AsyncAnthropic:
-        key = require_key("anthropic")
-        return anthropic.AsyncAnthropic(
-            api_key=key,
-            base_url=os.environ.get("ANTHROPIC_BASE_URL") or None,
-            max_retries=0,
-            timeout=self._timeout,
+        return self._clients.get(
+            require_key("anthropic"), os.environ.get("ANTHROPIC_BASE_URL") or None
         )
+
+    async def close(self) -> None:
+        await self._clients.close()
 
     async def complete(self, request: LlmRequest, model: str) -> LlmResponse:
         system, turns = to_anthropic(request.messages)
@@ -81,8 +85,6 @@ class AnthropicProvider:
             reply = await client.messages.create(**body)
         except Exception as err:
             raise errors.map_provider_error("anthropic", err) from err
-        finally:
-            await client.close()
         text = "".join(b.text for b in reply.content if b.type == "text")
         calls = [
             ToolCall(id=b.id, name=b.name, arguments=dict(b.input))

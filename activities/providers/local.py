@@ -116,6 +116,9 @@ def _flatten(message: Message) -> dict[str, str]:
 
 
 class LocalProvider:
+    async def close(self) -> None:
+        """The model stays loaded for the process; nothing to release per worker."""
+
     async def complete(self, request: LlmRequest, model: str) -> LlmResponse:
         name = model or "smollm2"
         schema = request.response_schema

@@ -9,6 +9,7 @@ import openai
 from temporalio.exceptions import ApplicationError
 
 from relay.activities.providers import errors
+from relay.activities.providers.base import ReusedClients
 from relay.activities.providers.credentials import require_key
 from relay.activities.providers.prices import priced_usage
 from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall
@@ -35,16 +36,17 @@ def to_openai_message(message: Message) -> dict[str, Any]:
 
 class OpenAIProvider:
     def __init__(self, timeout_seconds: float) -> None:
-        self._timeout = timeout_seconds
+        self._clients = ReusedClients(
+            lambda key, base_url: openai.AsyncOpenAI(
+                api_key=key, base_url=base_url, max_retries=0, timeout=timeout_seconds
+            )
+        )
 
     def _client(self) -> openai.AsyncOpenAI:
-        key = require_key("openai")
-        return openai.AsyncOpenAI(
-            api_key=key,
-            base_url=os.environ.get("OPENAI_BASE_URL") or None,
-            max_retries=0,
-            timeout=self._timeout,
-        )
+        return self._clients.get(require_key("openai"), os.environ.get("OPENAI_BASE_URL") or None)
+
+    async def close(self) -> None:
+        await self._clients.close()
 
     async def complete(self, request: LlmRequest, model: str) -> LlmResponse:
         body: dict[str, Any] = {
@@ -74,8 +76,6 @@ class OpenAIProvider:
             reply = await client.chat.completions.create(**body)
         except Exception as err:
             raise errors.map_provider_error("openai", err) from err
-        finally:
-            await client.close()
         if not reply.choices:
             raise errors.empty_answer("openai", "no choices")
         message = reply.choices[0].message
