@@ -15,16 +15,19 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Replayer
 
-from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
+from examples.shop.app import SHOWCASE_GOAL
+from examples.shop.data import setup
 from relay import ApprovalDecision, GoalRequest, Settings, SupervisorWorkflow, start_goal
 from relay.temporal.codec import data_converter
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
+from relay.tools.store import connect
 from relay.worker import RUNNER, WORKFLOWS
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -36,11 +39,31 @@ def cpu_ms(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / TICKS
 
 
-async def one_goal(client: Client, queue: str) -> tuple[WorkflowHandle, float]:
+def seed_customers(db_path: Path, count: int) -> list[str]:
+    """Customers who each bought the blue shirt six days ago, so every goal makes the same
+    return and refund (the showcase's own customer can return it only once)."""
+    db = connect(db_path)
+    try:
+        setup(db)
+        placed = (datetime.now(UTC) - timedelta(days=6)).isoformat()
+        customers = [f"C-{5000 + n}" for n in range(count)]
+        for n, customer in enumerate(customers):
+            db.execute("INSERT INTO customers VALUES (?, ?, ?)", (customer, "Bench", None))
+            order = f"O-{80000 + n}"
+            db.execute(
+                "INSERT INTO orders VALUES (?, ?, ?, 'delivered')", (order, customer, placed)
+            )
+            db.execute("INSERT INTO order_items VALUES (?, 'P-101', 1, 7900)", (order,))
+    finally:
+        db.close()
+    return customers
+
+
+async def one_goal(client: Client, queue: str, customer: str) -> tuple[WorkflowHandle, float]:
     started = time.perf_counter()
     handle = await start_goal(
         client,
-        GoalRequest(goal=SHOWCASE_GOAL, context={"customer_id": SHOWCASE_CUSTOMER}),
+        GoalRequest(goal=SHOWCASE_GOAL, context={"customer_id": customer}),
         f"bench-{uuid.uuid4().hex[:10]}",
         queue,
     )
@@ -81,27 +104,33 @@ async def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     server = DevServer(db_file=tmp / "temporal.db", port=free_port(), ui_port=None).start()
     settings = Settings(temporal_address=server.address, task_queue="bench", data_dir=tmp)
+    customers = iter(seed_customers(tmp / "shop.db", 1 + goals + concurrent))
     env = {
         **os.environ,
         "TEMPORAL_ADDRESS": server.address,
         "RELAY_TASK_QUEUE": "bench",
         "RELAY_DATA_DIR": str(tmp),
+        "RELAY_DB": str(tmp / "shop.db"),
     }
+    log = (tmp / "worker.log").open("wb")
+    print(f"worker log: {tmp / 'worker.log'}")
     worker = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "relay"),
         "worker",
         env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     try:
         client = await connect_client(settings, wait_seconds=30)
-        handle, _ = await one_goal(client, "bench")  # warm up: imports, caches, connections
+        # Warm up first: imports, caches, connections.
+        handle, _ = await one_goal(client, "bench", next(customers))
         cpu_before = cpu_ms(worker.pid)
-        latencies = [(await one_goal(client, "bench"))[1] for _ in range(goals)]
+        latencies = [(await one_goal(client, "bench", next(customers)))[1] for _ in range(goals)]
         cpu_per_goal = (cpu_ms(worker.pid) - cpu_before) / goals
         started = time.perf_counter()
-        await asyncio.gather(*(one_goal(client, "bench") for _ in range(concurrent)))
+        batch = [next(customers) for _ in range(concurrent)]
+        await asyncio.gather(*(one_goal(client, "bench", customer) for customer in batch))
         rate = concurrent / (time.perf_counter() - started)
         events, size, histories = await history_of(client, handle)
         cold = await replay_ms(histories)
