@@ -31,7 +31,8 @@ def write_report(results: list[tuple[Case, str]]) -> None:
     lines = [
         "# Reliability results",
         "",
-        "Written by the `faults` tests (`make test-faults REPORT=1`; they also run in `make test`) against a "
+        "Written by the `faults` tests (`make test-faults REPORT=1`; they also run in "
+        "`make test`) against a "
         "real Temporal dev server, real worker processes and real SQLite. Recovery is measured "
         "from the moment the fault is injected to the moment the checked invariant holds "
         "(for example the run completing after a new worker starts); it includes Temporal's "
