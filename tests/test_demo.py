@@ -54,9 +54,13 @@ async def test_demo_keep_leaves_the_web_ui_up_until_ctrl_c(tmp_path: Path) -> No
             env={**os.environ, **env},
         )
     try:
-        while b"stay up; Ctrl-C stops them" not in log.read_bytes():
+        for _ in range(600):
+            if b"stay up; Ctrl-C stops them" in log.read_bytes():
+                break
             assert process.returncode is None, log.read_text()
             await asyncio.sleep(0.2)
+        else:
+            raise AssertionError(f"the demo did not finish within 120 s: {log.read_text()}")
         link = next(
             line.removeprefix("web UI: ")
             for line in log.read_text().splitlines()

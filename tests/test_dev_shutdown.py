@@ -34,9 +34,14 @@ async def start_dev(tmp_path: Path, name: str) -> tuple[asyncio.subprocess.Proce
         },
     )
     # Up when the worker says so (the server listens before the worker starts).
-    while b"worker for app" not in (tmp_path / f"{name}.log").read_bytes():
+    for _ in range(600):
+        if b"worker for app" in (tmp_path / f"{name}.log").read_bytes():
+            break
         assert process.returncode is None, (tmp_path / f"{name}.log").read_text()
         await asyncio.sleep(0.2)
+    else:
+        process.kill()
+        raise AssertionError("relay dev did not start within 120 s")
     assert port_open(port) and port_open(ui_port)
     return process, port, ui_port
 
