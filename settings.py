@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
+from temporalio.envconfig import ClientConfigProfile
 
 from relay.agents.approvals import ApprovalPolicy
 from relay.agents.guardrails import GOAL_HARD_LIMIT, GOAL_MAX_BYTES
@@ -78,12 +79,17 @@ class Settings(BaseModel):
             raise ConfigError(f"bad setting {where}: {first['msg']}") from None
         except ValueError as err:  # JSON in an environment variable
             raise ConfigError(f"bad setting: {err}") from None
+        except RuntimeError as err:  # Temporal's profile file or profile name
+            raise ConfigError(f"TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE: {err}") from None
 
     @classmethod
     def _from_env(cls) -> "Settings":
+        # Temporal's own environment configuration: TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, or
+        # the profile (TEMPORAL_PROFILE) of the TOML file the `temporal` CLI reads.
+        profile = ClientConfigProfile.load()
         env = {
-            "temporal_address": os.environ.get("TEMPORAL_ADDRESS"),
-            "temporal_namespace": os.environ.get("TEMPORAL_NAMESPACE"),
+            "temporal_address": profile.address,
+            "temporal_namespace": profile.namespace,
             "task_queue": os.environ.get("RELAY_TASK_QUEUE"),
             "model": os.environ.get("RELAY_MODEL"),
             "data_dir": os.environ.get("RELAY_DATA_DIR"),
