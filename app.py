@@ -108,6 +108,20 @@ class App:
         """The model route runs take when the goal names none, in words for a status line."""
         return configured or self.model or "none (each goal must name a model)"
 
+    def pool_queue(self, agents: Sequence[str]) -> str | None:
+        """The task queue a worker serving only these agents polls: their own pool's, or None
+        (the default queue, where supervisors run too). One worker serves one queue."""
+        unknown = [a for a in agents if a not in self.agents]
+        if unknown:
+            raise AppError(f"app {self.name!r} has no agents {unknown}; it has {list(self.agents)}")
+        queues = {self.agents[a].task_queue for a in agents}
+        if len(queues) > 1:
+            named = ", ".join(f"{a}: {self.agents[a].task_queue or 'default'}" for a in agents)
+            raise AppError(
+                f"these agents are on different task queues ({named}); start one worker per queue"
+            )
+        return queues.pop() if queues else None
+
     def tool(self, agent: str, name: str) -> ToolDefinition | None:
         """The tool, when the agent may use it; None otherwise."""
         spec = self.agents.get(agent)

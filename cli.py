@@ -25,6 +25,7 @@ from relay.activities.providers.routes import route_problem
 from relay.agents.approvals import DecisionRequest, sign_decision
 from relay.agents.guardrails import goal_problem
 from relay.agents.models import Budget, GoalRequest
+from relay.app import AppError
 from relay.cli_app import (
     OneLineParser,
     add_app_option,
@@ -168,12 +169,18 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     from relay.worker import run_worker
 
     app = app_of(args)
+    agents = [a.strip() for a in (args.agents or "").split(",") if a.strip()] or None
+    try:
+        queue = (app.pool_queue(agents) if agents else None) or settings.task_queue
+    except AppError as err:
+        raise CliError(str(err)) from None
+    serving = f"agents {', '.join(agents)} of app {app.name!r}" if agents else f"app {app.name!r}"
     print(
-        f"worker for app {app.name!r} on task queue {settings.task_queue!r} at "
+        f"worker for {serving} on task queue {queue!r} at "
         f"{settings.temporal_address}, model route {app.default_route(settings.model)}; "
         "Ctrl-C stops it"
     )
-    await run_worker(settings, app)
+    await run_worker(settings, app, agents)
 
 
 async def cmd_mcp_serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -259,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run a worker for an app's agents and tools")
     add_app_option(worker)
+    worker.add_argument(
+        "--agents",
+        metavar="A,B",
+        help="serve only these agents' tools (a worker pool); agents with a task_queue of "
+        "their own are served on it",
+    )
     worker.set_defaults(handler=cmd_worker)
 
     serve = sub.add_parser(

@@ -4,6 +4,9 @@ tokens, cost, latency and pending approvals; as text, redrawn with --watch, or a
 import json
 
 from pydantic import BaseModel, Field
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 
@@ -18,6 +21,8 @@ from relay.workflows.supervisor import SupervisorWorkflow
 class AgentNode(BaseModel):
     task: TaskProgress
     turns: list[TurnRecord] = Field(default_factory=list)
+    # Set when the agent's own task queue has no worker polling it: the run waits for one.
+    no_worker: str | None = None
 
 
 class GoalSnapshot(BaseModel):
@@ -63,7 +68,10 @@ async def snapshot(client: Client, handle: WorkflowHandle) -> GoalSnapshot:
             except WorkflowFailureError as err:
                 shot.error = failure_text(err)
         return shot
-    shot.agents = [AgentNode(task=t, turns=await _turns(client, t)) for t in tasks]
+    shot.agents = [
+        AgentNode(task=t, turns=await _turns(client, t), no_worker=await _unpolled(client, t))
+        for t in tasks
+    ]
     # The supervisor counts an agent's usage when it finishes; a running one's turns so far
     # count too.
     for node in shot.agents:
@@ -71,6 +79,20 @@ async def snapshot(client: Client, handle: WorkflowHandle) -> GoalSnapshot:
             for turn in node.turns:
                 shot.usage = shot.usage.plus(turn.usage)
     return shot
+
+
+async def _unpolled(client: Client, task: TaskProgress) -> str | None:
+    """The agent's own task queue, when the agent is not done and no worker polls it."""
+    if not task.task_queue or task.status not in ("waiting", "running"):
+        return None
+    described = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task.task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    return None if described.pollers else task.task_queue
 
 
 async def _turns(client: Client, task: TaskProgress) -> list[TurnRecord]:
@@ -93,7 +115,8 @@ def render(shot: GoalSnapshot) -> str:
         lines.append(f"└── failed: {shot.error}")
     for index, node in enumerate(shot.agents):
         last = index == len(shot.agents) - 1
-        lines.append(("└── " if last else "├── ") + _task_line(node.task))
+        unpolled = f" · no worker polls task queue {node.no_worker!r}" if node.no_worker else ""
+        lines.append(("└── " if last else "├── ") + _task_line(node.task) + unpolled)
         children = [_turn_line(t) for t in node.turns] + [
             f"waiting for approval {p.approval_id}: {p.tool}({json.dumps(p.arguments)}) "
             f"because {p.reason}"

@@ -8,7 +8,7 @@ Temporal's own integrations do, so a user's own `Client.connect(..., plugins=[..
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from temporalio.client import Client
@@ -42,14 +42,19 @@ RUNNER = SandboxedWorkflowRunner(
 
 
 class RelayPlugin(SimplePlugin):
-    """Serves one app. Settings default to the environment (`Settings.from_env()`)."""
+    """Serves one app (or, with `agents`, only those agents' tools: a worker pool). Settings
+    default to the environment (`Settings.from_env()`)."""
 
-    def __init__(self, app: App, settings: Settings | None = None) -> None:
+    def __init__(
+        self, app: App, settings: Settings | None = None, agents: Sequence[str] | None = None
+    ) -> None:
         self.app = app
         self.settings = settings or Settings.from_env()
         self._connections = McpConnections(load_mcp_config(self.settings.mcp_config))
         mcp = McpToolActivities(self.settings, self._connections, app.agents)
-        self._tools = ToolActivities(self.settings, mcp, AppRuntime(app, self.settings))
+        self._tools = ToolActivities(
+            self.settings, mcp, AppRuntime(app, self.settings), serves=agents
+        )
         self._llm = llm = LlmActivities(self.settings, app.scripted)
         approvals = ApprovalActivities(self.settings.approval_secret)
         super().__init__(
@@ -87,16 +92,20 @@ class RelayPlugin(SimplePlugin):
 
 @contextlib.asynccontextmanager
 async def relay_worker(
-    client: Client, settings: Settings, app: App, **options: Any
+    client: Client,
+    settings: Settings,
+    app: App,
+    agents: Sequence[str] | None = None,
+    **options: Any,
 ) -> AsyncIterator[Worker]:
-    """The worker relay runs for an app on the settings' task queue. Tests pass
+    """The worker relay runs for an app on the settings' task queue, or, for `agents` with a
+    pool of their own (`Agent(task_queue=...)`), on that pool's. Tests pass
     `max_cached_workflows=0` to replay every step."""
-    yield Worker(
-        client, task_queue=settings.task_queue, plugins=[RelayPlugin(app, settings)], **options
-    )
+    queue = (app.pool_queue(agents) if agents else None) or settings.task_queue
+    yield Worker(client, task_queue=queue, plugins=[RelayPlugin(app, settings, agents)], **options)
 
 
-async def run_worker(settings: Settings, app: App) -> None:
+async def run_worker(settings: Settings, app: App, agents: Sequence[str] | None = None) -> None:
     client = await connect_client(settings)
-    async with relay_worker(client, settings, app) as worker:
+    async with relay_worker(client, settings, app, agents) as worker:
         await worker.run()

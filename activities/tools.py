@@ -6,6 +6,8 @@ runs on a thread of its own that the activity stops waiting for at the tool's ti
 tool never holds a worker slot.
 """
 
+from collections.abc import Sequence
+
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -28,19 +30,22 @@ class ToolActivities:
         mcp: McpToolActivities,
         runtime: AppRuntime,
         search_attributes: bool = False,
+        serves: Sequence[str] | None = None,
     ) -> None:
         self._settings = settings
         self.search_attributes = search_attributes  # set by the worker once it has checked
         self._mcp = mcp
         self._runtime = runtime
         self._app = runtime.app
+        self._serves = set(serves) if serves is not None else None  # None: every agent
 
     @activity.defn(name="load_run_config")
     async def load_run_config(self, request: RunConfigRequest) -> RunConfig:
         agents = list(self._app.agents.values())
         remote = await self._mcp.catalog(agents)
         tools = {
-            agent.name: [self._tool(agent.name, name).info() for name in agent.tools]
+            # Every agent of the app, whichever this worker serves: the run plans with all.
+            agent.name: [self._known(agent.name, name).info() for name in agent.tools]
             + remote[agent.name]
             for agent in agents
         }
@@ -127,6 +132,16 @@ class ToolActivities:
             raise ApplicationError(str(err), type="ToolTimedOut") from err
 
     def _tool(self, agent: str, name: str) -> ToolDefinition:
+        """A tool this worker runs for the agent."""
+        if self._serves is not None and agent not in self._serves:
+            raise ApplicationError(
+                f"this worker serves agents {sorted(self._serves)}, not {agent!r}",
+                non_retryable=True,
+                type="ToolNotAllowed",
+            )
+        return self._known(agent, name)
+
+    def _known(self, agent: str, name: str) -> ToolDefinition:
         tool = self._app.tool(agent, name)
         if tool is None:
             raise ApplicationError(

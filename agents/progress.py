@@ -13,6 +13,7 @@ class TaskProgress(BaseModel):
     status: str  # waiting, running, or the agent's final status
     workflow_id: str = ""
     usage: Usage | None = None  # known once the agent finished
+    task_queue: str = ""  # the agent's own worker pool, when it has one
 
 
 class GoalProgress(BaseModel):

@@ -28,7 +28,7 @@ class Agent(BaseModel):
 
     `tools` are the functions a ToolSet registered (or their names); `mcp` grants MCP servers
     (`time`) or single MCP tools (`time__get_current_time`). `model` is a route of the agent's
-    own that overrides the goal's.
+    own that overrides the goal's; `task_queue` runs it on a worker pool of its own.
     """
 
     name: str
@@ -38,6 +38,9 @@ class Agent(BaseModel):
     max_steps: int = Field(default=12, ge=1, le=200)
     model: str | None = None
     mcp: list[str] = Field(default_factory=list)
+    # A worker pool of its own (a GPU pool for a local model, a pool next to a tool's data):
+    # the agent's workflow and all its activities run on this task queue.
+    task_queue: str | None = Field(default=None, min_length=1, max_length=200)
 
     def __init__(self, name: str | None = None, /, **data: Any) -> None:
         if name is not None:

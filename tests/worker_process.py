@@ -15,14 +15,15 @@ from tests.conftest import Relay, relay_settings
 
 @contextlib.asynccontextmanager
 async def worker_process(
-    settings: Settings, log: Path, **env: str
+    settings: Settings, log: Path, *args: str, **env: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`relay worker` for `settings`, with extra environment (e.g. RELAY_FAULT); killed on exit.
-    Its output goes to `log`, for a failing test to show."""
+    """`relay worker [args]` for `settings`, with extra environment (e.g. RELAY_FAULT); killed
+    on exit. Its output goes to `log`, for a failing test to show."""
     with log.open("ab") as out:
         process = await asyncio.create_subprocess_exec(
             RELAY,
             "worker",
+            *args,
             stdout=out,
             stderr=out,
             stdin=asyncio.subprocess.DEVNULL,

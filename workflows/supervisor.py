@@ -236,6 +236,7 @@ class SupervisorWorkflow:
                 AgentWorkflow.run,
                 agent_task,
                 id=child_id,
+                task_queue=spec.task_queue,  # None: the supervisor's own
                 static_summary=f"{task.agent}: {task.instruction}"[:200],
             )
         except ChildWorkflowError as err:
@@ -283,6 +284,7 @@ class SupervisorWorkflow:
                 TaskProgress(
                     id=task.id,
                     agent=task.agent,
+                    task_queue=self._specs[task.agent].task_queue or "",
                     status=report.status if report else state,
                     workflow_id=report.workflow_id if report else child,
                     usage=report.usage if report else None,

@@ -47,7 +47,8 @@ def progress_table(progress: GoalProgress) -> str:
     table cells together and reads `$...$` as math, so: plain lines, and costs in USD."""
     lines = ["**Tasks**"]
     for task in progress.tasks:
-        lines.append(f"{task.id} · {task.agent} · {task.status} · {_cost(task.usage)}")
+        pool = f" · task queue {task.task_queue}" if task.task_queue else ""
+        lines.append(f"{task.id} · {task.agent} · {task.status} · {_cost(task.usage)}{pool}")
     if progress.pending:
         lines += ["", "**Waiting for approval**"]
         for p in progress.pending:
