@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo dev test test-faults lint bench bench-agentdojo
+.PHONY: install demo dev test test-faults lint bench bench-scale bench-agentdojo
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ lint: install
 # What one showcase goal costs: latency, goals/s, worker CPU, history, replay. Numbers only.
 bench: install
 	$(BIN)/python -m benchmarks.showcase
+
+# 1, 2 and 4 worker processes, then one SIGKILLed mid-batch; model latency 300-800 ms.
+bench-scale: install
+	$(BIN)/python -m benchmarks.scale
 
 # agentdojo's banking injection tasks through relay's gate; its own venv (agentdojo pulls in
 # langchain and more), so the project's stays lean. Prints the attack success rate.

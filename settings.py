@@ -68,6 +68,8 @@ class Settings(BaseModel):
     codec_token: SecretStr | None = None  # bearer token the codec server requires, if set
     # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
     fault: str | None = None
+    # Benchmarks: the scripted test double answers after (low, high) ms (RELAY_SCRIPTED_LATENCY_MS).
+    scripted_latency_ms: tuple[float, float] | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -105,6 +107,7 @@ class Settings(BaseModel):
             or ("mcp.json" if Path("mcp.json").is_file() else None),
             "agent_mcp": json.loads(os.environ.get("RELAY_AGENT_MCP") or "{}"),
             "fault": os.environ.get("RELAY_FAULT"),
+            "scripted_latency_ms": _range("RELAY_SCRIPTED_LATENCY_MS"),
             "loop_limit": os.environ.get("RELAY_LOOP_LIMIT"),
             "max_calls_per_turn": os.environ.get("RELAY_MAX_CALLS_PER_TURN"),
             "approval_policy": _json_or_file("RELAY_APPROVAL_POLICY"),
@@ -169,3 +172,15 @@ def _json_or_file(variable: str) -> object:
         return json.loads(value)
     except json.JSONDecodeError as err:
         raise ValueError(f"{variable} is not valid JSON: {err}") from None
+
+
+def _range(variable: str) -> tuple[float, float] | None:
+    """`300-800` -> (300.0, 800.0); a single number is both ends."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    low, _, high = value.partition("-")
+    try:
+        return float(low), float(high or low)
+    except ValueError:
+        raise ValueError(f"{variable}={value!r}: expected LOW-HIGH milliseconds") from None

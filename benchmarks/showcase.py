@@ -59,7 +59,9 @@ def seed_customers(db_path: Path, count: int) -> list[str]:
     return customers
 
 
-async def one_goal(client: Client, queue: str, customer: str) -> tuple[WorkflowHandle, float]:
+async def one_goal(
+    client: Client, queue: str, customer: str, poll_seconds: float = 0.05
+) -> tuple[WorkflowHandle, float]:
     started = time.perf_counter()
     handle = await start_goal(
         client,
@@ -68,7 +70,7 @@ async def one_goal(client: Client, queue: str, customer: str) -> tuple[WorkflowH
         queue,
     )
     while not (pending := await handle.query(SupervisorWorkflow.pending_approvals)):
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(poll_seconds)
     await handle.signal(
         SupervisorWorkflow.approve,
         ApprovalDecision(approval_id=pending[0].approval_id, approver="bench"),

@@ -13,7 +13,9 @@ gets the same reply; past the end the last reply repeats. A section that is miss
 to the app's behaviour (an app with none answers with a non-retryable error).
 """
 
+import asyncio
 import json
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -74,14 +76,22 @@ def count_replies(messages: list[Message]) -> int:
 
 
 class ScriptedProvider:
-    def __init__(self, brain: Brain | None = None) -> None:
+    """`latency_ms` (low, high): each answer takes a uniform random time in that range, as a
+    real model's would (RELAY_SCRIPTED_LATENCY_MS=300-800, for benchmarks)."""
+
+    def __init__(
+        self, brain: Brain | None = None, latency_ms: tuple[float, float] | None = None
+    ) -> None:
         self._brain = brain
+        self._latency_ms = latency_ms
 
     async def close(self) -> None:
         """Nothing to release."""
 
     async def complete(self, request: LlmRequest, model: str) -> LlmResponse:
         started = time.perf_counter()
+        if self._latency_ms is not None:
+            await asyncio.sleep(random.uniform(*self._latency_ms) / 1000)
         replies = _load_script(model).replies_for(request) if model else []
         if replies:
             index = min(count_replies(request.messages), len(replies) - 1)

@@ -11,7 +11,7 @@ from relay.testing.scripted import Brain, ScriptedProvider
 def build_providers(settings: Settings, brain: Brain | None) -> dict[str, Provider]:
     """`brain`: the app's behaviour for the bare `scripted` test-double route."""
     return {
-        "scripted": ScriptedProvider(brain),
+        "scripted": ScriptedProvider(brain, settings.scripted_latency_ms),
         "local": LocalProvider(),
         "openai": OpenAIProvider(settings.llm_timeout_seconds),
         "anthropic": AnthropicProvider(settings.llm_timeout_seconds),
