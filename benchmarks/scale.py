@@ -12,6 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from benchmarks.showcase import one_goal, seed_customers
@@ -30,6 +33,26 @@ async def start_workers(count: int, env: dict[str, str], log: Path) -> list:
         await asyncio.create_subprocess_exec(RELAY, "worker", env=env, stdout=out, stderr=out)
         for _ in range(count)
     ]
+
+
+def identity(worker: asyncio.subprocess.Process) -> str:
+    """The SDK's default worker identity: pid@host."""
+    return f"{worker.pid}@{os.uname().nodename}"
+
+
+async def until_polled(client: Client, workers: list) -> None:
+    """Wait until these workers poll the queue (a worker process takes seconds to start)."""
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name="scale"),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    )
+    for _ in range(300):
+        described = await client.workflow_service.describe_task_queue(request)
+        if {identity(w) for w in workers} <= {p.identity for p in described.pollers}:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"{len(workers)} workers did not start polling within 60 s")
 
 
 async def stop(workers: list) -> None:
@@ -64,11 +87,10 @@ async def batch(
     if kill is not None:
         while sum(t.done() for t in tasks) < len(tasks) // 4:
             await asyncio.sleep(0.2)
-        identity = f"{kill.pid}@{os.uname().nodename}"
         kill.kill()
         killed_at = time.perf_counter()
         ids = await running_goal_ids(client)
-        while await orphaned(client, ids, identity):
+        while await orphaned(client, ids, identity(kill)):
             await asyncio.sleep(0.5)
         picked_up = time.perf_counter() - killed_at
     results = await asyncio.gather(*tasks)
@@ -125,7 +147,7 @@ async def main() -> None:
             workers = await start_workers(count, env, tmp / "workers.log")
             try:
                 batch_customers = [next(customers) for _ in range(goals)]
-                await asyncio.sleep(3)  # workers connected and polling
+                await until_polled(client, workers)
                 latencies, rate, picked_up = await batch(
                     client, batch_customers, workers[0] if kill else None
                 )
