@@ -8,6 +8,7 @@ The goal's audit is what the agents themselves audited (from their results), plu
 decisions refused here. Workflow code: deterministic.
 """
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -43,9 +44,16 @@ class ApprovalDesk:
         self.heard: dict[str, list[DecisionAudit]] = {}  # agent workflow id -> audited notices
         self.heard_omitted: dict[str, int] = {}
         self.signed = False
+        # Notices are applied in the order they arrive, even while one waits for its signature
+        # check: a settlement must not overtake the request it settles.
+        self._in_order = asyncio.Lock()
 
     async def receive(self, raw: Any, children: set[str]) -> bool:
         """Apply a notice from an agent; False (and nothing changes) when it is not one."""
+        async with self._in_order:
+            return await self._receive(raw, children)
+
+    async def _receive(self, raw: Any, children: set[str]) -> bool:
         try:
             notice = AgentNotice.model_validate(raw)
             body = BODIES[notice.kind].model_validate_json(notice.body)
