@@ -41,18 +41,27 @@ def identity(worker: asyncio.subprocess.Process) -> str:
 
 
 async def until_polled(client: Client, workers: list) -> None:
-    """Wait until these workers poll the queue (a worker process takes seconds to start)."""
-    request = DescribeTaskQueueRequest(
-        namespace=client.namespace,
-        task_queue=TaskQueue(name="scale"),
-        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-    )
-    for _ in range(300):
-        described = await client.workflow_service.describe_task_queue(request)
-        if {identity(w) for w in workers} <= {p.identity for p in described.pollers}:
+    """Wait until these workers poll the queue (a worker process takes seconds to start); the
+    server lists the pollers it saw recently, so after 30 s the run goes on regardless."""
+    expected = {identity(w) for w in workers}
+    seen: set[str] = set()
+    for _ in range(150):
+        for kind in (
+            TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+        ):
+            described = await client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(
+                    namespace=client.namespace,
+                    task_queue=TaskQueue(name="scale"),
+                    task_queue_type=kind,
+                )
+            )
+            seen |= {p.identity for p in described.pollers}
+        if expected <= seen:
             return
         await asyncio.sleep(0.2)
-    raise TimeoutError(f"{len(workers)} workers did not start polling within 60 s")
+    print(f"  (not all workers seen polling after 30 s: {sorted(expected - seen)})")
 
 
 async def stop(workers: list) -> None:
