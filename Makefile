@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo dev test test-faults lint bench bench-scale bench-agentdojo
+.PHONY: install demo dev test test-faults lint bench bench-scale bench-conversation bench-agentdojo
 
 install: $(STAMP)
 
@@ -40,6 +40,10 @@ bench: install
 # 1, 2 and 4 worker processes, then one SIGKILLed mid-batch; model latency 300-800 ms.
 bench-scale: install
 	$(BIN)/python -m benchmarks.scale
+
+# One agent, 200 model turns with a few-KB tool result each: how history grows per turn.
+bench-conversation: install
+	$(BIN)/python -m benchmarks.conversation
 
 # agentdojo's banking injection tasks through relay's gate; its own venv (agentdojo pulls in
 # langchain and more), so the project's stays lean. Prints the attack success rate.

@@ -1,0 +1,117 @@
+"""`make bench-conversation`: how history grows with a long conversation. One agent makes
+`BENCH_TURNS` (default 200) model turns, each calling a tool that returns a few KB; the bench
+reports the size of the model call's input (what each `llm` activity carries into history) at
+turns 5, 50 and the last, the largest single payload, and the events and bytes of the agent's
+history (all its runs, when it continued as new). Numbers, not pass/fail."""
+
+import asyncio
+import json
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from relay import Agent, App, GoalRequest, Settings, ToolContext, ToolSet, start_goal
+from relay.temporal.connect import connect_client
+from relay.temporal.devserver import DevServer, free_port
+from relay.worker import relay_worker
+
+TOOL_RESULT_BYTES = 3000
+tools = ToolSet()
+
+
+class PageArgs(BaseModel):
+    page: int
+
+
+@tools.tool(args=PageArgs, risk="read", idempotent=True)
+def read_page(args: PageArgs, ctx: ToolContext) -> dict[str, Any]:
+    """One page of a long document."""
+    return {"page": args.page, "text": f"page {args.page} " + "lorem ipsum " * 250}
+
+
+reader = Agent(
+    "reader",
+    description="Reads a long document page by page.",
+    instructions="Read every page, then summarise.",
+    tools=[read_page],
+    max_steps=200,
+)
+app = App("reader", agents=[reader], tools=tools)
+
+
+def script(tmp: Path, turns: int) -> str:
+    body = {
+        "plan": [
+            {"content": '{"tasks": [{"id": "r", "agent": "reader", "instruction": "Read it."}]}'}
+        ],
+        "agents": {
+            "reader": [
+                {"tool_calls": [{"name": "read_page", "arguments": {"page": n}}]}
+                for n in range(1, turns)
+            ]
+            + [{"content": "Read it all."}]
+        },
+        "synthesize": [{"content": "Done."}],
+    }
+    path = tmp / "script.json"
+    path.write_text(json.dumps(body))
+    return f"scripted:{path}"
+
+
+async def agent_runs(client: Any, workflow_id: str) -> list:
+    """Every run of the agent's workflow (continue-as-new makes several), oldest first."""
+    runs = []
+    async for execution in client.list_workflows(f"WorkflowId = '{workflow_id}'"):
+        runs.append(execution.run_id)
+    histories = [
+        await client.get_workflow_handle(workflow_id, run_id=run).fetch_history() for run in runs
+    ]
+    return sorted(histories, key=lambda h: h.events[0].event_time.ToDatetime())
+
+
+async def main() -> None:
+    turns = int(os.environ.get("BENCH_TURNS", "200"))
+    tmp = Path(tempfile.mkdtemp())
+    server = DevServer(db_file=tmp / "temporal.db", port=free_port(), ui_port=None).start()
+    settings = Settings(
+        temporal_address=server.address,
+        task_queue="conversation",
+        data_dir=tmp,
+        budget={"max_steps": 1000, "max_tokens": 10**9, "max_cost_usd": 1000},
+    )
+    try:
+        client = await connect_client(settings, wait_seconds=30)
+        async with relay_worker(client, settings, app) as worker, worker:
+            handle = await start_goal(
+                client,
+                GoalRequest(goal="Read the document", model=script(tmp, turns)),
+                f"conversation-{uuid.uuid4().hex[:8]}",
+                settings.task_queue,
+            )
+            result = await handle.result()
+            histories = await agent_runs(client, result.tasks[0].workflow_id)
+    finally:
+        server.stop()
+    inputs = [
+        len(e.activity_task_scheduled_event_attributes.input.SerializeToString())
+        for h in histories
+        for e in h.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "llm"
+    ]
+    events = sum(len(h.events) for h in histories)
+    size = sum(len(h.to_json().encode()) for h in histories)
+    print(f"{result.status}: {len(inputs)} model turns, {len(histories)} run(s) of the agent")
+    for turn in (5, 50, len(inputs)):
+        if turn <= len(inputs):
+            print(f"model call input at turn {turn}: {inputs[turn - 1] / 1024:.1f} KiB")
+    print(f"largest model call input: {max(inputs) / 1024:.1f} KiB")
+    print(f"agent history: {events} events, {size / 1024 / 1024:.1f} MiB (JSON)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
