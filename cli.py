@@ -6,25 +6,9 @@ import logging
 import os
 import signal
 import sys
-import uuid
-from datetime import UTC, datetime, timedelta
 from getpass import getuser
 from pathlib import Path
 
-from pydantic import ValidationError
-from temporalio.client import (
-    Client,
-    WorkflowExecutionStatus,
-    WorkflowHandle,
-    WorkflowUpdateFailedError,
-)
-from temporalio.service import RPCError, RPCStatusCode
-
-from relay.activities.providers.credentials import missing_credentials
-from relay.activities.providers.routes import route_problem
-from relay.agents.approvals import DecisionRequest, sign_decision
-from relay.agents.guardrails import goal_problem
-from relay.agents.models import Budget, GoalRequest
 from relay.app import AppError
 from relay.cli_app import (
     OneLineParser,
@@ -33,136 +17,12 @@ from relay.cli_app import (
     app_of,
     context_of,
 )
-from relay.cli_output import CliError, failure_text, print_result, wait_for_result
+from relay.cli_goals import cmd_decide, cmd_run, cmd_status, existing_goal
+from relay.cli_output import CliError, failure_text
 from relay.settings import ConfigError, Settings
 from relay.temporal.codec import data_converter
 from relay.temporal.connect import TemporalUnreachable, connect_client
-from relay.temporal.goals import start_goal
 from relay.temporal.logs import configure_logging
-from relay.workflows.supervisor import SupervisorWorkflow
-
-
-async def _existing(client: Client, workflow_id: str) -> WorkflowHandle:
-    handle = client.get_workflow_handle_for(SupervisorWorkflow.run, workflow_id)
-    try:
-        await handle.describe()
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise CliError(f"no workflow with id {workflow_id!r}") from err
-        raise
-    return handle
-
-
-async def _require_running(handle: WorkflowHandle) -> None:
-    info = await handle.describe()
-    if info.status != WorkflowExecutionStatus.RUNNING:
-        state = info.status.name.lower() if info.status else "not running"
-        raise CliError(f"goal {handle.id} is {state}; there is nothing left to decide")
-
-
-async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
-    problem = goal_problem(args.goal, settings.max_goal_bytes)
-    if problem is not None:
-        raise CliError(problem)
-    request = _goal_request(args)
-    app = app_of(args)
-    route = args.model or settings.model or app.model
-    if not route:
-        raise CliError(
-            f"no model is configured for app {app.name!r}: set RELAY_MODEL or pass --model"
-        )
-    problem = route_problem(route)
-    if problem is not None:
-        raise CliError(problem)
-    missing = missing_credentials(route)
-    if missing:
-        raise CliError(
-            f"model route {route!r} needs {' and '.join(missing)}; set it here and on the workers"
-        )
-    client = await connect_client(settings)
-    workflow_id = args.id or f"goal-{uuid.uuid4().hex[:10]}"
-    handle = await start_goal(client, request, workflow_id, settings.task_queue)
-    print(f"started {workflow_id}\n  web UI: {settings.run_url(workflow_id)}")
-    if args.wait:
-        print_result(await wait_for_result(handle))
-
-
-def _goal_request(args: argparse.Namespace) -> GoalRequest:
-    """The goal as the workflow will get it; a field out of bounds is one line naming it."""
-    try:
-        budget = Budget(
-            max_steps=args.max_steps,
-            max_tokens=args.max_tokens,
-            max_cost_usd=args.max_cost,
-            max_seconds=args.max_seconds,
-            escalate=args.escalate,
-        )
-        return GoalRequest(
-            goal=args.goal,
-            context=context_of(args),
-            model=args.model,
-            budget=budget if budget.model_dump(exclude_none=True) else None,
-            requested_by=args.requester,
-        )
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise CliError(f"{where or 'the goal'}: {first['msg']}") from None
-
-
-async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
-    from relay.cli_status import render, snapshot
-
-    client = await connect_client(settings)
-    handle = await _existing(client, args.workflow_id)
-    shot = await snapshot(client, handle)
-    if args.json:
-        print(shot.model_dump_json(indent=2))
-        return
-    # --watch redraws in place: clear the screen, home the cursor, draw; the last picture too.
-    redraw = "\x1b[2J\x1b[H" if args.watch else ""
-    while args.watch and shot.running:
-        print(redraw + render(shot), flush=True)
-        await asyncio.sleep(args.interval)
-        shot = await snapshot(client, handle)
-    print(redraw + render(shot))
-    print(f"\nweb UI: {settings.run_url(handle.id)}")
-    for p in shot.pending_approvals:
-        print(f"approve: relay approve {handle.id} {p.approval_id} --as NAME")
-
-
-async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
-    if not args.approver.strip():
-        raise CliError("--as needs a name")
-    client = await connect_client(settings)
-    handle = await _existing(client, args.workflow_id)
-    await _require_running(handle)
-    pending = await handle.query(SupervisorWorkflow.pending_approvals)
-    ids = ", ".join(p.approval_id for p in pending) or "none"
-    if args.approval_id is None and len(pending) != 1:
-        raise CliError(f"name the approval: {len(pending)} pending ({ids})")
-    wanted = args.approval_id or pending[0].approval_id
-    target = next((p for p in pending if p.approval_id == wanted), None)
-    if target is None:
-        raise CliError(f"no pending approval {wanted!r} in {handle.id}; pending: {ids}")
-    request = DecisionRequest(
-        approval_id=wanted,
-        approver=args.approver,
-        reason=args.reason,
-        approve=args.command == "approve",
-    )
-    if settings.approval_secret is not None:
-        expires_at = datetime.now(UTC) + timedelta(seconds=args.valid_for)
-        secret = settings.approval_secret.get_secret_value()
-        request = sign_decision(request, target.workflow_id, secret, expires_at)
-    try:
-        record = await handle.execute_update(SupervisorWorkflow.decide, request)
-    except WorkflowUpdateFailedError as err:
-        raise CliError(f"{args.command} refused: {failure_text(err)}") from err
-    except RPCError:
-        await _require_running(handle)  # the run may have ended since the check above
-        raise
-    print(f"{record.approval_id}: {record.verdict} by {record.approver}")
 
 
 async def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
@@ -206,7 +66,7 @@ async def cmd_replay(args: argparse.Namespace, settings: Settings) -> None:
     app_of(args)
     if args.workflow_id:
         client = await connect_client(settings)
-        await _existing(client, args.workflow_id)
+        await existing_goal(client, args.workflow_id)
         verdict = await replay_workflow(client, args.workflow_id)
     elif args.file:
         verdict = await replay_file(Path(args.file), converter=data_converter(settings.codec()))

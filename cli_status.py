@@ -11,7 +11,8 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureEr
 from temporalio.service import RPCError
 
 from relay.agents.approvals import PendingApproval
-from relay.agents.models import AgentResult, GoalResult, TurnRecord, Usage
+from relay.agents.llm_models import Usage
+from relay.agents.models import AgentResult, GoalResult, TurnRecord
 from relay.agents.progress import TaskProgress
 from relay.cli_output import failure_text
 from relay.workflows.agent import AgentWorkflow

@@ -13,7 +13,7 @@ from relay.activities.providers.base import split_route_entry
 from relay.activities.providers.breaker import CircuitBreaker
 from relay.activities.providers.registry import build_providers
 from relay.activities.telemetry import llm_span
-from relay.agents.models import LlmRequest, LlmResponse
+from relay.agents.llm_models import LlmRequest, LlmResponse
 from relay.settings import Settings
 from relay.testing.scripted import Brain
 

@@ -11,7 +11,7 @@ from typing import Any
 from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from relay.agents.models import LlmRequest, LlmResponse
+from relay.agents.llm_models import LlmRequest, LlmResponse
 
 TRACER = trace.get_tracer("relay")
 METER = metrics.get_meter("relay")

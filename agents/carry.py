@@ -1,10 +1,21 @@
 """An agent's working state: what its workflow keeps between turns, and what it carries into
 its next run when its history grows long (continue-as-new)."""
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from relay.agents.approvals import ApprovalRecord, DecisionAudit
-from relay.agents.models import CompletedEffect, Lease, Message, ToolCallRecord, TurnRecord, Usage
+from relay.agents.llm_models import Message, Usage
+from relay.agents.models import (
+    AgentResult,
+    AgentStatus,
+    AgentTask,
+    CompletedEffect,
+    Lease,
+    ToolCallRecord,
+    TurnRecord,
+)
 
 
 class AgentCarry(BaseModel):
@@ -27,3 +38,31 @@ class AgentCarry(BaseModel):
     audit: list[DecisionAudit] = Field(default_factory=list)
     refusals_omitted: int = 0  # refused decisions dropped from the audit, counted
     runs: int = 1  # this run and the ones it continues
+
+    def result(
+        self,
+        task: AgentTask,
+        status: AgentStatus,
+        answer: str,
+        approvals: list[ApprovalRecord],
+        info: Any,
+    ) -> AgentResult:
+        """The agent's result from its working state (`info`: the workflow's info)."""
+        return AgentResult(
+            task_id=task.task_id,
+            agent=task.agent,
+            status=status,
+            answer=answer,
+            steps=self.steps,
+            usage=self.usage,
+            models=self.models,
+            tool_calls=self.records,
+            turns=self.turns,
+            runs=self.runs,
+            approvals=approvals,
+            workflow_id=info.workflow_id,
+            model_switches=self.switches,
+            refused_servers=self.refused_servers,
+            effects=self.effects,
+            evidence=sorted(self.evidence),
+        )

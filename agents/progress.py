@@ -4,7 +4,7 @@
 from pydantic import BaseModel
 
 from relay.agents.approvals import PendingApproval
-from relay.agents.models import Usage
+from relay.agents.llm_models import Usage
 
 
 class TaskProgress(BaseModel):

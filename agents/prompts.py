@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from relay.agents.models import AgentTask, Message, Plan, UpstreamResult
+from relay.agents.llm_models import Message
+from relay.agents.models import AgentTask, Plan, UpstreamResult
 from relay.agents.specs import Agent
 
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from temporalio.exceptions import ApplicationError
 
 from relay.activities.providers.prices import priced_usage
-from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall
+from relay.agents.llm_models import LlmRequest, LlmResponse, Message, ToolCall
 
 # An app's scripted behaviour: the request a model would see -> (content, tool calls).
 Brain = Callable[[LlmRequest], tuple[str, list[ToolCall]]]

@@ -19,7 +19,7 @@ from typing import Any
 
 from examples.shop import brain as showcase_brain
 from examples.shop.app import app as shop
-from relay.agents.models import LlmRequest, Message, ToolCall, ToolSchema
+from relay.agents.llm_models import LlmRequest, Message, ToolCall, ToolSchema
 from relay.testing.scripted import count_replies
 
 WIRES = {"/v1/chat/completions": "openai", "/v1/messages": "anthropic"}

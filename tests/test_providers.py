@@ -14,7 +14,7 @@ from relay.activities.providers.anthropic_messages import AnthropicProvider
 from relay.activities.providers.breaker import CircuitBreaker
 from relay.activities.providers.openai_chat import OpenAIProvider
 from relay.activities.providers.prices import cost_usd
-from relay.agents.models import LlmRequest, Message
+from relay.agents.llm_models import LlmRequest, Message
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
 from tests.fake_llm_server import FakeLlmServer

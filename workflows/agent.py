@@ -6,12 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import BaseModel
-
     from relay.agents.approvals import (
         ApprovalDecision,
         ApprovalRecord,
@@ -21,18 +18,15 @@ with workflow.unsafe.imports_passed_through():
         Verdict,
     )
     from relay.agents.carry import AgentCarry
+    from relay.agents.llm_models import LlmRequest, Message, ToolCall
     from relay.agents.models import (
         AgentResult,
         AgentTask,
-        LlmRequest,
-        Message,
-        ToolCall,
         ToolCallRecord,
         ToolInfo,
         ToolObservation,
         TurnRecord,
     )
-    from relay.agents.notices import AgentNotice
     from relay.agents.prompts import agent_opening, tool_output_body
 
 from relay.workflows.approval_book import ApprovalBook
@@ -42,12 +36,12 @@ from relay.workflows.compensation import compensate
 from relay.workflows.grounding import facts
 from relay.workflows.loop_breaker import LoopBreaker
 from relay.workflows.model_call import ask_model
+from relay.workflows.parent_notices import tell_parent
 from relay.workflows.policy import approval_reason, argument_errors
 from relay.workflows.tool_call import call_tool, completed_effect, observed
 from relay.workflows.ui import RunBoard
 
 MORE_BUDGET = "continue_with_more_budget"  # the "tool" of a budget escalation approval
-NOTICE_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
 
 
 @workflow.defn(name="AgentWorkflow")
@@ -320,7 +314,7 @@ class AgentWorkflow:
         )
         self._book.open(request)
         self._show()
-        await self._tell_parent("requested", request)
+        await tell_parent(self._task, "requested", request)
         try:
             await workflow.wait_condition(
                 lambda: approval_id in self._book.decided,
@@ -333,7 +327,7 @@ class AgentWorkflow:
             return self._book.decided[approval_id]
         record = self._book.decided[approval_id]
         self._show()
-        await self._tell_parent("settled", record)
+        await tell_parent(self._task, "settled", record)
         return record
 
     async def _settle_by_relay(self, approval_id: str, approver: str, why: str) -> None:
@@ -342,8 +336,8 @@ class AgentWorkflow:
             ApprovalDecision(approval_id=approval_id, approver=approver, reason=why), "expired"
         )
         self._show()
-        await self._tell_parent("audited", entry)
-        await self._tell_parent("settled", self._book.decided[approval_id])
+        await tell_parent(self._task, "audited", entry)
+        await tell_parent(self._task, "settled", self._book.decided[approval_id])
 
     async def _take(self, raw: Any, verdict: Verdict) -> DecisionAudit:
         """A decision from outside: refused and audited (cut short) when it cannot be read,
@@ -354,28 +348,8 @@ class AgentWorkflow:
         else:
             signed = self._task is not None and self._task.signed_decisions
             entry = await self._book.take(decision, verdict, signed)
-        await self._tell_parent("audited", entry)
+        await tell_parent(self._task, "audited", entry)
         return entry
-
-    async def _tell_parent(self, kind: str, body: BaseModel) -> None:
-        """A notice to the supervisor, signed by the worker when decisions are signed."""
-        task = self._task
-        if task is None or not task.parent_workflow_id:
-            return
-        notice = AgentNotice.model_validate(
-            {"kind": kind, "sender": workflow.info().workflow_id, "body": body.model_dump_json()}
-        )
-        if task.signed_decisions:
-            notice = await workflow.execute_activity(
-                "sign_notice",
-                notice,
-                result_type=AgentNotice,
-                start_to_close_timeout=timedelta(seconds=10),
-                summary=f"sign {kind} notice",
-                retry_policy=NOTICE_RETRY,
-            )
-        parent = workflow.get_external_workflow_handle(task.parent_workflow_id)
-        await parent.signal("agent_notice", notice)
 
     def _final_status(self) -> Any:
         rejected = any(r.verdict != "approved" for r in self._book.decided.values())
@@ -383,23 +357,8 @@ class AgentWorkflow:
 
     def _result(self, status: Any, answer: str) -> AgentResult:
         assert self._task is not None
-        return AgentResult(
-            task_id=self._task.task_id,
-            agent=self._task.agent,
-            status=status,
-            answer=answer,
-            steps=self._s.steps,
-            usage=self._s.usage,
-            models=self._s.models,
-            tool_calls=self._s.records,
-            turns=self._s.turns,
-            runs=self._s.runs,
-            approvals=list(self._book.decided.values()),
-            workflow_id=workflow.info().workflow_id,
-            model_switches=self._s.switches,
-            refused_servers=self._s.refused_servers,
-            effects=self._s.effects,
-            evidence=sorted(self._s.evidence),
+        return self._s.result(
+            self._task, status, answer, list(self._book.decided.values()), workflow.info()
         )
 
     # Decisions are taken loosely (`Model | Any`): a malformed one is refused with a reason

@@ -5,7 +5,7 @@ import json
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from relay.agents.models import ToolCall
+    from relay.agents.llm_models import ToolCall
 
 FAILED = ("error", "invalid", "refused", "rejected")
 

@@ -8,7 +8,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from relay.agents.models import LlmRequest, LlmResponse
+    from relay.agents.llm_models import LlmRequest, LlmResponse
 
 # How workflows that track usage ask a model: (route, request, activity summary) -> the answer.
 Ask = Callable[[str, LlmRequest, str], Awaitable[str]]

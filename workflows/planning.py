@@ -7,7 +7,8 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
-    from relay.agents.models import LlmRequest, Message, Plan
+    from relay.agents.llm_models import LlmRequest, Message
+    from relay.agents.models import Plan
     from relay.agents.prompts import plan_schema, planning_prompt
     from relay.agents.specs import Agent
 

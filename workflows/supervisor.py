@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
         PendingApproval,
     )
     from relay.agents.guardrails import GOAL_HARD_LIMIT, goal_problem
+    from relay.agents.llm_models import LlmRequest, Message, Usage
     from relay.agents.models import (
         AgentResult,
         AgentTask,
@@ -23,15 +24,12 @@ with workflow.unsafe.imports_passed_through():
         CompletedEffect,
         GoalRequest,
         GoalResult,
-        LlmRequest,
-        Message,
         Plan,
         PlannedTask,
         RunConfig,
         RunConfigRequest,
         TaskReport,
         UpstreamResult,
-        Usage,
     )
     from relay.agents.notices import AgentNotice
     from relay.agents.progress import GoalProgress, TaskProgress

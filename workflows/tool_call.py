@@ -9,12 +9,11 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from relay.agents.llm_models import Message, ToolCall
     from relay.agents.models import (
         AgentTask,
         Compensation,
         CompletedEffect,
-        Message,
-        ToolCall,
         ToolInfo,
         ToolObservation,
         ToolRequest,

@@ -4,7 +4,7 @@ by, and a markdown progress table as the run's current details. Workflow code: d
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from relay.agents.models import Usage
+    from relay.agents.llm_models import Usage
     from relay.agents.progress import GoalProgress
     from relay.temporal.search_attributes import (
         RELAY_AGENT,

@@ -5,7 +5,8 @@ stays ungrounded marks the task `unverified`, and dependent tasks do not build o
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from relay.agents.models import AgentResult, AgentTask, LlmRequest, Message
+    from relay.agents.llm_models import LlmRequest, Message
+    from relay.agents.models import AgentResult, AgentTask
     from relay.agents.prompts import agent_opening, regrounding_prompt
 
 from relay.workflows.grounding import ungrounded

@@ -11,7 +11,7 @@ from relay.activities.providers import errors
 from relay.activities.providers.base import ReusedClients
 from relay.activities.providers.credentials import require_key
 from relay.activities.providers.prices import priced_usage
-from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall
+from relay.agents.llm_models import LlmRequest, LlmResponse, Message, ToolCall
 
 MAX_TOKENS = 4096
 

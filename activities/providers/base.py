@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
-from relay.agents.models import LlmRequest, LlmResponse
+from relay.agents.llm_models import LlmRequest, LlmResponse
 
 
 class Provider(Protocol):

@@ -17,7 +17,7 @@ from typing import Any
 from temporalio.exceptions import ApplicationError
 
 from relay.activities.providers.routes import LOCAL_MODELS as MODELS
-from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall, ToolSchema, Usage
+from relay.agents.llm_models import LlmRequest, LlmResponse, Message, ToolCall, ToolSchema, Usage
 
 FINAL_ANSWER = "final_answer"
 

@@ -12,7 +12,7 @@ from relay.activities.providers import errors
 from relay.activities.providers.base import ReusedClients
 from relay.activities.providers.credentials import require_key
 from relay.activities.providers.prices import priced_usage
-from relay.agents.models import LlmRequest, LlmResponse, Message, ToolCall
+from relay.agents.llm_models import LlmRequest, LlmResponse, Message, ToolCall
 
 
 def to_openai_message(message: Message) -> dict[str, Any]:

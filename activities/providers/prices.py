@@ -3,7 +3,7 @@
 import json
 import os
 
-from relay.agents.models import Usage
+from relay.agents.llm_models import Usage
 
 # (input, output) USD per million tokens. Override or extend with RELAY_PRICES, e.g.
 # RELAY_PRICES='{"openai:my-finetune": [1.0, 4.0]}'.

@@ -1,0 +1,72 @@
+"""The LLM boundary: messages, tool calls and schemas a model sees, requests and answers, and
+the usage every answer carries. Pure models, shared by workflows and activities."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    llm_calls: int = 0
+    # None means "unknown price", which is not the same as free.
+    cost_usd: float | None = 0.0
+
+    def plus(self, other: "Usage") -> "Usage":
+        cost = (
+            None
+            if self.cost_usd is None or other.cost_usd is None
+            else (self.cost_usd + other.cost_usd)
+        )
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            llm_calls=self.llm_calls + other.llm_calls,
+            cost_usd=cost,
+        )
+
+
+class ToolCall(BaseModel):
+    id: str
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class Message(BaseModel):
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_call_id: str | None = None
+    name: str | None = None
+
+
+class ToolSchema(BaseModel):
+    """What a model sees of a tool: name, description and JSON schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+LlmPurpose = Literal["plan", "agent", "synthesize", "verify"]
+
+
+class LlmRequest(BaseModel):
+    model: str  # one route entry, e.g. "openai:gpt-4o-mini" or "scripted"
+    purpose: LlmPurpose
+    agent: str
+    step: int = 0
+    messages: list[Message]
+    tools: list[ToolSchema] = Field(default_factory=list)
+    response_schema: dict[str, Any] | None = None
+
+
+class LlmResponse(BaseModel):
+    content: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    model: str
+    usage: Usage
+    latency_ms: float = 0.0
+    # Set by the workflow: route entries that failed before this one answered.
+    model_switches: list[str] = Field(default_factory=list)
