@@ -3,11 +3,10 @@ finds one from `module:attribute`."""
 
 import importlib
 import re
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from relay.agents.specs import NAME, Agent, Route
 from relay.testing.scripted import Brain
@@ -31,12 +30,15 @@ class Demo:
 
 @dataclass(frozen=True)
 class Database:
-    """The app keeps its data in a SQLite database of its own (`RELAY_DB`, default
-    `<data dir>/<app>.db`). Tools get a connection as `ctx.db`; write tools run in one
-    transaction with their ledger row, so a retried call cannot act twice. `setup` creates
-    the schema (and seed data) once per worker start; it must be safe to run again."""
+    """The app keeps its data in a database of its own: SQLite (`RELAY_DB` a path, default
+    `<data dir>/<app>.db`) or, with `engine="postgresql"`, PostgreSQL (`RELAY_DB` a
+    `postgresql://` URL). Tools get a connection as `ctx.db`; write tools run in one transaction
+    with their ledger row, so a retried call cannot act twice (on any host, with PostgreSQL).
+    `setup` creates the schema (and seed data) once per worker start and relay commits after it
+    returns; it must be safe to run again, from many workers at once."""
 
-    setup: Callable[[sqlite3.Connection], None] | None = None
+    setup: Callable[[Any], None] | None = None
+    engine: Literal["sqlite", "postgresql"] = "sqlite"
 
 
 class App:

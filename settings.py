@@ -13,6 +13,8 @@ from relay.agents.models import Budget
 from relay.agents.redaction import Redaction
 from relay.temporal.codec import EncryptionCodec, build_codec
 
+POSTGRES_URL = r"^postgres(ql)?://"
+
 
 class ConfigError(Exception):
     """The environment holds a setting relay cannot use; the message is one line."""
@@ -28,6 +30,10 @@ class Settings(BaseModel):
     data_dir: Path = Path(".relay")
     db_path: Path | None = None  # the app's SQLite database; default <data_dir>/<app>.db
     store_path: Path | None = None  # relay's own store; default <data_dir>/relay.db
+    # PostgreSQL instead (RELAY_DB / RELAY_STORE set to a postgresql:// URL): one ledger for
+    # workers on many hosts.
+    db_url: str | None = Field(default=None, pattern=POSTGRES_URL)
+    store_url: str | None = Field(default=None, pattern=POSTGRES_URL)
     approval_timeout_seconds: float = Field(default=24 * 3600, gt=0)
     ui_url: str = "http://localhost:8233"
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
@@ -95,8 +101,8 @@ class Settings(BaseModel):
             "task_queue": os.environ.get("RELAY_TASK_QUEUE"),
             "model": os.environ.get("RELAY_MODEL"),
             "data_dir": os.environ.get("RELAY_DATA_DIR"),
-            "db_path": os.environ.get("RELAY_DB"),
-            "store_path": os.environ.get("RELAY_STORE"),
+            **_location("RELAY_DB", "db"),
+            **_location("RELAY_STORE", "store"),
             "approval_timeout_seconds": os.environ.get("RELAY_APPROVAL_TIMEOUT_SECONDS"),
             "ui_url": os.environ.get("RELAY_UI_URL"),
             "llm_timeout_seconds": os.environ.get("RELAY_LLM_TIMEOUT_SECONDS"),
@@ -147,15 +153,24 @@ class Settings(BaseModel):
             secret(self.encryption_key), self.encryption_key_id, secret(self.decryption_keys)
         )
 
-    def app_db(self, app_name: str) -> Path:
-        """The SQLite database of an app that keeps its data in one."""
-        return self.db_path or self.data_dir / f"{app_name}.db"
+    def app_db(self, app_name: str) -> Path | str:
+        """The database of an app that keeps its data in one: a SQLite path or a URL."""
+        return self.db_url or self.db_path or self.data_dir / f"{app_name}.db"
 
-    def store(self) -> Path:
-        return self.store_path or self.data_dir / "relay.db"
+    def store(self) -> Path | str:
+        """relay's own store: a SQLite path or a PostgreSQL URL."""
+        return self.store_url or self.store_path or self.data_dir / "relay.db"
 
     def run_url(self, workflow_id: str) -> str:
         return f"{self.ui_url}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"
+
+
+def _location(variable: str, name: str) -> dict[str, str]:
+    """A SQLite path (`<name>_path`) or a PostgreSQL URL (`<name>_url`)."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return {}
+    return {f"{name}_url" if "://" in value else f"{name}_path": value}
 
 
 def _json_or_file(variable: str) -> object:

@@ -194,8 +194,8 @@ class Relay:
         return query(self.settings.store(), sql, *params)
 
 
-def query(path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
-    db = connect(path)
+def query(path: Path | str, sql: str, *params: Any) -> list[dict[str, Any]]:
+    db = connect(Path(path))
     try:
         return [dict(r) for r in db.execute(sql, params).fetchall()]
     finally:

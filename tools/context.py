@@ -1,13 +1,12 @@
 """What a tool handler is given besides its arguments."""
 
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 
 class NoDatabase(RuntimeError):
-    """A tool asked for `ctx.db` in an app that declares no SQLite database."""
+    """A tool asked for `ctx.db` in an app that declares no database."""
 
 
 @dataclass
@@ -15,7 +14,8 @@ class ToolContext:
     """`idempotency_key` names this call (workflow id / activity id, never the attempt): send
     it on to an external system as its idempotency key. `context` is the goal's context (string
     keys and values the app defines), `requested_by` who asked. `resources` is what the app's
-    `resources` factory opened once per worker. `db` is the app's own SQLite database, inside
+    `resources` factory opened once per worker. `db` is a connection to the app's own database
+    (`sqlite3.Connection`, or `psycopg.Connection` with rows as dicts for PostgreSQL), inside
     the transaction that also writes the call's ledger row."""
 
     idempotency_key: str
@@ -23,10 +23,10 @@ class ToolContext:
     heartbeat: Callable[..., None]
     requested_by: str | None = None
     resources: Any = None
-    connection: sqlite3.Connection | None = field(default=None, repr=False)
+    connection: Any = field(default=None, repr=False)
 
     @property
-    def db(self) -> sqlite3.Connection:
+    def db(self) -> Any:
         if self.connection is None:
             raise NoDatabase("this app declares no database (App(database=...)); ctx.db is unset")
         return self.connection

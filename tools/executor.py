@@ -1,19 +1,17 @@
 """Runs a tool call: validates arguments, and makes side effects happen once via a ledger.
 
 Two cases, by where the effect lives:
-- the app's own SQLite database (App(database=...)): the ledger table is in that database and
-  the effect and its ledger row commit in one transaction: exactly once, even across crashes;
+- the app's own database (App(database=...), SQLite or PostgreSQL): the ledger table is in
+  that database and the effect and its ledger row commit in one transaction: exactly once,
+  even across crashes (and across hosts, with PostgreSQL);
 - anywhere else (an API, a file, another database): the ledger is relay's store. A call whose
   key is recorded returns the recorded result; a worker that dies after the effect but before
   the record runs the call again with the same `ctx.idempotency_key`, which the tool should
   send on to the system it calls (most payment and ticketing APIs take one).
 """
 
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,7 +19,7 @@ from pydantic import ValidationError
 from relay.agents.models import ToolObservation
 from relay.tools.context import ToolContext
 from relay.tools.definition import ToolBusinessError, ToolDefinition
-from relay.tools.store import connect
+from relay.tools.store import Store, Transaction
 
 
 class InvalidToolArguments(ValueError):
@@ -38,7 +36,7 @@ class CallScope:
     requested_by: str | None = None
     resources: Any = None
 
-    def tool_context(self, db: sqlite3.Connection | None) -> ToolContext:
+    def tool_context(self, db: Any) -> ToolContext:
         return ToolContext(
             idempotency_key=self.idempotency_key,
             context=self.context,
@@ -54,8 +52,8 @@ def execute_tool(
     arguments: dict[str, Any],
     scope: CallScope,
     *,
-    store: Path,
-    database: Path | None,
+    store: Store,
+    database: Store | None,
     on_committed: Callable[[], None] = lambda: None,
     check_only: bool = False,
 ) -> ToolObservation:
@@ -82,87 +80,72 @@ def _refusal(tool: ToolDefinition, args: Any, ctx: ToolContext) -> ToolObservati
 
 
 def _checked(
-    tool: ToolDefinition, args: Any, scope: CallScope, database: Path | None
+    tool: ToolDefinition, args: Any, scope: CallScope, database: Store | None
 ) -> ToolObservation:
-    db = connect(database) if database is not None else None
-    try:
-        refused = _refusal(tool, args, scope.tool_context(db))
-    finally:
-        if db is not None:
-            db.close()
+    if database is None:
+        refused = _refusal(tool, args, scope.tool_context(None))
+    else:
+        with database.transaction() as tx:
+            tx.abort()  # a guard reads; nothing it does may stay
+            refused = _refusal(tool, args, scope.tool_context(tx.connection))
     return refused or ToolObservation(tool=tool.name, ok=True, data={"allowed": True})
 
 
-def _recorded(db: sqlite3.Connection, key: str) -> ToolObservation | None:
-    row = db.execute("SELECT result FROM tool_ledger WHERE key = ?", (key,)).fetchone()
-    if row is None:
+def _recorded(tx: Transaction, key: str) -> ToolObservation | None:
+    result = tx.recorded(key)
+    if result is None:
         return None
-    return ToolObservation.model_validate_json(row["result"]).model_copy(update={"replayed": True})
+    return ToolObservation.model_validate_json(result).model_copy(update={"replayed": True})
 
 
-def _record(db: sqlite3.Connection, key: str, observation: ToolObservation) -> None:
-    db.execute(
-        "INSERT OR IGNORE INTO tool_ledger (key, tool, result, created_at) VALUES (?, ?, ?, ?)",
-        (key, observation.tool, observation.model_dump_json(), datetime.now(UTC).isoformat()),
-    )
+def _record(tx: Transaction, key: str, observation: ToolObservation) -> None:
+    tx.record(key, observation.tool, observation.model_dump_json())
 
 
 def _in_transaction(
     tool: ToolDefinition,
     args: Any,
     scope: CallScope,
-    database: Path,
+    database: Store,
     on_committed: Callable[[], None],
 ) -> ToolObservation:
     """A write is recorded in `tool_ledger` in the same transaction as its effect, so a retry
     with the same key returns the recorded result instead of acting again."""
-    db = connect(database)
-    try:
-        db.execute("BEGIN IMMEDIATE" if tool.needs_ledger else "BEGIN")
-        if tool.needs_ledger:
-            recorded = _recorded(db, scope.idempotency_key)
-            if recorded is not None:
-                db.execute("ROLLBACK")
-                return recorded
-        ctx = scope.tool_context(db)
+    key = scope.idempotency_key
+    with database.transaction(lock=key if tool.needs_ledger else None) as tx:
+        recorded = _recorded(tx, key) if tool.needs_ledger else None
+        if recorded is not None:
+            tx.abort()
+            return recorded
+        ctx = scope.tool_context(tx.connection)
         refused = _refusal(tool, args, ctx)
         if refused is not None:
-            db.execute("ROLLBACK")
+            tx.abort()
             return refused
         try:
             data = tool.handler(args, ctx)
         except ToolBusinessError as err:
-            db.execute("ROLLBACK")
+            tx.abort()
             return ToolObservation(tool=tool.name, ok=False, error=str(err))
         observation = ToolObservation(tool=tool.name, ok=True, data=data)
         if tool.needs_ledger:
-            _record(db, scope.idempotency_key, observation)
-        db.execute("COMMIT")
-        on_committed()
-        return observation
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    finally:
-        db.close()
+            _record(tx, key, observation)
+    on_committed()
+    return observation
 
 
 def _recorded_after(
     tool: ToolDefinition,
     args: Any,
     scope: CallScope,
-    store: Path,
+    store: Store,
     on_committed: Callable[[], None],
 ) -> ToolObservation:
     """The effect happens outside relay's store: look the key up first, record the result
     right after."""
     if tool.needs_ledger:
-        db = connect(store)
-        try:
-            recorded = _recorded(db, scope.idempotency_key)
-        finally:
-            db.close()
+        with store.transaction() as tx:
+            recorded = _recorded(tx, scope.idempotency_key)
         if recorded is not None:
             return recorded
     ctx = scope.tool_context(None)
@@ -174,10 +157,7 @@ def _recorded_after(
     except ToolBusinessError as err:
         return ToolObservation(tool=tool.name, ok=False, error=str(err))
     if tool.needs_ledger:
-        db = connect(store)
-        try:
-            _record(db, scope.idempotency_key, observation)
-        finally:
-            db.close()
+        with store.transaction() as tx:
+            _record(tx, scope.idempotency_key, observation)
         on_committed()
     return observation

@@ -6,36 +6,40 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from relay.agents.models import ToolObservation
-from relay.app import App
+from relay.app import App, AppError
 from relay.settings import Settings
 from relay.tools.definition import ToolDefinition
 from relay.tools.executor import CallScope, execute_tool
-from relay.tools.store import LEDGER_SCHEMA, STORE_SCHEMA, connect, create_schema
+from relay.tools.store import Store, is_postgres_url, open_store
 
 
 class AppRuntime:
     def __init__(self, app: App, settings: Settings) -> None:
         self.app = app
         self._settings = settings
-        self.store = settings.store()
-        create_schema(self.store, STORE_SCHEMA)
-        self.database = settings.app_db(app.name) if app.database is not None else None
-        if self.database is not None:
-            create_schema(self.database, LEDGER_SCHEMA)
-            self._set_up_database()
+        self.store = open_store(settings.store())
+        self.store.create_schema(results=True)
+        self.database = self._open_database()
         self._resources: Any = None
         self._opened = False
         self._lock = threading.Lock()
 
-    def _set_up_database(self) -> None:
-        assert self.database is not None and self.app.database is not None
-        if self.app.database.setup is None:
-            return
-        db = connect(self.database)
-        try:
-            self.app.database.setup(db)
-        finally:
-            db.close()
+    def _open_database(self) -> Store | None:
+        declared = self.app.database
+        if declared is None:
+            return None
+        location = self._settings.app_db(self.app.name)
+        on_postgres = isinstance(location, str) and is_postgres_url(location)
+        if on_postgres != (declared.engine == "postgresql"):
+            raise AppError(
+                f"app {self.app.name!r} keeps its data in {declared.engine}, but RELAY_DB is "
+                f"{'a PostgreSQL URL' if on_postgres else 'a SQLite path'}"
+            )
+        database = open_store(location)
+        database.create_schema(results=False)
+        if declared.setup is not None:
+            database.set_up(declared.setup)
+        return database
 
     def resources(self) -> Any:
         """What the app's `resources` factory returns, made once per process (tools run on

@@ -1,24 +1,140 @@
-"""relay's own SQLite store: the idempotency ledger and tool results kept by reference.
+"""relay's store: the idempotency ledger and tool results kept by reference, behind one
+interface with two engines.
 
-The ledger lives in relay's store file (`RELAY_STORE`, default `.relay/relay.db`), or, for an
-app that keeps its data in a SQLite database of its own, in that database: then a write and its
-ledger row commit in one transaction.
+- SQLite (the default): relay's file (`RELAY_STORE`, default `.relay/relay.db`), or the app's
+  own SQLite database, where a write and its ledger row commit in one transaction. It holds on
+  one host: a retry that lands on another host does not see this host's ledger.
+- PostgreSQL (`RELAY_STORE` / `RELAY_DB` set to a `postgresql://` URL, tools/store_postgres.py):
+  every worker on every host shares the ledger, so the guarantee holds across hosts.
 """
 
 import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-LEDGER_SCHEMA = """
+LEDGER_TABLE = """
 CREATE TABLE IF NOT EXISTS tool_ledger (
     key TEXT PRIMARY KEY, tool TEXT NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL);
 """
-STORE_SCHEMA = (
-    LEDGER_SCHEMA
-    + """
+RESULTS_TABLE = """
 CREATE TABLE IF NOT EXISTS stored_results (
     key TEXT PRIMARY KEY, tool TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL);
 """
-)
+
+
+@dataclass(frozen=True)
+class Statements:
+    """The few statements relay runs, in an engine's own SQL (placeholders differ)."""
+
+    recorded: str
+    record: str
+    put_result: str
+
+
+class Transaction:
+    """One open transaction. `connection` is the engine's own DB-API connection (what tools get
+    as `ctx.db`). It commits when its `with` block ends, rolls back on an exception or after
+    `abort()`."""
+
+    def __init__(self, connection: Any, statements: Statements) -> None:
+        self.connection = connection
+        self._statements = statements
+        self.aborted = False
+
+    def recorded(self, key: str) -> str | None:
+        """The result recorded under an idempotency key (JSON), if any."""
+        row = self.connection.execute(self._statements.recorded, (key,)).fetchone()
+        return None if row is None else str(row["result"])
+
+    def record(self, key: str, tool: str, result: str) -> None:
+        """Keeps the first result recorded under a key; a second record is a no-op."""
+        self.connection.execute(self._statements.record, (key, tool, result, _now()))
+
+    def put_result(self, key: str, tool: str, body: str) -> None:
+        self.connection.execute(self._statements.put_result, (key, tool, body, _now()))
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+class Store(ABC):
+    """Where ledger rows (and, for relay's own store, stored results) live."""
+
+    statements: Statements
+
+    @abstractmethod
+    def connect(self) -> Any:
+        """A new connection, outside any transaction."""
+
+    @abstractmethod
+    def begin(self, connection: Any, lock: str | None) -> None:
+        """Open a transaction; with `lock`, calls with the same lock key run one at a time."""
+
+    @abstractmethod
+    def create_schema(self, *, results: bool) -> None:
+        """The ledger table (and the stored results table); safe from many processes."""
+
+    @contextmanager
+    def transaction(self, lock: str | None = None) -> Iterator[Transaction]:
+        connection = self.connect()
+        try:
+            self.begin(connection, lock)
+            tx = Transaction(connection, self.statements)
+            try:
+                yield tx
+            except BaseException:
+                connection.rollback()
+                raise
+            if tx.aborted:
+                connection.rollback()
+            else:
+                connection.commit()
+        finally:
+            connection.close()
+
+    def set_up(self, setup: Callable[[Any], None]) -> None:
+        """Run an app's database setup (schema, seed data) on a fresh connection and commit
+        what it leaves open (a SQLite connection is in autocommit mode: setup may open its own
+        `BEGIN IMMEDIATE`)."""
+        connection = self.connect()
+        try:
+            setup(connection)
+            connection.commit()
+        finally:
+            connection.close()
+
+
+class SqliteStore(Store):
+    statements = Statements(
+        recorded="SELECT result FROM tool_ledger WHERE key = ?",
+        record="INSERT OR IGNORE INTO tool_ledger (key, tool, result, created_at) "
+        "VALUES (?, ?, ?, ?)",
+        put_result="INSERT OR REPLACE INTO stored_results (key, tool, body, created_at) "
+        "VALUES (?, ?, ?, ?)",
+    )
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def connect(self) -> sqlite3.Connection:
+        return connect(self.path)
+
+    def begin(self, connection: Any, lock: str | None) -> None:
+        # IMMEDIATE takes SQLite's one write lock now, so a ledger lookup and its record
+        # cannot interleave with another writer's.
+        connection.execute("BEGIN IMMEDIATE" if lock is not None else "BEGIN")
+
+    def create_schema(self, *, results: bool) -> None:
+        db = connect(self.path)
+        try:
+            db.executescript(LEDGER_TABLE + (RESULTS_TABLE if results else ""))
+        finally:
+            db.close()
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -31,10 +147,18 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def create_schema(path: Path, schema: str) -> None:
-    """Create tables if they are missing; safe to call from many processes."""
-    db = connect(path)
-    try:
-        db.executescript(schema)
-    finally:
-        db.close()
+def is_postgres_url(location: str) -> bool:
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def open_store(location: Path | str) -> Store:
+    """The store at a SQLite path or a `postgresql://` URL."""
+    if isinstance(location, str) and is_postgres_url(location):
+        from relay.tools.store_postgres import PostgresStore  # psycopg only when used
+
+        return PostgresStore(location)
+    return SqliteStore(Path(location))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
