@@ -22,13 +22,28 @@ from relay.cli_output import CliError, failure_text
 from relay.settings import ConfigError, Settings
 from relay.temporal.codec import data_converter
 from relay.temporal.connect import TemporalUnreachable, connect_client
+from relay.temporal.deployment import describe_version
 from relay.temporal.logs import configure_logging
+
+
+def versioned(settings: Settings, name: str | None, build_id: str | None) -> Settings:
+    """Settings with the worker's deployment version from its flags (over the environment)."""
+    chosen = settings.model_copy(
+        update={
+            "deployment_name": name or settings.deployment_name,
+            "build_id": build_id or settings.build_id,
+        }
+    )
+    if (chosen.deployment_name is None) != (chosen.build_id is None):
+        raise CliError("--deployment-name and --build-id go together: give both or neither")
+    return chosen
 
 
 async def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     from relay.worker import run_worker
 
     app = app_of(args)
+    settings = versioned(settings, args.deployment_name, args.build_id)
     agents = [a.strip() for a in (args.agents or "").split(",") if a.strip()] or None
     try:
         queue = (app.pool_queue(agents) if agents else None) or settings.task_queue
@@ -37,8 +52,8 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     serving = f"agents {', '.join(agents)} of app {app.name!r}" if agents else f"app {app.name!r}"
     print(
         f"worker for {serving} on task queue {queue!r} at "
-        f"{settings.temporal_address}, model route {app.default_route(settings.model)}; "
-        "Ctrl-C stops it"
+        f"{settings.temporal_address}, model route {app.default_route(settings.model)}, "
+        f"{describe_version(settings)}; Ctrl-C stops it"
     )
     await run_worker(settings, app, agents)
 
@@ -131,6 +146,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="A,B",
         help="serve only these agents' tools (a worker pool); agents with a task_queue of "
         "their own are served on it",
+    )
+    worker.add_argument(
+        "--deployment-name",
+        metavar="NAME",
+        help="serve as one version of this Worker Deployment, runs pinned to it "
+        "(RELAY_DEPLOYMENT_NAME; needs --build-id)",
+    )
+    worker.add_argument(
+        "--build-id",
+        metavar="ID",
+        help="this worker's build within the deployment (RELAY_BUILD_ID), e.g. a git commit",
     )
     worker.set_defaults(handler=cmd_worker)
 

@@ -36,6 +36,8 @@ class GoalSnapshot(BaseModel):
     pending_approvals: list[PendingApproval] = Field(default_factory=list)
     result: GoalResult | None = None
     error: str | None = None
+    # The Worker Deployment version the run is pinned to ("build v1 of relay"); None unversioned.
+    deployment: str | None = None
 
     @property
     def running(self) -> bool:
@@ -45,8 +47,15 @@ class GoalSnapshot(BaseModel):
 async def snapshot(client: Client, handle: WorkflowHandle) -> GoalSnapshot:
     info = await handle.describe()
     state = info.status.name.lower() if info.status else "unknown"
+    version = info.raw_description.workflow_execution_info.versioning_info.deployment_version
     shot = GoalSnapshot(
-        workflow_id=handle.id, run_id=info.run_id, execution_status=state, status=state
+        workflow_id=handle.id,
+        run_id=info.run_id,
+        execution_status=state,
+        status=state,
+        deployment=f"build {version.build_id} of {version.deployment_name}"
+        if version.build_id
+        else None,
     )
     if info.status == WorkflowExecutionStatus.RUNNING:
         progress = await handle.query(SupervisorWorkflow.progress)
@@ -111,7 +120,8 @@ async def _turns(client: Client, task: TaskProgress) -> list[TurnRecord]:
 
 def render(shot: GoalSnapshot) -> str:
     so_far = " so far" if shot.running else ""
-    lines = [f"{shot.workflow_id} · {shot.status} · {_spent(shot.usage)}{so_far}"]
+    pinned = f" · {shot.deployment}" if shot.deployment else ""
+    lines = [f"{shot.workflow_id} · {shot.status} · {_spent(shot.usage)}{so_far}{pinned}"]
     if shot.error:
         lines.append(f"└── failed: {shot.error}")
     for index, node in enumerate(shot.agents):

@@ -4,7 +4,7 @@ import json
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from temporalio.envconfig import ClientConfigProfile
 
 from relay.agents.approvals import ApprovalPolicy
@@ -34,6 +34,9 @@ class Settings(BaseModel):
     # workers on many hosts.
     db_url: str | None = Field(default=None, pattern=POSTGRES_URL)
     store_url: str | None = Field(default=None, pattern=POSTGRES_URL)
+    # Worker Deployment versioning (temporal/deployment.py): both or neither.
+    deployment_name: str | None = Field(default=None, min_length=1, max_length=200)
+    build_id: str | None = Field(default=None, min_length=1, max_length=200)
     approval_timeout_seconds: float = Field(default=24 * 3600, gt=0)
     ui_url: str = "http://localhost:8233"
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
@@ -84,7 +87,8 @@ class Settings(BaseModel):
         except ValidationError as err:
             first = err.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
-            raise ConfigError(f"bad setting {where}: {first['msg']}") from None
+            message = first["msg"].removeprefix("Value error, ")
+            raise ConfigError(f"bad setting {where}: {message}" if where else message) from None
         except ValueError as err:  # JSON in an environment variable
             raise ConfigError(f"bad setting: {err}") from None
         except RuntimeError as err:  # Temporal's profile file or profile name
@@ -103,6 +107,8 @@ class Settings(BaseModel):
             "data_dir": os.environ.get("RELAY_DATA_DIR"),
             **_location("RELAY_DB", "db"),
             **_location("RELAY_STORE", "store"),
+            "deployment_name": os.environ.get("RELAY_DEPLOYMENT_NAME"),
+            "build_id": os.environ.get("RELAY_BUILD_ID"),
             "approval_timeout_seconds": os.environ.get("RELAY_APPROVAL_TIMEOUT_SECONDS"),
             "ui_url": os.environ.get("RELAY_UI_URL"),
             "llm_timeout_seconds": os.environ.get("RELAY_LLM_TIMEOUT_SECONDS"),
@@ -144,6 +150,14 @@ class Settings(BaseModel):
             escalate=os.environ.get("RELAY_ESCALATE") or None,  # type: ignore[arg-type]
         )
         return settings.model_copy(update={"budget": budget.over(settings.budget)})
+
+    @model_validator(mode="after")
+    def _deployment_named_whole(self) -> "Settings":
+        if (self.deployment_name is None) != (self.build_id is None):
+            raise ValueError(
+                "RELAY_DEPLOYMENT_NAME and RELAY_BUILD_ID go together: set both or neither"
+            )
+        return self
 
     def codec(self) -> EncryptionCodec | None:
         def secret(value: SecretStr | None) -> str:

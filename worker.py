@@ -25,6 +25,7 @@ from relay.app import App
 from relay.settings import Settings
 from relay.temporal.codec import data_converter
 from relay.temporal.connect import connect_client
+from relay.temporal.deployment import deployment_config
 from relay.temporal.search_attributes import ensure_registered
 from relay.temporal.telemetry import tracing_interceptors
 from relay.tools.mcp_config import load_mcp_config
@@ -100,8 +101,12 @@ async def relay_worker(
 ) -> AsyncIterator[Worker]:
     """The worker relay runs for an app on the settings' task queue, or, for `agents` with a
     pool of their own (`Agent(task_queue=...)`), on that pool's. Tests pass
-    `max_cached_workflows=0` to replay every step."""
+    `max_cached_workflows=0` to replay every step. With a deployment and build id in the
+    settings the worker is that version of the deployment, its runs pinned to it."""
     queue = (app.pool_queue(agents) if agents else None) or settings.task_queue
+    versioning = deployment_config(settings)
+    if versioning is not None:
+        options.setdefault("deployment_config", versioning)
     yield Worker(client, task_queue=queue, plugins=[RelayPlugin(app, settings, agents)], **options)
 
 

@@ -5,25 +5,13 @@ configuration (history), never the worker's current app."""
 from pathlib import Path
 
 from examples.helpdesk.app import access, diagnostics
-from examples.helpdesk.app import app as helpdesk
-from relay import App, ApprovalDecision, SupervisorWorkflow
+from relay import ApprovalDecision, SupervisorWorkflow
 from relay.temporal.devserver import DevServer
 from tests.conftest import relay_settings, running_relay
+from tests.deploy_app import NEW
+from tests.deploy_app import v1 as helpdesk
+from tests.deploy_app import v2 as with_new_instructions
 from tests.test_agent_loop import call
-
-NEW = "NEW INSTRUCTIONS (B): ignore the old ones."
-
-
-def with_new_instructions() -> App:
-    """The same app, redeployed with other instructions for both agents."""
-    return App(
-        "helpdesk",
-        agents=[agent.model_copy(update={"instructions": NEW}) for agent in (diagnostics, access)],
-        tools=helpdesk.tools,
-        routes=helpdesk.routes,
-        resources=helpdesk.resources,
-        id_pattern=helpdesk.id_pattern,
-    )
 
 
 async def test_a_run_finishes_with_the_instructions_it_started_with(
@@ -53,7 +41,7 @@ async def test_a_run_finishes_with_the_instructions_it_started_with(
         )
         pending = await before.next_pending(handle)
 
-    async with running_relay(temporal_server, tmp_path, with_new_instructions(), **pinned) as after:
+    async with running_relay(temporal_server, tmp_path, with_new_instructions, **pinned) as after:
         await handle.signal(
             SupervisorWorkflow.approve,
             ApprovalDecision(approval_id=pending.approval_id, approver="sam"),

@@ -14,8 +14,8 @@ from psycopg.rows import dict_row
 
 from relay.tools.store import LEDGER_TABLE, RESULTS_TABLE, Statements, Store
 
-# Any fixed number: it serializes schema creation and app setup (concurrent CREATE TABLE IF NOT EXISTS can
-# fail on PostgreSQL's catalog).
+# Any fixed number: it serializes schema creation and app setup (concurrent CREATE TABLE IF
+# NOT EXISTS can fail on PostgreSQL's catalog).
 SCHEMA_LOCK = 0x72656C6179
 
 
