@@ -19,6 +19,7 @@ from relay.cli_app import (
 )
 from relay.cli_goals import cmd_decide, cmd_run, cmd_status, existing_goal
 from relay.cli_output import CliError, failure_text
+from relay.cli_serve import add_serve_command
 from relay.settings import ConfigError, Settings
 from relay.temporal.codec import data_converter
 from relay.temporal.connect import TemporalUnreachable, connect_client
@@ -238,6 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
             help="with RELAY_APPROVAL_SECRET: how long the signed decision stays valid",
         )
         decide.set_defaults(handler=cmd_decide)
+
+    add_serve_command(sub)
 
     codec = sub.add_parser(
         "codec-server",

@@ -54,6 +54,7 @@ class PendingApproval(BaseModel):
     workflow_id: str = ""
     approvers: list[str] = Field(default_factory=lambda: [ANYONE])  # who may decide
     requested_by: str | None = None  # the goal's requester, who may not decide
+    expires_at: datetime | None = None  # relay decides "expired" then
 
 
 class ApprovalRecord(BaseModel):

@@ -1,6 +1,8 @@
 """Starting a goal the way every relay client does: with the Web UI's static summary (the goal,
 shortened) and details (context, model route, budget, requester)."""
 
+from typing import Any
+
 from temporalio.client import Client, WorkflowHandle
 
 from relay.agents.models import GoalRequest, GoalResult
@@ -29,8 +31,10 @@ def goal_details(request: GoalRequest) -> str:
 
 
 async def start_goal(
-    client: Client, request: GoalRequest, workflow_id: str, task_queue: str
+    client: Client, request: GoalRequest, workflow_id: str, task_queue: str, **options: Any
 ) -> WorkflowHandle[SupervisorWorkflow, GoalResult]:
+    """`options` go to `Client.start_workflow` (id policies, say). The requester is in the
+    memo too, where a service can read who owns a goal without asking a worker."""
     return await client.start_workflow(
         SupervisorWorkflow.run,
         request,
@@ -38,4 +42,6 @@ async def start_goal(
         task_queue=task_queue,
         static_summary=goal_summary(request),
         static_details=goal_details(request),
+        memo={"requested_by": request.requested_by} if request.requested_by else None,
+        **options,
     )

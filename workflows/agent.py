@@ -311,6 +311,7 @@ class AgentWorkflow:
             workflow_id=workflow.info().workflow_id,
             approvers=task.approval_policy.approvers_for(call.name, risk),
             requested_by=task.requested_by,
+            expires_at=workflow.now() + timedelta(seconds=task.approval_timeout_seconds),
         )
         self._book.open(request)
         self._show()

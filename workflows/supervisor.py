@@ -12,6 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.approvals import (
         ApprovalDecision,
         ApprovalRecord,
+        DecisionAudit,
         DecisionRequest,
         PendingApproval,
     )
@@ -369,6 +370,11 @@ class SupervisorWorkflow:
     @workflow.query
     def progress(self) -> GoalProgress:
         return self._progress()
+
+    @workflow.query
+    def audit(self) -> list[DecisionAudit]:
+        """Every decision so far (finished agents' audits, running agents' notices)."""
+        return self._desk.goal_audit(list(self._results.values()), self._children)[0]
 
 
 def _refuse_goal(goal: object, max_bytes: int) -> None:

@@ -1,0 +1,1 @@
+"""`relay serve`: relay over HTTP (goals, progress, approvals) and the approval inbox."""

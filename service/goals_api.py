@@ -1,0 +1,181 @@
+"""`/goals`: start a goal (once per Idempotency-Key), read it, follow it, cancel it."""
+
+import hashlib
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field, ValidationError
+from temporalio.client import (
+    WorkflowExecutionDescription,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from relay.activities.providers.routes import route_problem
+from relay.agents.approvals import DecisionAudit
+from relay.agents.models import Budget, GoalRequest, GoalResult
+from relay.cli_status import GoalSnapshot, snapshot
+from relay.service.errors import ApiError
+from relay.service.history_views import progress_stream
+from relay.service.identities import Person
+from relay.service.state import ServiceState, signed_in, state_of
+from relay.temporal.goals import start_goal
+from relay.workflows.supervisor import SupervisorWorkflow
+
+router = APIRouter(prefix="/goals", tags=["goals"])
+GOAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
+
+
+class StartGoal(BaseModel):
+    goal: str = Field(min_length=1)
+    context: dict[str, str] = Field(default_factory=dict)
+    model: str | None = Field(default=None, max_length=500)
+    budget: Budget | None = None
+    # A client-chosen goal id: a retried POST with the same id starts nothing new.
+    id: str | None = Field(default=None, pattern=GOAL_ID)
+
+
+class GoalStarted(BaseModel):
+    id: str
+    created: bool  # false: an earlier request with this id or key started it
+
+
+async def _goal(
+    state: ServiceState, goal_id: str
+) -> tuple[WorkflowHandle[SupervisorWorkflow, GoalResult], WorkflowExecutionDescription]:
+    """The goal's handle and description; 404 when there is no such goal."""
+    handle = state.client.get_workflow_handle_for(SupervisorWorkflow.run, goal_id)
+    try:
+        described = await handle.describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise ApiError(404, f"no goal {goal_id!r}") from None
+        raise
+    if described.workflow_type != "SupervisorWorkflow":
+        raise ApiError(404, f"no goal {goal_id!r}")
+    return handle, described
+
+
+async def _requester(described: WorkflowExecutionDescription) -> str | None:
+    return (await described.memo()).get("requested_by")
+
+
+def _goal_id(person: Person, body: StartGoal, key: str | None) -> str:
+    if body.id is not None:
+        return body.id
+    if key is not None:
+        # Keys are per person: two callers' keys never name the same goal.
+        digest = hashlib.sha256(f"{person.name}\0{key}".encode()).hexdigest()
+        return f"goal-{digest[:24]}"
+    return f"goal-{uuid.uuid4().hex[:12]}"
+
+
+@router.post("", status_code=201)
+async def start(
+    body: StartGoal,
+    response: Response,
+    person: Annotated[Person, Depends(signed_in)],
+    state: Annotated[ServiceState, Depends(state_of)],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> GoalStarted:
+    """Start a goal as the signed-in person (its requester). With an `Idempotency-Key`
+    header or an `id`, a retried request starts one goal, not two."""
+    if not person.may("requester"):
+        raise ApiError(403, f"{person.name} may not start goals (role requester)")
+    try:
+        request = GoalRequest(
+            goal=body.goal,
+            context=body.context,
+            model=body.model,
+            budget=body.budget,
+            requested_by=person.name,
+        )
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ApiError(422, f"{where or 'goal'}: {first['msg']}") from None
+    route = body.model or state.settings.model or state.app.model
+    problem = route_problem(route) if route else "no model is configured: name one in `model`"
+    if problem is not None:
+        raise ApiError(422, problem)
+    goal_id = _goal_id(person, body, idempotency_key)
+    try:
+        await start_goal(
+            state.client,
+            request,
+            goal_id,
+            state.settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+    except WorkflowAlreadyStartedError:
+        _, described = await _goal(state, goal_id)
+        if await _requester(described) != person.name:
+            raise ApiError(409, f"goal id {goal_id!r} is taken") from None
+        response.status_code = 200
+        return GoalStarted(id=goal_id, created=False)
+    return GoalStarted(id=goal_id, created=True)
+
+
+@router.get("/{goal_id}")
+async def read(
+    goal_id: str,
+    _: Annotated[Person, Depends(signed_in)],
+    state: Annotated[ServiceState, Depends(state_of)],
+) -> GoalSnapshot:
+    """Status, agents with their model turns, usage, pending approvals, and the result."""
+    handle, _ = await _goal(state, goal_id)
+    return await snapshot(state.client, handle)
+
+
+@router.get("/{goal_id}/audit")
+async def audit(
+    goal_id: str,
+    _: Annotated[Person, Depends(signed_in)],
+    state: Annotated[ServiceState, Depends(state_of)],
+) -> list[DecisionAudit]:
+    """Every decision on the goal so far: who, what, when, accepted or refused, why."""
+    handle, described = await _goal(state, goal_id)
+    if described.status == WorkflowExecutionStatus.COMPLETED:
+        return (await handle.result()).audit
+    if described.status != WorkflowExecutionStatus.RUNNING:
+        raise ApiError(409, f"goal {goal_id!r} ended without a result; see GET /goals/{goal_id}")
+    return await handle.query(SupervisorWorkflow.audit)
+
+
+@router.get("/{goal_id}/events")
+async def events(
+    goal_id: str,
+    request: Request,
+    _: Annotated[Person, Depends(signed_in)],
+    state: Annotated[ServiceState, Depends(state_of)],
+    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+) -> StreamingResponse:
+    """Server-Sent Events of the goal's progress until it ends. Reconnect with
+    `Last-Event-ID` to resume after the last event seen, on any replica."""
+    handle, _ = await _goal(state, goal_id)
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    return StreamingResponse(
+        progress_stream(handle, after),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post("/{goal_id}/cancel", status_code=202)
+async def cancel(
+    goal_id: str,
+    person: Annotated[Person, Depends(signed_in)],
+    state: Annotated[ServiceState, Depends(state_of)],
+) -> dict[str, str]:
+    """Cancel a goal: its agents undo what they did (compensation). Its requester or an admin."""
+    handle, described = await _goal(state, goal_id)
+    if await _requester(described) != person.name and "admin" not in person.roles:
+        raise ApiError(403, f"{person.name} may not cancel goal {goal_id!r}: not its requester")
+    await handle.cancel()
+    return {"id": goal_id, "status": "cancel_requested"}
