@@ -123,6 +123,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         approve_as=args.approve_as,
         reject=args.reject,
         keep=args.keep,
+        inbox_port=args.inbox_port if args.inbox else None,
     )
 
 
@@ -270,6 +271,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep",
         action="store_true",
         help="leave the dev server, Web UI and worker up after the run, until Ctrl-C",
+    )
+    demo.add_argument(
+        "--inbox",
+        action="store_true",
+        help="decide the refund in the approval inbox (a link to open in a browser)",
+    )
+    demo.add_argument(
+        "--inbox-port", type=int, default=8080, help="the inbox's port (default 8080)"
     )
     demo.set_defaults(handler=cmd_demo)
     return parser

@@ -21,7 +21,13 @@ from relay.agents.approvals import DecisionRequest, sign_decision
 from relay.agents.guardrails import goal_problem
 from relay.agents.models import Budget, GoalRequest
 from relay.cli_app import app_of, context_of
-from relay.cli_output import CliError, failure_text, print_result, wait_for_result
+from relay.cli_output import (
+    CliError,
+    failure_text,
+    print_result,
+    validation_text,
+    wait_for_result,
+)
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
 from relay.temporal.goals import start_goal
@@ -92,9 +98,7 @@ def _goal_request(args: argparse.Namespace) -> GoalRequest:
             requested_by=args.requester,
         )
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise CliError(f"{where or 'the goal'}: {first['msg']}") from None
+        raise CliError(validation_text(err, "the goal")) from None
 
 
 async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:

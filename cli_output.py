@@ -4,6 +4,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
+from pydantic import ValidationError
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 
@@ -14,6 +15,13 @@ from relay.workflows.supervisor import SupervisorWorkflow
 
 class CliError(Exception):
     """A failure the user can act on; printed as one line."""
+
+
+def validation_text(err: ValidationError, subject: str) -> str:
+    """A pydantic error as one line naming the field: `budget.max_steps: Input should be ...`."""
+    first = err.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where or subject}: {first['msg']}"
 
 
 def failure_text(err: BaseException) -> str:

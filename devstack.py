@@ -13,6 +13,7 @@ from relay.agents.approvals import DecisionRequest, PendingApproval
 from relay.agents.models import GoalRequest
 from relay.app import App
 from relay.cli_output import CliError, print_pending, print_result, wait_for_result
+from relay.service.demo_inbox import demo_inbox, serving
 from relay.settings import Settings
 from relay.temporal.codec_server import codec_server, origin_of
 from relay.temporal.connect import connect_client
@@ -80,15 +81,17 @@ async def run_demo(
     approve_as: str | None,
     reject: bool,
     keep: bool = False,
+    inbox_port: int | None = None,
 ) -> None:
     if app.demo is None:
         raise CliError(f"app {app.name!r} has no demo goal (App(demo=Demo(...)))")
     demo = app.demo
     interactive = sys.stdin.isatty()
-    if approve_as is None and not interactive:
+    inbox = demo_inbox(settings, inbox_port) if inbox_port is not None else None
+    if approve_as is None and not interactive and inbox is None:
         raise CliError(
             "the showcase needs a refund decision and there is no terminal: "
-            "run `relay demo --approve-as NAME` (add --reject to reject)"
+            "run `relay demo --approve-as NAME` (add --reject to reject) or `relay demo --inbox`"
         )
     print(
         f"model route: {app.default_route(settings.model)} (set RELAY_MODEL to pick another, e.g. "
@@ -97,6 +100,9 @@ async def run_demo(
 
     async def decide(pending: list[PendingApproval]) -> None:
         print_pending(pending, handle.id, hints=False)  # the demo decides: no command to run
+        if inbox is not None:
+            print(f"  decide in the approval inbox: {inbox.link}", flush=True)
+            return
         for p in pending:
             approver, approve = approve_as, not reject
             if approver is None:
@@ -116,10 +122,16 @@ async def run_demo(
     # The demo owns its database and starts from fresh seed data on every run.
     demo_db = data_dir / f"demo-{app.name}.db"
     demo_db.unlink(missing_ok=True)
+    if inbox is not None:
+        settings = inbox.settings
     settings = settings.model_copy(update={"db_path": demo_db, "data_dir": data_dir})
     async with dev_server(settings, data_dir) as started:
         client = await connect_client(settings, wait_seconds=30)
-        async with relay_worker(client, settings, app) as worker, worker:
+        async with (
+            relay_worker(client, settings, app) as worker,
+            worker,
+            serving(inbox, app, client) if inbox is not None else contextlib.nullcontext(),
+        ):
             workflow_id = f"showcase-{uuid.uuid4().hex[:8]}"
             context = ", ".join(f"{k}={v}" for k, v in demo.context.items())
             print(f"goal ({context or 'no context'}): {demo.goal}")

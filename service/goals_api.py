@@ -19,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from relay.activities.providers.routes import route_problem
 from relay.agents.approvals import DecisionAudit
 from relay.agents.models import Budget, GoalRequest, GoalResult
+from relay.cli_output import validation_text
 from relay.cli_status import GoalSnapshot, snapshot
 from relay.service.errors import ApiError
 from relay.service.history_views import progress_stream
@@ -96,9 +97,7 @@ async def start(
             requested_by=person.name,
         )
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ApiError(422, f"{where or 'goal'}: {first['msg']}") from None
+        raise ApiError(422, validation_text(err, "goal")) from None
     route = body.model or state.settings.model or state.app.model
     problem = route_problem(route) if route else "no model is configured: name one in `model`"
     if problem is not None:

@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 
+from relay.agents.approvals import ApprovalPolicy, ApproverRule
 from relay.service.identities import token_hash
-from relay.temporal.devserver import free_port
+from relay.temporal.devserver import DevServer, free_port
 from tests.cli_runner import RELAY
-from tests.conftest import Relay
+from tests.conftest import Relay, running_relay
 
 SECRET = "test-approval-secret"
 # name -> (token, roles)
@@ -22,6 +24,12 @@ PEOPLE = {
     "mallory": ("mallory-token", ["approver"]),  # an approver the refund policy does not name
     "bob": ("bob-token", ["requester"]),  # may start goals, not decide anything
 }
+
+# Refunds: fiona (finance) or ada; ada still may not decide a goal she requested.
+FINANCE_ONLY = ApprovalPolicy(
+    roles={"finance": ["fiona"]},
+    rules=[ApproverRule(tool="issue_refund", approvers=["role:finance", "ada"])],
+)
 
 
 def bearer(name: str) -> dict[str, str]:
@@ -77,3 +85,17 @@ async def serve_process(relay: Relay, log: Path) -> AsyncIterator[str]:
         if process.returncode is None:
             process.terminate()
             await process.wait()
+
+
+@contextlib.asynccontextmanager
+async def served_shop(
+    server: DevServer, tmp_path: Path, name: str = "serve"
+) -> AsyncIterator[tuple[Relay, str]]:
+    """A shop worker with FINANCE_ONLY and the secret, and `relay serve` in front of it."""
+    async with (
+        running_relay(
+            server, tmp_path, approval_policy=FINANCE_ONLY, approval_secret=SecretStr(SECRET)
+        ) as relay,
+        serve_process(relay, tmp_path / f"{name}.log") as url,
+    ):
+        yield relay, url

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import httpx
 from playwright.async_api import async_playwright, expect
-from pydantic import SecretStr
 
 from relay.temporal.devserver import DevServer
-from tests.conftest import running_relay
-from tests.serve_process import SECRET, bearer, serve_process
-from tests.test_serve_api import FINANCE_ONLY, SHOWCASE
+from tests.serve_process import bearer, served_shop
+from tests.test_serve_api import SHOWCASE
 from tests.test_web_ui_browser import ARTIFACTS, CHROMIUM_FLAGS, chromium
 
 # Playwright drives the browser itself; these flags of the Web UI test are for one-shot runs.
@@ -25,13 +23,7 @@ async def test_an_approver_decides_a_refund_in_the_inbox(
     browser_path = chromium()
     ARTIFACTS.mkdir(exist_ok=True)
     async with (
-        running_relay(
-            temporal_server,
-            tmp_path,
-            approval_policy=FINANCE_ONLY,
-            approval_secret=SecretStr(SECRET),
-        ) as relay,
-        serve_process(relay, tmp_path / "serve.log") as url,
+        served_shop(temporal_server, tmp_path) as (relay, url),
         httpx.AsyncClient(base_url=url, timeout=30) as http,
         async_playwright() as playwright,
     ):

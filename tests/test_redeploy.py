@@ -8,10 +8,9 @@ from examples.helpdesk.app import access, diagnostics
 from relay import ApprovalDecision, SupervisorWorkflow
 from relay.temporal.devserver import DevServer
 from tests.conftest import relay_settings, running_relay
-from tests.deploy_app import NEW
+from tests.deploy_app import NEW, UNLOCK_THEN_VPN
 from tests.deploy_app import v1 as helpdesk
 from tests.deploy_app import v2 as with_new_instructions
-from tests.test_agent_loop import call
 
 
 async def test_a_run_finishes_with_the_instructions_it_started_with(
@@ -19,22 +18,7 @@ async def test_a_run_finishes_with_the_instructions_it_started_with(
 ) -> None:
     settings = relay_settings(temporal_server, tmp_path)
     pinned = {"task_queue": settings.task_queue}
-    script = {
-        # The diagnostics task starts only after the reset, so after the redeploy.
-        "plan": [
-            {
-                "content": '{"tasks": ['
-                '{"id": "unlock", "agent": "access", "instruction": "Unlock U-1001."}, '
-                '{"id": "vpn", "agent": "diagnostics", "instruction": "Check the VPN.", '
-                '"depends_on": ["unlock"]}]}'
-            }
-        ],
-        "agents": {
-            "access": [call("reset_password", user_id="U-1001"), {"content": "Reset."}],
-            "diagnostics": [call("check_service_status", service="vpn"), {"content": "VPN."}],
-        },
-        "synthesize": [{"content": "Done."}],
-    }
+    script = UNLOCK_THEN_VPN
     async with running_relay(temporal_server, tmp_path, helpdesk, **pinned) as before:
         handle = await before.start(
             "My account is locked and the VPN drops", customer=None, model=before.script(script)

@@ -16,7 +16,7 @@ from relay import ApprovalDecision, SupervisorWorkflow
 from relay.temporal.devserver import DevServer, temporal_binary
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay
-from tests.deploy_app import NEW
+from tests.deploy_app import NEW, UNLOCK_THEN_VPN
 from tests.deploy_app import v1 as helpdesk
 from tests.test_agent_loop import call
 from tests.test_cli import env_for
@@ -28,21 +28,6 @@ V2_SYNTHESIS = (
     "        await workflow.sleep(timedelta(milliseconds=10))\n"
     '        answer = "[v2] " + await self._synthesize(goal, reports, route)\n'
 )
-UNLOCK_THEN_VPN = {
-    "plan": [
-        {
-            "content": '{"tasks": ['
-            '{"id": "unlock", "agent": "access", "instruction": "Unlock U-1001."}, '
-            '{"id": "vpn", "agent": "diagnostics", "instruction": "Check the VPN.", '
-            '"depends_on": ["unlock"]}]}'
-        }
-    ],
-    "agents": {
-        "access": [call("reset_password", user_id="U-1001"), {"content": "Reset."}],
-        "diagnostics": [call("check_service_status", service="vpn"), {"content": "VPN."}],
-    },
-    "synthesize": [{"content": "Done."}],
-}
 VPN_ONLY = {
     "plan": [
         {"content": '{"tasks": [{"id": "vpn", "agent": "diagnostics", "instruction": "VPN?"}]}'}

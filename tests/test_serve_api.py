@@ -8,18 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 
 from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
-from relay.agents.approvals import ApprovalPolicy, ApproverRule
 from relay.temporal.devserver import DevServer
-from tests.conftest import running_relay
-from tests.serve_process import SECRET, bearer, serve_process
+from tests.serve_process import bearer, served_shop
 
-FINANCE_ONLY = ApprovalPolicy(
-    roles={"finance": ["fiona"]},
-    rules=[ApproverRule(tool="issue_refund", approvers=["role:finance", "ada"])],
-)
 SHOWCASE = {
     "goal": SHOWCASE_GOAL,
     "context": {"customer_id": SHOWCASE_CUSTOMER},
@@ -55,13 +48,7 @@ async def test_start_follow_approve_and_audit_over_http(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
     async with (
-        running_relay(
-            temporal_server,
-            tmp_path,
-            approval_policy=FINANCE_ONLY,
-            approval_secret=SecretStr(SECRET),
-        ) as relay,
-        serve_process(relay, tmp_path / "serve.log") as url,
+        served_shop(temporal_server, tmp_path) as (relay, url),
         httpx.AsyncClient(base_url=url, timeout=30) as http,
     ):
         # Not signed in, or an unknown token: 401 and one line of JSON.

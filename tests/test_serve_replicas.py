@@ -6,13 +6,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import SecretStr
 
 from relay.temporal.devserver import DevServer
-from tests.conftest import running_relay
 from tests.round_robin_proxy import RoundRobinProxy
-from tests.serve_process import SECRET, bearer, serve_process
-from tests.test_serve_api import FINANCE_ONLY, SHOWCASE
+from tests.serve_process import bearer, serve_process, served_shop
+from tests.test_serve_api import SHOWCASE
 
 
 def backend(url: str) -> tuple[str, int]:
@@ -25,13 +23,7 @@ async def test_a_start_on_one_replica_and_an_approval_on_the_other_act_on_one_go
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
     async with (
-        running_relay(
-            temporal_server,
-            tmp_path,
-            approval_policy=FINANCE_ONLY,
-            approval_secret=SecretStr(SECRET),
-        ) as relay,
-        serve_process(relay, tmp_path / "serve-a.log") as first,
+        served_shop(temporal_server, tmp_path, "serve-a") as (relay, first),
         serve_process(relay, tmp_path / "serve-b.log") as second,
         RoundRobinProxy([backend(first), backend(second)]).running() as proxy,
         # A new connection per request, so the balancer picks a replica for each.
