@@ -17,6 +17,7 @@ from relay.cli_app import (
     app_of,
     context_of,
 )
+from relay.cli_eval import add_eval_command
 from relay.cli_goals import cmd_decide, cmd_run, cmd_status, existing_goal
 from relay.cli_output import CliError, failure_text
 from relay.cli_serve import add_serve_command
@@ -242,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
         decide.set_defaults(handler=cmd_decide)
 
     add_serve_command(sub)
+    add_eval_command(sub)
 
     codec = sub.add_parser(
         "codec-server",

@@ -1,0 +1,24 @@
+"""The shop's checks for `relay eval` cases: its own database after a run."""
+
+from relay.evals.runner import CheckContext
+
+
+def one_refund_per_return(ctx: CheckContext) -> str | None:
+    """Every return has at most one refund, for no more than the return's amount."""
+    assert ctx.db is not None
+    rows = ctx.db.execute(
+        "SELECT r.id, r.refund_cents, COUNT(f.seq) AS refunds, COALESCE(SUM(f.amount_cents), 0) "
+        "AS refunded FROM returns r LEFT JOIN refunds f ON f.return_id = r.id GROUP BY r.id"
+    ).fetchall()
+    for row in rows:
+        if row["refunds"] > 1:
+            return f"return {row['id']} was refunded {row['refunds']} times"
+        if row["refunded"] > row["refund_cents"]:
+            return f"return {row['id']} was refunded more than its amount"
+    return None
+
+
+def no_refund(ctx: CheckContext) -> str | None:
+    assert ctx.db is not None
+    count = ctx.db.execute("SELECT COUNT(*) FROM refunds").fetchone()[0]
+    return None if count == 0 else f"{count} refund(s) were issued"
