@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo dev test test-faults lint bench bench-scale bench-conversation bench-agentdojo
+.PHONY: install demo dev test test-faults lint eval bench bench-scale bench-conversation bench-agentdojo
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ test-faults: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The golden sets of both example apps, offline on the scripted route (reports in artifacts/).
+eval: install
+	$(BIN)/relay eval examples/shop/evals.jsonl --app examples.shop.app:app --model scripted --out artifacts/eval-shop
+	$(BIN)/relay eval examples/helpdesk/evals.jsonl --app examples.helpdesk.app:app --model scripted --out artifacts/eval-helpdesk
 
 # What one showcase goal costs: latency, goals/s, worker CPU, history, replay. Numbers only.
 bench: install

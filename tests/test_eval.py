@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from examples.golden_cases import as_jsonl, golden_sets
 from relay.evals.cases import CasesError, load_cases
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay
 from tests.test_cli import env_for
 
+REPO = Path(__file__).resolve().parent.parent
 SHOWCASE = {
     "goal": "I want to return the blue shirt from my last order, but can you first recommend "
     "a similar one that comes in green?",
@@ -152,3 +154,28 @@ async def test_a_recorded_run_replays_offline_and_shows_what_changed(
         "expected call issue_refund(return_id=R-7001, amount=79.0) ok after the previous "
         "expected call; it did not happen" in rerun.out
     )
+
+
+def test_the_golden_sets_are_what_their_generator_writes() -> None:
+    sets = golden_sets()
+    for app, cases in sets.items():
+        assert (REPO / "examples" / app / "evals.jsonl").read_text() == as_jsonl(cases), (
+            f"examples/{app}/evals.jsonl is stale: python -m examples.golden_cases"
+        )
+    assert sum(len(cases) for cases in sets.values()) >= 100
+
+
+@pytest.mark.parametrize("app", ["shop", "helpdesk"])
+async def test_the_golden_set_passes_offline(app: str, relay: Relay) -> None:
+    """`make eval`'s sets, against the suite's server: every case passes on `scripted`."""
+    outcome = await relay_cli(
+        "eval",
+        str(REPO / "examples" / app / "evals.jsonl"),
+        "--app",
+        f"examples.{app}.app:app",
+        "--model",
+        "scripted",
+        env={"TEMPORAL_ADDRESS": relay.settings.temporal_address},
+    )
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "scripted                       100%    100%   100%" in outcome.out
