@@ -179,3 +179,12 @@ async def test_the_golden_set_passes_offline(app: str, relay: Relay) -> None:
     )
     assert outcome.code == 0, outcome.out + outcome.err
     assert "scripted                       100%    100%   100%" in outcome.out
+
+
+async def test_eval_starts_its_own_dev_server_without_an_address(tmp_path: Path) -> None:
+    cases = write_cases(tmp_path / "cases.jsonl", REJECTED)
+    outcome = await relay_cli(
+        "eval", str(cases), "--model", "scripted", env={"TEMPORAL_ADDRESS": ""}
+    )
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "1/1 runs · 0 failing" in outcome.err
