@@ -11,6 +11,7 @@ from typing import Any, Literal
 from relay.agents.specs import NAME, Agent, Route
 from relay.testing.scripted import Brain
 from relay.tools.definition import ToolDefinition, ToolSet
+from relay.tools.stored_results import READ_STORED_RESULT
 
 # Ids in answers and tool results that grounding checks (`O-5002`, `INC-2001`, `U-1001`).
 DEFAULT_ID_PATTERN = r"\b[A-Z]{1,4}-\d{3,}\b"
@@ -88,6 +89,8 @@ class App:
             raise AppError(f"app {self.name!r} has no agents")
         if len(self.agents) != len(agents):
             raise AppError(f"app {self.name!r} names an agent twice")
+        if self.tools.get(READ_STORED_RESULT) is not None:
+            raise AppError(f"{READ_STORED_RESULT!r} is relay's own tool; name yours otherwise")
         for agent in agents:
             unknown = [t for t in agent.tools if self.tools.get(t) is None]
             if unknown:

@@ -64,8 +64,11 @@ class Settings(BaseModel):
     # Tools whose side effects stay when a goal does not complete (RELAY_KEEP_EFFECTS=a,b).
     keep_effects: list[str] = Field(default_factory=list)
     max_goal_bytes: int = Field(default=GOAL_MAX_BYTES, ge=1, le=GOAL_HARD_LIMIT)
-    # Tool results larger than this go to SQLite by reference (history holds a preview).
-    max_tool_result_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Tool results larger than this go to the store by reference (history holds a preview);
+    # at most 1 MiB, so no result can push a workflow command past the 2 MB payload limit.
+    max_tool_result_bytes: int = Field(default=256 * 1024, ge=1024, le=1024 * 1024)
+    # Each agent's model input stays within this many tokens (older turns are summarized).
+    context_window_tokens: int = Field(default=16_000, ge=1000, le=1_000_000)
     # Prompts and completions in trace spans (RELAY_TRACE_CONTENT=1); off: they may be private.
     trace_content: bool = False
     # Temporal SDK metrics on a Prometheus endpoint at this port (RELAY_METRICS_PORT).
@@ -134,6 +137,7 @@ class Settings(BaseModel):
             "max_goal_bytes": os.environ.get("RELAY_MAX_GOAL_BYTES"),
             "trace_content": os.environ.get("RELAY_TRACE_CONTENT") == "1",
             "max_tool_result_bytes": os.environ.get("RELAY_MAX_TOOL_RESULT_BYTES"),
+            "context_window_tokens": os.environ.get("RELAY_CONTEXT_WINDOW_TOKENS"),
             "metrics_port": os.environ.get("RELAY_METRICS_PORT"),
             "encryption_key": os.environ.get("RELAY_ENCRYPTION_KEY"),
             "encryption_key_id": os.environ.get("RELAY_ENCRYPTION_KEY_ID"),

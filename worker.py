@@ -56,7 +56,7 @@ class RelayPlugin(SimplePlugin):
         self._tools = ToolActivities(
             self.settings, mcp, AppRuntime(app, self.settings), serves=agents
         )
-        self._llm = llm = LlmActivities(self.settings, app.scripted)
+        self._llm = llm = LlmActivities(self.settings, app.scripted, self._tools.catalog)
         approvals = ApprovalActivities(self.settings.approval_secret)
         super().__init__(
             "relay",

@@ -13,6 +13,7 @@ from relay.activities.providers.base import split_route_entry
 from relay.activities.providers.breaker import CircuitBreaker
 from relay.activities.providers.registry import build_providers
 from relay.activities.telemetry import llm_span
+from relay.activities.tool_catalog import TOOLS_UNKNOWN, ToolCatalog
 from relay.agents.llm_models import LlmRequest, LlmResponse
 from relay.settings import Settings
 from relay.testing.scripted import Brain
@@ -23,8 +24,11 @@ _CALLERS_FAULT = {errors.BAD_REQUEST, errors.CONTEXT_LENGTH, errors.MISSING_CRED
 
 
 class LlmActivities:
-    def __init__(self, settings: Settings, brain: Brain | None = None) -> None:
+    def __init__(
+        self, settings: Settings, brain: Brain | None = None, catalog: ToolCatalog | None = None
+    ) -> None:
         self._providers = build_providers(settings, brain)
+        self._catalog = catalog
         self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_open_seconds)
         self._trace_content = settings.trace_content
         self._fault = settings.fault
@@ -35,6 +39,7 @@ class LlmActivities:
 
     @activity.defn(name="llm")
     async def call_llm(self, request: LlmRequest) -> LlmResponse:
+        request = self._with_tools(request)
         provider_name, model = split_route_entry(request.model)
         provider = self._providers.get(provider_name)
         if provider is None:
@@ -69,6 +74,19 @@ class LlmActivities:
             extra={"agent": request.agent, "step": request.step},
         )
         return reply
+
+    def _with_tools(self, request: LlmRequest) -> LlmRequest:
+        """The request with its tools' schemas when it names them by digest."""
+        if request.tools_digest is None or request.tools:
+            return request
+        tools = self._catalog.lookup(request.tools_digest) if self._catalog else None
+        if tools is None:
+            raise ApplicationError(
+                f"this worker does not know the tools with digest {request.tools_digest}",
+                non_retryable=True,
+                type=TOOLS_UNKNOWN,
+            )
+        return request.model_copy(update={"tools": tools})
 
 
 async def _heartbeating(call: Awaitable[LlmResponse]) -> LlmResponse:

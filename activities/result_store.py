@@ -7,6 +7,7 @@ import json
 
 from relay.agents.models import ToolObservation
 from relay.tools.store import Store
+from relay.tools.stored_results import READ_STORED_RESULT
 
 PREVIEW_CHARS = 2000
 
@@ -28,7 +29,7 @@ def by_reference(
                 "stored_as": f"stored_results:{key}",
                 "bytes": size,
                 "note": f"the result is {size} bytes, over the {limit_bytes}-byte limit for "
-                "history; this is its beginning",
+                f"history; this is its beginning: read it all with {READ_STORED_RESULT}",
                 "preview": data[:PREVIEW_CHARS],
             }
         }

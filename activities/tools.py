@@ -16,11 +16,20 @@ from relay.activities.faults import kill_if
 from relay.activities.mcp_tools import McpToolActivities
 from relay.activities.result_store import by_reference
 from relay.activities.telemetry import tool_span
-from relay.agents.models import RunConfig, RunConfigRequest, ToolObservation, ToolRequest
+from relay.activities.tool_catalog import ToolCatalog
+from relay.agents.models import (
+    RunConfig,
+    RunConfigRequest,
+    ToolInfo,
+    ToolObservation,
+    ToolRequest,
+)
+from relay.agents.specs import Agent
 from relay.settings import Settings
 from relay.tools.definition import ToolDefinition, ToolPermanentError
 from relay.tools.executor import InvalidToolArguments
 from relay.tools.runtime import AppRuntime
+from relay.tools.stored_results import READ_STORED_RESULT
 
 
 class ToolActivities:
@@ -33,6 +42,8 @@ class ToolActivities:
         serves: Sequence[str] | None = None,
     ) -> None:
         self._settings = settings
+        # The schemas model calls name by digest: each run's as recorded, else the app's own.
+        self.catalog = ToolCatalog(self._native_catalogs)
         self.search_attributes = search_attributes  # set by the worker once it has checked
         self._mcp = mcp
         self._runtime = runtime
@@ -45,10 +56,11 @@ class ToolActivities:
         remote = await self._mcp.catalog(agents)
         tools = {
             # Every agent of the app, whichever this worker serves: the run plans with all.
-            agent.name: [self._known(agent.name, name).info() for name in agent.tools]
-            + remote[agent.name]
+            agent.name: self._native(agent) + remote[agent.name]
             for agent in agents
         }
+        for listed in tools.values():
+            self.catalog.remember(listed)
         return RunConfig(
             app=self._app.name,
             agents=agents,
@@ -67,7 +79,17 @@ class ToolActivities:
             keep_effects=self._settings.keep_effects,
             max_goal_bytes=self._settings.max_goal_bytes,
             search_attributes=self.search_attributes,
+            context_tokens=self._settings.context_window_tokens,
         )
+
+    def _native(self, agent: Agent) -> list[ToolInfo]:
+        """The agent's own tools and relay's, as a run records them."""
+        return [self._known(agent.name, name).info() for name in agent.tools] + [
+            self._runtime.read_stored.info()
+        ]
+
+    def _native_catalogs(self) -> list[list[ToolInfo]]:
+        return [self._native(agent) for agent in self._app.agents.values()]
 
     @activity.defn(name="tool")
     async def run_tool(self, request: ToolRequest) -> ToolObservation:
@@ -142,6 +164,8 @@ class ToolActivities:
         return self._known(agent, name)
 
     def _known(self, agent: str, name: str) -> ToolDefinition:
+        if name == READ_STORED_RESULT:
+            return self._runtime.read_stored
         tool = self._app.tool(agent, name)
         if tool is None:
             raise ApplicationError(

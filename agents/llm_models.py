@@ -49,7 +49,7 @@ class ToolSchema(BaseModel):
     parameters: dict[str, Any]
 
 
-LlmPurpose = Literal["plan", "agent", "synthesize", "verify"]
+LlmPurpose = Literal["plan", "agent", "synthesize", "verify", "summarize"]
 
 
 class LlmRequest(BaseModel):
@@ -59,6 +59,8 @@ class LlmRequest(BaseModel):
     step: int = 0
     messages: list[Message]
     tools: list[ToolSchema] = Field(default_factory=list)
+    # Set instead of `tools`: the worker resolves the schemas (activities/tool_catalog.py).
+    tools_digest: str | None = None
     response_schema: dict[str, Any] | None = None
 
 

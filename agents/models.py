@@ -245,6 +245,8 @@ class AgentTask(BaseModel):
     requested_by: str | None = None
     search_attributes: bool = False  # the namespace has relay's; publish status there
     keep_effects: list[str] = Field(default_factory=list)  # not undone if the goal is cancelled
+    # The model input's token window (workflows/context_window.py); None: unbounded.
+    context_tokens: int | None = None
     # Set when a long conversation continues as new: an AgentCarry (agents/carry.py) as JSON,
     # validated by the agent (carry.py builds on this module, so it cannot be named here).
     carry: dict[str, Any] | None = None
@@ -353,3 +355,4 @@ class RunConfig(BaseModel):
     keep_effects: list[str] = Field(default_factory=list)  # tools whose effects a failure keeps
     max_goal_bytes: int = 8 * 1024
     search_attributes: bool = False  # relay's search attributes are registered
+    context_tokens: int | None = None  # each agent's model input window

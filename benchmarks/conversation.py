@@ -1,8 +1,10 @@
 """`make bench-conversation`: how history grows with a long conversation. One agent makes
-`BENCH_TURNS` (default 200) model turns, each calling a tool that returns a few KB; the bench
-reports the size of the model call's input (what each `llm` activity carries into history) at
-turns 5, 50 and the last, the largest single payload, and the events and bytes of the agent's
-history (all its runs, when it continued as new). Numbers, not pass/fail."""
+`BENCH_TURNS` (default 200) model turns, each calling a tool that returns a few KB, with a
+model input window of `BENCH_WINDOW_TOKENS` (default 4000; 0: unbounded, as before relay had
+one); the bench reports the size of the model call's input (what each `llm` activity carries
+into history) at turns 5, 50 and the last, the largest single payload, how many summaries were
+made, and the events and bytes of the agent's history (all its runs, when it continued as
+new). Numbers, not pass/fail."""
 
 import asyncio
 import json
@@ -75,6 +77,7 @@ async def agent_runs(client: Any, workflow_id: str) -> list:
 
 async def main() -> None:
     turns = int(os.environ.get("BENCH_TURNS", "200"))
+    window = int(os.environ.get("BENCH_WINDOW_TOKENS", "4000"))
     tmp = Path(tempfile.mkdtemp())
     server = DevServer(db_file=tmp / "temporal.db", port=free_port(), ui_port=None).start()
     settings = Settings(
@@ -82,6 +85,7 @@ async def main() -> None:
         task_queue="conversation",
         data_dir=tmp,
         budget={"max_steps": 1000, "max_tokens": 10**9, "max_cost_usd": 1000},
+        context_window_tokens=window or 1_000_000,
     )
     try:
         client = await connect_client(settings, wait_seconds=30)
@@ -96,20 +100,30 @@ async def main() -> None:
             histories = await agent_runs(client, result.tasks[0].workflow_id)
     finally:
         server.stop()
-    inputs = [
-        len(e.activity_task_scheduled_event_attributes.input.SerializeToString())
+    calls = [
+        e.activity_task_scheduled_event_attributes.input
         for h in histories
         for e in h.events
         if e.HasField("activity_task_scheduled_event_attributes")
         and e.activity_task_scheduled_event_attributes.activity_type.name == "llm"
     ]
+    purposes = [json.loads(c.payloads[0].data)["purpose"] for c in calls]
+    inputs = [
+        len(c.SerializeToString()) for c, p in zip(calls, purposes, strict=True) if p == "agent"
+    ]
+    folds = [
+        len(c.SerializeToString()) for c, p in zip(calls, purposes, strict=True) if p == "summarize"
+    ]
     events = sum(len(h.events) for h in histories)
     size = sum(len(h.to_json().encode()) for h in histories)
+    print(f"window: {f'{window} tokens' if window else 'unbounded'}")
     print(f"{result.status}: {len(inputs)} model turns, {len(histories)} run(s) of the agent")
     for turn in (5, 50, len(inputs)):
         if turn <= len(inputs):
             print(f"model call input at turn {turn}: {inputs[turn - 1] / 1024:.1f} KiB")
     print(f"largest model call input: {max(inputs) / 1024:.1f} KiB")
+    if folds:
+        print(f"summaries: {len(folds)}, largest summarize input {max(folds) / 1024:.1f} KiB")
     print(f"agent history: {events} events, {size / 1024 / 1024:.1f} MiB (JSON)")
 
 

@@ -4,19 +4,23 @@ The bare `scripted` route plays the app's own rule-based behaviour (`App(scripte
 the shop example's showcase brain). `scripted:FILE` reads a JSON script of canned replies:
 
     {"plan": [REPLY, ...], "agents": {"orders": [REPLY, ...]}, "synthesize": [REPLY, ...],
-     "verify": {"orders": [REPLY]}}
+     "verify": {"orders": [REPLY]}, "summarize": [REPLY, ...]}
     REPLY = {"content": "...", "tool_calls": [{"name": "...", "arguments": {...}}]}
     or {"fail": "why"}: the model fails for good at that point
 
-Reply n answers the request that already holds n assistant messages, so a retried activity
-gets the same reply; past the end the last reply repeats. A section that is missing falls back
-to the app's behaviour (an app with none answers with a non-retryable error).
+An agent's reply n answers its step n + 1 (other purposes: the request that already holds n
+assistant messages), so a retried activity gets the same reply, and so does a conversation whose
+older turns were folded into a summary; past the end the last reply repeats. A section that is
+missing falls back to the app's behaviour (an app with none answers with a non-retryable
+error); a `summarize` request without a section gets a plain, deterministic summary.
 """
 
 import asyncio
 import json
 import random
+import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,12 +51,15 @@ class Script(BaseModel):
     agents: dict[str, list[ScriptedReply]] = Field(default_factory=dict)
     synthesize: list[ScriptedReply] = Field(default_factory=list)
     verify: dict[str, list[ScriptedReply]] = Field(default_factory=dict)  # grounding re-asks
+    summarize: list[ScriptedReply] = Field(default_factory=list)  # an agent's memory folds
 
     def replies_for(self, request: LlmRequest) -> list[ScriptedReply]:
         if request.purpose == "agent":
             return self.agents.get(request.agent, [])
         if request.purpose == "verify":
             return self.verify.get(request.agent, [])
+        if request.purpose == "summarize":
+            return self.summarize
         return self.plan if request.purpose == "plan" else self.synthesize
 
 
@@ -75,6 +82,21 @@ def count_replies(messages: list[Message]) -> int:
     return sum(1 for m in messages if m.role == "assistant")
 
 
+def reply_index(request: LlmRequest) -> int:
+    """Which scripted reply answers this request (see the module's docstring)."""
+    if request.purpose == "agent" and request.step > 0:
+        return request.step - 1
+    return count_replies(request.messages)
+
+
+def plain_summary(request: LlmRequest) -> str:
+    """A deterministic summary of folded messages: how many, and the tools they called."""
+    folded = request.messages[-1].content.splitlines()
+    calls = Counter(re.findall(r"(?:calls: |; )(\w+)\(", request.messages[-1].content))
+    called = ", ".join(f"{name} x{count}" for name, count in sorted(calls.items()))
+    return f"{len(folded)} earlier lines folded; tools called: {called or 'none'}."
+
+
 class ScriptedProvider:
     """`latency_ms` (low, high): each answer takes a uniform random time in that range, as a
     real model's would (RELAY_SCRIPTED_LATENCY_MS=300-800, for benchmarks)."""
@@ -94,7 +116,7 @@ class ScriptedProvider:
             await asyncio.sleep(random.uniform(*self._latency_ms) / 1000)
         replies = _load_script(model).replies_for(request) if model else []
         if replies:
-            index = min(count_replies(request.messages), len(replies) - 1)
+            index = min(reply_index(request), len(replies) - 1)
             reply = replies[index]
             if reply.fail is not None:
                 raise ApplicationError(reply.fail, non_retryable=True, type="ScriptedFailure")
@@ -103,6 +125,8 @@ class ScriptedProvider:
                 ToolCall(id=f"call-{request.step}-{n}", name=c.name, arguments=c.arguments)
                 for n, c in enumerate(reply.tool_calls)
             ]
+        elif request.purpose == "summarize":
+            content, calls = plain_summary(request), []
         elif self._brain is not None:
             content, calls = self._brain(request)
         else:

@@ -1,10 +1,12 @@
-"""Two builds of the helpdesk app for rollout tests: v1 as shipped, v2 with new instructions
-for both agents, and a scripted goal that spans a redeploy (tests/test_redeploy.py,
-tests/test_rollout.py)."""
+"""Builds of the helpdesk app for rollout tests: v1 as shipped, v2 with new instructions for
+both agents, v3 with a tool described otherwise, and a scripted goal that spans a redeploy
+(tests/test_redeploy.py, tests/test_rollout.py)."""
+
+import dataclasses
 
 from examples.helpdesk.app import access, diagnostics
 from examples.helpdesk.app import app as v1
-from relay import App
+from relay import App, ToolSet
 
 NEW = "NEW INSTRUCTIONS (B): ignore the old ones."
 # A goal for both agents; the diagnostics task starts only after the (approved) reset.
@@ -38,3 +40,24 @@ v2 = App(
     resources=v1.resources,
     id_pattern=v1.id_pattern,
 )
+
+
+def _described_otherwise() -> App:
+    """v1 with one tool documented differently: a redeploy that changes what the model sees."""
+    tools = ToolSet(v1.tools)
+    status = v1.tools.get("check_service_status")
+    assert status is not None
+    # ToolSet has no way to replace a tool (an app defines each once); a redeploy's copy does.
+    tools._tools[status.name] = dataclasses.replace(status, description=NEW_DESCRIPTION)
+    return App(
+        "helpdesk",
+        agents=[diagnostics, access],
+        tools=tools,
+        routes=v1.routes,
+        resources=v1.resources,
+        id_pattern=v1.id_pattern,
+    )
+
+
+NEW_DESCRIPTION = "NEW DESCRIPTION (B) of the service status tool."
+v3 = _described_otherwise()

@@ -11,6 +11,7 @@ from relay.settings import Settings
 from relay.tools.definition import ToolDefinition
 from relay.tools.executor import CallScope, execute_tool
 from relay.tools.store import Store, is_postgres_url, open_store
+from relay.tools.stored_results import stored_result_tool
 
 
 class AppRuntime:
@@ -19,6 +20,8 @@ class AppRuntime:
         self._settings = settings
         self.store = open_store(settings.store())
         self.store.create_schema(results=True)
+        # relay's own tool, every agent's: large results read back in pages
+        self.read_stored = stored_result_tool(self.store, settings.max_tool_result_bytes)
         self.database = self._open_database()
         self._resources: Any = None
         self._opened = False

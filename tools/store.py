@@ -34,6 +34,7 @@ class Statements:
     recorded: str
     record: str
     put_result: str
+    stored_result: str
 
 
 class Transaction:
@@ -57,6 +58,10 @@ class Transaction:
 
     def put_result(self, key: str, tool: str, body: str) -> None:
         self.connection.execute(self._statements.put_result, (key, tool, body, _now()))
+
+    def stored_result(self, key: str) -> str | None:
+        row = self.connection.execute(self._statements.stored_result, (key,)).fetchone()
+        return None if row is None else str(row["body"])
 
     def abort(self) -> None:
         self.aborted = True
@@ -116,6 +121,7 @@ class SqliteStore(Store):
         "VALUES (?, ?, ?, ?)",
         put_result="INSERT OR REPLACE INTO stored_results (key, tool, body, created_at) "
         "VALUES (?, ?, ?, ?)",
+        stored_result="SELECT body FROM stored_results WHERE key = ?",
     )
 
     def __init__(self, path: Path) -> None:

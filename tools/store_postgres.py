@@ -30,6 +30,7 @@ class PostgresStore(Store):
         "ON CONFLICT (key) DO NOTHING",
         put_result="INSERT INTO stored_results (key, tool, body, created_at) "
         "VALUES (%s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body",
+        stored_result="SELECT body FROM stored_results WHERE key = %s",
     )
 
     def __init__(self, url: str) -> None:

@@ -33,6 +33,7 @@ from relay.workflows.approval_book import ApprovalBook
 from relay.workflows.budget import extended, spent
 from relay.workflows.client_input import clipped, read_input
 from relay.workflows.compensation import compensate
+from relay.workflows.context_window import keep_within_window
 from relay.workflows.grounding import facts
 from relay.workflows.loop_breaker import LoopBreaker
 from relay.workflows.model_call import ask_model
@@ -134,6 +135,7 @@ class AgentWorkflow:
             stop = await self._check_budget(task)
             if stop is not None:
                 return stop
+            await keep_within_window(self._s, task)
             self._s.steps += 1
             reply = await ask_model(
                 task.model,
@@ -154,7 +156,7 @@ class AgentWorkflow:
             if reply.model not in self._s.models:
                 self._s.models.append(reply.model)
             if not reply.tool_calls:
-                return self._result(self._final_status(), reply.content)
+                return self._result(self._book.final_status(), reply.content)
             self._s.messages.append(
                 Message(role="assistant", content=reply.content, tool_calls=reply.tool_calls)
             )
@@ -351,10 +353,6 @@ class AgentWorkflow:
             entry = await self._book.take(decision, verdict, signed)
         await tell_parent(self._task, "audited", entry)
         return entry
-
-    def _final_status(self) -> Any:
-        rejected = any(r.verdict != "approved" for r in self._book.decided.values())
-        return "rejected" if rejected else "completed"
 
     def _result(self, status: Any, answer: str) -> AgentResult:
         assert self._task is not None

@@ -6,6 +6,7 @@ expired. Everything else is refused and audited, never silently dropped.
 """
 
 from datetime import timedelta
+from typing import Literal
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -58,6 +59,11 @@ class ApprovalBook:
         workflow.metric_meter().create_counter(
             "relay_approvals_requested", "approvals asked of a human"
         ).add(1, {"agent": request.agent, "tool": request.tool})
+
+    def final_status(self) -> Literal["completed", "rejected"]:
+        """An agent that ends with an answer: `rejected` if any decision was not an approval."""
+        rejected = any(r.verdict != "approved" for r in self.decided.values())
+        return "rejected" if rejected else "completed"
 
     def refusal(self, approval_id: str) -> str | None:
         """Why a decision for this id cannot be taken now; None when it can."""

@@ -8,7 +8,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from relay.activities.tool_catalog import TOOLS_UNKNOWN
     from relay.agents.llm_models import LlmRequest, LlmResponse
+    from relay.agents.tool_digest import tools_digest
 
 # How workflows that track usage ask a model: (route, request, activity summary) -> the answer.
 Ask = Callable[[str, LlmRequest, str], Awaitable[str]]
@@ -36,6 +38,33 @@ def route_entries(route: str) -> list[str]:
     return entries
 
 
+async def _execute(request: LlmRequest, summary: str) -> LlmResponse:
+    return await workflow.execute_activity(
+        "llm",
+        request,
+        result_type=LlmResponse,
+        start_to_close_timeout=LLM_TIMEOUT,
+        heartbeat_timeout=LLM_HEARTBEAT_TIMEOUT,
+        retry_policy=LLM_RETRY,
+        summary=summary[:200],
+    )
+
+
+async def _execute_naming_tools(request: LlmRequest, summary: str) -> LlmResponse:
+    """The tools go by digest; a worker that does not know them says so, and they go inline."""
+    if not request.tools:
+        return await _execute(request, summary)
+    by_digest = request.model_copy(
+        update={"tools": [], "tools_digest": tools_digest(request.tools)}
+    )
+    try:
+        return await _execute(by_digest, summary)
+    except ActivityError as err:
+        if not (isinstance(err.cause, ApplicationError) and err.cause.type == TOOLS_UNKNOWN):
+            raise
+        return await _execute(request, summary)
+
+
 async def ask_model(route: str, request: LlmRequest, summary: str) -> LlmResponse:
     """Try each entry of the route in order; each gets the activity's bounded retries."""
     failures: list[str] = []
@@ -43,14 +72,8 @@ async def ask_model(route: str, request: LlmRequest, summary: str) -> LlmRespons
     for entry in route_entries(route):
         workflow.logger.info("%s: asking %s", request.purpose, entry, extra=context)
         try:
-            reply = await workflow.execute_activity(
-                "llm",
-                request.model_copy(update={"model": entry}),
-                result_type=LlmResponse,
-                start_to_close_timeout=LLM_TIMEOUT,
-                heartbeat_timeout=LLM_HEARTBEAT_TIMEOUT,
-                retry_policy=LLM_RETRY,
-                summary=f"{summary} · {entry}"[:200],
+            reply = await _execute_naming_tools(
+                request.model_copy(update={"model": entry}), f"{summary} · {entry}"
             )
             return reply.model_copy(update={"model_switches": failures})
         except ActivityError as err:

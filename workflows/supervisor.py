@@ -229,6 +229,7 @@ class SupervisorWorkflow:
             requested_by=request.requested_by,
             search_attributes=config.search_attributes,
             keep_effects=config.keep_effects,
+            context_tokens=config.context_tokens,
         )
         try:
             result = await workflow.execute_child_workflow(

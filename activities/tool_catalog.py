@@ -1,0 +1,27 @@
+"""The tool schemas a worker knows by digest (agents/tool_digest.py). `load_run_config` records
+each agent's tools here as it records them in history; a worker that has not run it (a restart,
+another host) builds the app's native catalogs on a miss. A digest still unknown (the run's
+tools came from an MCP server this worker has not listed, or the app changed since the run
+began) makes the model call fail with `ToolsUnknown`, and the workflow sends the tools inline."""
+
+from collections.abc import Callable, Iterable, Sequence
+
+from relay.agents.llm_models import ToolSchema
+from relay.agents.tool_digest import as_schemas, tools_digest
+
+TOOLS_UNKNOWN = "ToolsUnknown"
+
+
+class ToolCatalog:
+    def __init__(self, native: Callable[[], Iterable[Sequence[ToolSchema]]]) -> None:
+        self._native = native
+        self._known: dict[str, list[ToolSchema]] = {}
+
+    def remember(self, tools: Sequence[ToolSchema]) -> None:
+        self._known[tools_digest(tools)] = as_schemas(tools)
+
+    def lookup(self, digest: str) -> list[ToolSchema] | None:
+        if digest not in self._known:
+            for tools in self._native():
+                self.remember(tools)
+        return self._known.get(digest)

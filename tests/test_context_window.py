@@ -1,0 +1,135 @@
+"""Bounded conversation state: a long conversation's model input stays within the agent's token
+window (older turns folded into a summary made by a recorded `summarize` model call; the task
+word for word; a fact seen only in a folded turn still grounds the answer), and a tool result
+too large for history is read back in pages through relay's `read_stored_result`."""
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from relay import Agent, App, GoalRequest, ToolContext, ToolSet, start_goal
+from relay.temporal.devserver import DevServer
+from tests.conftest import running_relay
+
+RESULT_CHARS = 3000
+TURNS = 40
+WINDOW_TOKENS = 2000
+tools = ToolSet()
+
+
+class PageArgs(BaseModel):
+    page: int
+
+
+@tools.tool(args=PageArgs, risk="read", idempotent=True)
+def read_page(args: PageArgs, ctx: ToolContext) -> dict[str, Any]:
+    """One page of a long document; page 1 names the document."""
+    name = "The document is DOC-4242. " if args.page == 1 else ""
+    return {"page": args.page, "text": name + "lorem ipsum " * (RESULT_CHARS // 12)}
+
+
+reader = Agent(
+    "reader",
+    description="Reads a long document page by page.",
+    instructions="Read every page, then say which document it was.",
+    tools=[read_page],
+    max_steps=100,
+)
+app = App("reader", agents=[reader], tools=tools, id_pattern=r"\bDOC-\d+\b")
+
+
+async def test_a_long_conversation_stays_within_its_window(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    pages = [
+        {"tool_calls": [{"name": "read_page", "arguments": {"page": n}}]} for n in range(1, TURNS)
+    ]
+    script = {
+        "plan": [
+            {"content": '{"tasks": [{"id": "r", "agent": "reader", "instruction": "Read."}]}'}
+        ],
+        "agents": {"reader": [*pages, {"content": "It was DOC-4242."}]},
+        "synthesize": [{"content": "The document was DOC-4242."}],
+    }
+    async with running_relay(
+        temporal_server, tmp_path, app, context_window_tokens=WINDOW_TOKENS, model=None
+    ) as relay:
+        handle = await relay.start("Read the document", customer=None, model=relay.script(script))
+        result = await handle.result()
+        [task] = result.tasks
+        calls = await relay.activity_runs(task.workflow_id, "llm")
+
+    assert result.status == "completed" and task.status == "completed", result.answer
+    turns = [c for c in calls if c.input["purpose"] == "agent"]
+    folds = [c for c in calls if c.input["purpose"] == "summarize"]
+    assert len(turns) == TURNS and folds
+    sizes = [len(json.dumps(c.input["messages"])) for c in turns]
+    # Bounded: no input outgrows the window (4 chars a token) by more than one turn's result,
+    # however many turns came before; unbounded, the last would hold all 39 results.
+    assert max(sizes) < WINDOW_TOKENS * 4 + 2 * RESULT_CHARS, sizes
+    assert sizes[-1] < 1.5 * sizes[len(sizes) // 2]
+    last = turns[-1].input["messages"]
+    assert last[1]["content"] == turns[0].input["messages"][1]["content"]  # the task, word for word
+    summary = last[2]["content"]
+    assert summary.startswith("<conversation-summary>") and "DOC-4242" in summary
+    assert all(len(json.dumps(f.input["messages"])) < WINDOW_TOKENS * 4 * 3 for f in folds)
+
+
+@tools.tool(args=PageArgs, risk="read", idempotent=True)
+def export_all(args: PageArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Everything at once: far too large for history."""
+    return {"rows": [f"row {n:06d} of export {args.page}" for n in range(4000)]}
+
+
+exporter = Agent(
+    "exporter",
+    description="Exports data.",
+    instructions="Export, then read what you need.",
+    tools=[export_all],
+)
+export_app = App("exporter", agents=[exporter], tools=tools)
+
+
+async def test_a_stored_result_is_read_in_pages_by_the_agent_that_made_it(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    goal_id = f"export-{uuid.uuid4().hex[:8]}"
+    ref = f"stored_results:{goal_id}/exporter-1/2"  # the agent's first tool activity
+    read = {"name": "read_stored_result", "arguments": {"ref": ref, "page": 2}}
+    elsewhere = {"ref": "stored_results:other-goal/exporter-1/2", "page": 1}
+    script = {
+        "plan": [
+            {"content": '{"tasks": [{"id": "e", "agent": "exporter", "instruction": "Go."}]}'}
+        ],
+        "agents": {
+            "exporter": [
+                {"tool_calls": [{"name": "export_all", "arguments": {"page": 1}}]},
+                {"tool_calls": [read]},
+                {"tool_calls": [{"name": "read_stored_result", "arguments": elsewhere}]},
+                {"content": "Exported and read."},
+            ]
+        },
+        "synthesize": [{"content": "Done."}],
+    }
+    async with running_relay(
+        temporal_server, tmp_path, export_app, max_tool_result_bytes=16_000
+    ) as relay:
+        handle = await start_goal(
+            relay.client,
+            GoalRequest(goal="Export everything", model=relay.script(script)),
+            goal_id,
+            relay.settings.task_queue,
+        )
+        result = await handle.result()
+        runs = await relay.activity_runs(f"{goal_id}/exporter-1", "tool")
+
+    assert result.status == "completed", result.answer
+    exported, page, refused = (r.result for r in runs)
+    assert exported["data"]["stored_as"] == ref
+    assert "read it all with read_stored_result" in exported["data"]["note"]
+    assert page["ok"] and page["data"]["page"] == 2 and page["data"]["pages"] > 2
+    assert page["data"]["text"] and "row 0" in page["data"]["text"]
+    assert not refused["ok"] and "was not stored by this agent's calls" in refused["error"]
