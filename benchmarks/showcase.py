@@ -1,11 +1,12 @@
-"""`make bench`: what one showcase goal costs relay, with production worker settings.
+"""`make bench`: what one showcase goal costs relay, against its raw-Temporal twin.
 
-The showcase (scripted model, the refund approved by the client) against a tuned dev server
-and a `relay worker` process: latency per goal (one at a time), goals/s with N at once, the
-worker's CPU milliseconds per goal (from /proc), events and bytes of history per goal
-(supervisor and agents), and replay time of one goal's histories, cold (first replay in the
-process) and warm. Numbers, not pass/fail. `BENCH_GOALS` (default 20) and `BENCH_CONCURRENT`
-(default 50) size the runs.
+The showcase (scripted model, the refund approved by the client) on a `relay worker` process,
+and its twin (benchmarks/twin.py: the same Temporal operations with no-op bodies, derived from
+a real goal's histories) on a worker process of its own, one dev server, goals interleaved:
+latency per goal (one at a time), goals/s with N at once, worker and server CPU milliseconds
+per goal (from /proc), events and bytes of history per goal, and replay time of one goal's
+histories in a fresh process, cold and warm. Numbers and ratios, not pass/fail.
+`BENCH_GOALS` (default 20) and `BENCH_CONCURRENT` (default 50) size the runs.
 """
 
 import asyncio
@@ -18,17 +19,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from temporalio.client import Client, WorkflowHandle
-from temporalio.worker import Replayer
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 
+from benchmarks.twin import TwinWorkflow, operations
 from examples.shop.app import SHOWCASE_GOAL
 from examples.shop.data import setup
 from relay import ApprovalDecision, GoalRequest, Settings, SupervisorWorkflow, start_goal
-from relay.temporal.codec import data_converter
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
 from relay.tools.store import connect
-from relay.worker import RUNNER, WORKFLOWS
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -80,24 +79,65 @@ async def one_goal(
     return handle, (time.perf_counter() - started) * 1000
 
 
-async def history_of(client: Client, handle: WorkflowHandle) -> tuple[int, int, list]:
-    """Events and bytes of a goal's histories (supervisor and agents), and the histories."""
-    result = await handle.result()
-    ids = [handle.id, *(t.workflow_id for t in result.tasks)]
-    histories = [await client.get_workflow_handle(i).fetch_history() for i in ids]
-    events = sum(len(h.events) for h in histories)
-    size = sum(len(h.to_json().encode()) for h in histories)
-    return events, size, histories
-
-
-async def replay_ms(histories: list) -> float:
-    replayer = Replayer(
-        workflows=WORKFLOWS, workflow_runner=RUNNER, data_converter=data_converter(None)
-    )
+async def twin_goal(client: Client, ops: list, poll_seconds: float = 0.05) -> float:
+    """One twin goal, its decision sent the way relay's is: poll, then signal."""
     started = time.perf_counter()
-    for history in histories:
-        await replayer.replay_workflow(history)
+    handle = await client.start_workflow(
+        TwinWorkflow.run, ops, id=f"twin-{uuid.uuid4().hex[:10]}", task_queue="twin"
+    )
+    while not await handle.query(TwinWorkflow.waiting_for_client):
+        await asyncio.sleep(poll_seconds)
+    await handle.signal(TwinWorkflow.decide)
+    await handle.result()
     return (time.perf_counter() - started) * 1000
+
+
+async def histories_of(client: Client, ids: list[str]) -> list[WorkflowHistory]:
+    return [await client.get_workflow_handle(i).fetch_history() for i in ids]
+
+
+def size_of(histories: list[WorkflowHistory]) -> tuple[int, int]:
+    """Events, and bytes as the server stores them (protobuf)."""
+    events = [e for h in histories for e in h.events]
+    return len(events), sum(e.ByteSize() for e in events)
+
+
+async def replay_ms(kind: str, histories: list[WorkflowHistory], tmp: Path) -> tuple[float, float]:
+    """Cold and warm replay of one goal's histories, in a fresh process."""
+    files = []
+    for n, history in enumerate(histories):
+        path = tmp / f"{kind}-{n}.json"
+        path.write_text(history.to_json())
+        files.append(f"{history.workflow_id}={path}")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "benchmarks.replay_timing",
+        kind,
+        *files,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    cold, warm = out.decode().split()
+    return float(cold), float(warm)
+
+
+async def spawn(log: Path, env: dict[str, str], *command: str) -> asyncio.subprocess.Process:
+    with log.open("wb") as out:
+        return await asyncio.create_subprocess_exec(*command, env=env, stdout=out, stderr=out)
+
+
+class Side:
+    """One system's numbers."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.server_cpu = 0.0
+        self.rates: list[float] = []
+
+
+def row(name: str, relay: float, twin: float, unit: str, target: str) -> str:
+    return f"| {name} | {relay:.1f} {unit} | {twin:.1f} {unit} | {relay / twin:.2f} | {target} |"
 
 
 async def main() -> None:
@@ -106,7 +146,7 @@ async def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     server = DevServer(db_file=tmp / "temporal.db", port=free_port(), ui_port=None).start()
     settings = Settings(temporal_address=server.address, task_queue="bench", data_dir=tmp)
-    customers = iter(seed_customers(tmp / "shop.db", 1 + goals + concurrent))
+    customers = iter(seed_customers(tmp / "shop.db", 1 + goals + 2 * concurrent))
     env = {
         **os.environ,
         "TEMPORAL_ADDRESS": server.address,
@@ -114,39 +154,93 @@ async def main() -> None:
         "RELAY_DATA_DIR": str(tmp),
         "RELAY_DB": str(tmp / "shop.db"),
     }
-    log = (tmp / "worker.log").open("wb")
-    print(f"worker log: {tmp / 'worker.log'}")
-    worker = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "relay"),
-        "worker",
-        env=env,
-        stdout=log,
-        stderr=log,
+    print(f"logs: {tmp}")
+    relay_bin = str(Path(sys.executable).parent / "relay")
+    relay_worker = await spawn(tmp / "relay-worker.log", env, relay_bin, "worker")
+    twin_worker = await spawn(
+        tmp / "twin-worker.log",
+        env,
+        sys.executable,
+        "-m",
+        "benchmarks.twin",
+        server.address,
+        "twin",
     )
+    relay, twin = Side(), Side()
     try:
         client = await connect_client(settings, wait_seconds=30)
-        # Warm up first: imports, caches, connections.
+        twin_client = await Client.connect(server.address)
+        # Warm up both; the twin copies the operations of relay's first goal.
         handle, _ = await one_goal(client, "bench", next(customers))
-        cpu_before = cpu_ms(worker.pid)
-        latencies = [(await one_goal(client, "bench", next(customers)))[1] for _ in range(goals)]
-        cpu_per_goal = (cpu_ms(worker.pid) - cpu_before) / goals
-        started = time.perf_counter()
-        batch = [next(customers) for _ in range(concurrent)]
-        await asyncio.gather(*(one_goal(client, "bench", customer) for customer in batch))
-        rate = concurrent / (time.perf_counter() - started)
-        events, size, histories = await history_of(client, handle)
-        cold = await replay_ms(histories)
-        warm = await replay_ms(histories)
+        result = await handle.result()
+        relay_histories = await histories_of(
+            client, [handle.id, *(t.workflow_id for t in result.tasks)]
+        )
+        by_id = {h.workflow_id: h for h in relay_histories}
+        ops = operations(relay_histories[0], by_id)
+        await twin_goal(twin_client, ops)
+        relay_cpu, twin_cpu = cpu_ms(relay_worker.pid), cpu_ms(twin_worker.pid)
+        for _ in range(goals):
+            before = cpu_ms(server.process.pid)
+            relay.latencies.append((await one_goal(client, "bench", next(customers)))[1])
+            middle = cpu_ms(server.process.pid)
+            twin.latencies.append(await twin_goal(twin_client, ops))
+            relay.server_cpu += middle - before
+            twin.server_cpu += cpu_ms(server.process.pid) - middle
+        relay_cpu = (cpu_ms(relay_worker.pid) - relay_cpu) / goals
+        twin_cpu = (cpu_ms(twin_worker.pid) - twin_cpu) / goals
+        for _ in range(2):
+            batch = [next(customers) for _ in range(concurrent)]
+            started = time.perf_counter()
+            await asyncio.gather(*(one_goal(client, "bench", c) for c in batch))
+            relay.rates.append(len(batch) / (time.perf_counter() - started))
+            started = time.perf_counter()
+            await asyncio.gather(*(twin_goal(twin_client, ops) for _ in batch))
+            twin.rates.append(len(batch) / (time.perf_counter() - started))
+        twin_id = f"twin-{uuid.uuid4().hex[:10]}"
+        twin_handle = await twin_client.start_workflow(
+            TwinWorkflow.run, ops, id=twin_id, task_queue="twin"
+        )
+        while not await twin_handle.query(TwinWorkflow.waiting_for_client):
+            await asyncio.sleep(0.05)
+        await twin_handle.signal(TwinWorkflow.decide)
+        await twin_handle.result()
+        children = sum(1 for op in ops if op[0] == "child_start")
+        twin_histories = await histories_of(
+            twin_client, [twin_id, *(f"{twin_id}/{n}" for n in range(children))]
+        )
     finally:
-        worker.kill()
-        await worker.wait()
+        for process in (relay_worker, twin_worker):
+            process.kill()
+            await process.wait()
         server.stop()
-    p50, p95 = statistics.median(latencies), statistics.quantiles(latencies, n=20)[18]
-    print(f"showcase goal, {goals} one at a time: latency p50 {p50:.0f} ms, p95 {p95:.0f} ms")
-    print(f"{concurrent} at once: {rate:.2f} goals/s")
-    print(f"worker CPU per goal: {cpu_per_goal:.0f} ms")
-    print(f"history per goal: {events} events, {size / 1024:.1f} KiB (JSON, 4 workflows)")
-    print(f"replay of one goal's 4 histories: cold {cold:.0f} ms, warm {warm:.0f} ms")
+    relay_events, relay_bytes = size_of(relay_histories)
+    twin_events, twin_bytes = size_of(twin_histories)
+    relay_replay = await replay_ms("relay", relay_histories, tmp)
+    twin_replay = await replay_ms("twin", twin_histories, tmp)
+    p50 = statistics.median
+    print(
+        f"showcase goal vs its raw-Temporal twin: {goals} one at a time, interleaved; "
+        f"{len(relay.rates)} rounds of {len(batch)} at once"
+    )
+    print("| | relay | twin | relay / twin | target |")
+    print("|---|---|---|---|---|")
+    print(row("latency per goal, p50", p50(relay.latencies), p50(twin.latencies), "ms", "≤ 1.10"))
+    print(
+        row(
+            "goals/s at once",
+            statistics.fmean(relay.rates),
+            statistics.fmean(twin.rates),
+            "",
+            "≥ 0.95",
+        )
+    )
+    print(row("worker CPU per goal", relay_cpu, twin_cpu, "ms", "≤ 1.15"))
+    print(row("server CPU per goal", relay.server_cpu / goals, twin.server_cpu / goals, "ms", ""))
+    print(row("history events per goal", relay_events, twin_events, "", ""))
+    print(row("history per goal (protobuf)", relay_bytes / 1024, twin_bytes / 1024, "KiB", "≤ 1.5"))
+    print(row("replay of one goal, cold", relay_replay[0], twin_replay[0], "ms", "≤ 1.2"))
+    print(row("replay of one goal, warm", relay_replay[1], twin_replay[1], "ms", ""))
 
 
 if __name__ == "__main__":
