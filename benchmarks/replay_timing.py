@@ -1,5 +1,6 @@
 """Replay time of one goal's histories in a fresh process: `python -m benchmarks.replay_timing
-(relay|twin) WORKFLOW_ID=FILE...` prints the first (cold) and second (warm) replay in ms."""
+(relay|twin) WORKFLOW_ID=FILE...` prints the first (cold) and second (warm) replay in ms.
+relay's histories replay as `relay replay` does; the twin's with the same replayer options."""
 
 import asyncio
 import sys
@@ -14,16 +15,14 @@ async def main(kind: str, files: list[str]) -> None:
     pairs = [f.rsplit("=", 1) for f in files]
     histories = [WorkflowHistory.from_json(i, Path(f).read_text()) for i, f in pairs]
     if kind == "relay":
-        from relay.temporal.codec import data_converter
-        from relay.worker import RUNNER, WORKFLOWS
+        from relay.temporal.replay import new_replayer
 
-        replayer = Replayer(
-            workflows=WORKFLOWS, workflow_runner=RUNNER, data_converter=data_converter(None)
-        )
+        replayer = new_replayer()
     else:
         from benchmarks.twin import TwinWorkflow
+        from relay.temporal.replay import REPLAY_BUILD_ID
 
-        replayer = Replayer(workflows=[TwinWorkflow])
+        replayer = Replayer(workflows=[TwinWorkflow], build_id=REPLAY_BUILD_ID)
     times = []
     for _ in range(2):
         started = time.perf_counter()
