@@ -142,3 +142,47 @@ async def test_start_follow_approve_and_audit_over_http(
         assert {"/goals", "/goals/{goal_id}/events", "/approvals/{goal_id}/{approval_id}"} <= set(
             paths
         )
+
+
+async def test_only_the_requester_or_an_admin_cancels_a_goal(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    async with (
+        served_shop(temporal_server, tmp_path) as (relay, url),
+        httpx.AsyncClient(base_url=url, timeout=60) as http,
+    ):
+        started = await http.post(
+            "/goals", json={**SHOWCASE, "id": "cancel-me-1"}, headers=bearer("bob")
+        )
+        assert started.status_code == 201 and started.json()["id"] == "cancel-me-1"
+        # A client-chosen id already taken by someone else's goal: refused, not shared.
+        taken = await http.post(
+            "/goals", json={**SHOWCASE, "id": "cancel-me-1"}, headers=bearer("ada")
+        )
+        assert taken.status_code == 409 and taken.json() == {
+            "error": "goal id 'cancel-me-1' is taken"
+        }
+        await sse(
+            http,
+            "/goals/cancel-me-1/events",
+            bearer("bob"),
+            lambda e: e[2].get("pending_approvals") == 1,
+        )
+        refused = await http.post("/goals/cancel-me-1/cancel", headers=bearer("ada"))
+        assert refused.status_code == 403
+        assert refused.json() == {
+            "error": "ada may not cancel goal 'cancel-me-1': not its requester"
+        }
+        cancelled = await http.post("/goals/cancel-me-1/cancel", headers=bearer("bob"))
+        assert cancelled.status_code == 202
+        ended = await sse(
+            http, "/goals/cancel-me-1/events", bearer("bob"), lambda e: e[1] == "ended"
+        )
+        assert ended[-1][2]["status"] == "cancelled"
+        assert (await http.get("/goals/nope", headers=bearer("bob"))).json() == {
+            "error": "no goal 'nope'"
+        }
+
+    # The open return was undone when the goal was cancelled; nothing was refunded.
+    assert relay.rows("SELECT status FROM returns") == [{"status": "cancelled"}]
+    assert relay.rows("SELECT * FROM refunds") == []
