@@ -126,4 +126,11 @@ def test_the_wheel_holds_only_the_relay_package(tmp_path: Path) -> None:
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == {"relay"}
     assert "relay/__init__.py" in names and "relay/workflows/supervisor.py" in names
+    # Every subpackage ships, the inbox page with the service that serves it.
+    for shipped in (
+        "relay/service/inbox.html",
+        "relay/evals/runner.py",
+        "relay/tools/store_postgres.py",
+    ):
+        assert shipped in names, shipped
     assert not any(n.startswith(("relay/tests/", "relay/examples/")) for n in names)
