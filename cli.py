@@ -22,7 +22,6 @@ from relay.cli_goals import cmd_decide, cmd_run, cmd_status, existing_goal
 from relay.cli_output import CliError, failure_text
 from relay.cli_serve import add_serve_command
 from relay.settings import ConfigError, Settings
-from relay.temporal.codec import data_converter
 from relay.temporal.connect import TemporalUnreachable, connect_client
 from relay.temporal.deployment import describe_version
 from relay.temporal.logs import configure_logging
@@ -86,7 +85,7 @@ async def cmd_replay(args: argparse.Namespace, settings: Settings) -> None:
         await existing_goal(client, args.workflow_id)
         verdict = await replay_workflow(client, args.workflow_id)
     elif args.file:
-        verdict = await replay_file(Path(args.file), converter=data_converter(settings.codec()))
+        verdict = await replay_file(Path(args.file), converter=settings.converter())
     else:
         raise CliError("give a history FILE or --workflow-id ID")
     if verdict is not None:
@@ -97,9 +96,12 @@ async def cmd_replay(args: argparse.Namespace, settings: Settings) -> None:
 async def cmd_codec_server(args: argparse.Namespace, settings: Settings) -> None:
     from relay.temporal.codec_server import origin_of, serve_until_cancelled
 
-    codec = settings.codec()
+    codec = settings.payload_codec()
     if codec is None:
-        raise CliError("encryption is off: set RELAY_ENCRYPTION_KEY and RELAY_ENCRYPTION_KEY_ID")
+        raise CliError(
+            "payloads are plain: set RELAY_ENCRYPTION_KEY and RELAY_ENCRYPTION_KEY_ID, or "
+            "RELAY_COMPRESS_PAYLOADS=1"
+        )
     token = settings.codec_token.get_secret_value() if settings.codec_token else None
     print(
         f"codec server on http://127.0.0.1:{args.port} (/encode, /decode) for "

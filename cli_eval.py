@@ -107,10 +107,9 @@ async def _record(source: str, into: str | None, settings: Settings) -> None:
     from temporalio.client import WorkflowHistory
 
     from relay.evals.record import RecordError, case_from_history
-    from relay.temporal.codec import data_converter
     from relay.temporal.connect import connect_client
 
-    converter = data_converter(settings.codec())
+    converter = settings.converter()
     if source.endswith(".json") and Path(source).is_file():
         history = WorkflowHistory.from_json(Path(source).stem, Path(source).read_text())
     else:

@@ -35,13 +35,13 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[bool]:
         print(f"using the Temporal server at {settings.temporal_address}")
         yield False
         return
-    codec = settings.codec()
+    codec = settings.payload_codec()
     server = DevServer(
         db_file=data_dir / "temporal.db",
         port=int(port),
         ui_port=urlsplit(settings.ui_url).port or 8233,
         log_file=data_dir / "temporal.log",
-        # With encryption on, the UI decrypts through relay's codec server.
+        # With encryption or compression on, the UI decodes through relay's codec server.
         extra_args=["--ui-codec-endpoint", CODEC_URL] if codec else [],
     )
     print(

@@ -5,13 +5,15 @@ import os
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from temporalio.converter import DataConverter, PayloadCodec
 from temporalio.envconfig import ClientConfigProfile
 
 from relay.agents.approvals import ApprovalPolicy
 from relay.agents.guardrails import GOAL_HARD_LIMIT, GOAL_MAX_BYTES
 from relay.agents.models import Budget
 from relay.agents.redaction import Redaction
-from relay.temporal.codec import EncryptionCodec, build_codec
+from relay.temporal.codec import EncryptionCodec, build_codec, data_converter
+from relay.temporal.compression import CodecChain, CompressionCodec
 
 POSTGRES_URL = r"^postgres(ql)?://"
 
@@ -78,6 +80,8 @@ class Settings(BaseModel):
     encryption_key_id: str | None = None
     decryption_keys: SecretStr | None = None
     codec_token: SecretStr | None = None  # bearer token the codec server requires, if set
+    # zlib-compress payloads over 1 KiB (RELAY_COMPRESS_PAYLOADS=1; temporal/compression.py).
+    compress_payloads: bool = False
     # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
     fault: str | None = None
     # Benchmarks: the scripted test double answers after (low, high) ms (RELAY_SCRIPTED_LATENCY_MS).
@@ -143,6 +147,7 @@ class Settings(BaseModel):
             "encryption_key_id": os.environ.get("RELAY_ENCRYPTION_KEY_ID"),
             "decryption_keys": os.environ.get("RELAY_DECRYPTION_KEYS"),
             "codec_token": os.environ.get("RELAY_CODEC_TOKEN"),
+            "compress_payloads": os.environ.get("RELAY_COMPRESS_PAYLOADS") == "1",
         }
         settings = cls.model_validate({k: v for k, v in env.items() if v})
         settings.codec()  # a bad key is a configuration error now, not at the first payload
@@ -170,6 +175,20 @@ class Settings(BaseModel):
         return build_codec(
             secret(self.encryption_key), self.encryption_key_id, secret(self.decryption_keys)
         )
+
+    def payload_codec(self) -> PayloadCodec | None:
+        """Everything payloads go through: compression, then encryption; None for neither."""
+        codecs: list[PayloadCodec] = [CompressionCodec()] if self.compress_payloads else []
+        encryption = self.codec()
+        if encryption is not None:
+            codecs.append(encryption)
+        if not codecs:
+            return None
+        return codecs[0] if len(codecs) == 1 else CodecChain(codecs)
+
+    def converter(self) -> DataConverter:
+        """The data converter of relay's clients and workers for these settings."""
+        return data_converter(self.payload_codec(), encode_failures=self.codec() is not None)
 
     def app_db(self, app_name: str) -> Path | str:
         """The database of an app that keeps its data in one: a SQLite path or a URL."""

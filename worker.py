@@ -23,7 +23,6 @@ from relay.activities.mcp_tools import McpToolActivities
 from relay.activities.tools import ToolActivities
 from relay.app import App
 from relay.settings import Settings
-from relay.temporal.codec import data_converter
 from relay.temporal.connect import connect_client
 from relay.temporal.deployment import deployment_config
 from relay.temporal.search_attributes import ensure_registered
@@ -60,7 +59,7 @@ class RelayPlugin(SimplePlugin):
         approvals = ApprovalActivities(self.settings.approval_secret)
         super().__init__(
             "relay",
-            data_converter=data_converter(self.settings.codec()),
+            data_converter=self.settings.converter(),
             interceptors=tracing_interceptors(),
             workflows=WORKFLOWS,
             workflow_runner=RUNNER,

@@ -3,6 +3,7 @@
 relay's histories replay as `relay replay` does; the twin's with the same replayer options."""
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,9 +16,11 @@ async def main(kind: str, files: list[str]) -> None:
     pairs = [f.rsplit("=", 1) for f in files]
     histories = [WorkflowHistory.from_json(i, Path(f).read_text()) for i, f in pairs]
     if kind == "relay":
+        from relay.settings import Settings
         from relay.temporal.replay import new_replayer
 
-        replayer = new_replayer()
+        compressed = Settings(compress_payloads=os.environ.get("BENCH_COMPRESS") == "1")
+        replayer = new_replayer(converter=compressed.converter())
     else:
         from benchmarks.twin import TwinWorkflow
         from relay.temporal.replay import REPLAY_BUILD_ID

@@ -6,7 +6,8 @@ a real goal's histories) on a worker process of its own, one dev server, goals i
 latency per goal (one at a time), goals/s with N at once, worker and server CPU milliseconds
 per goal (from /proc), events and bytes of history per goal, and replay time of one goal's
 histories in a fresh process, cold and warm. Numbers and ratios, not pass/fail.
-`BENCH_GOALS` (default 20) and `BENCH_CONCURRENT` (default 50) size the runs.
+`BENCH_GOALS` (default 20) and `BENCH_CONCURRENT` (default 50) size the runs;
+`BENCH_COMPRESS=1` runs relay with compressed payloads (RELAY_COMPRESS_PAYLOADS).
 """
 
 import asyncio
@@ -145,7 +146,13 @@ async def main() -> None:
     concurrent = int(os.environ.get("BENCH_CONCURRENT", "50"))
     tmp = Path(tempfile.mkdtemp())
     server = DevServer(db_file=tmp / "temporal.db", port=free_port(), ui_port=None).start()
-    settings = Settings(temporal_address=server.address, task_queue="bench", data_dir=tmp)
+    compress = os.environ.get("BENCH_COMPRESS") == "1"
+    settings = Settings(
+        temporal_address=server.address,
+        task_queue="bench",
+        data_dir=tmp,
+        compress_payloads=compress,
+    )
     customers = iter(seed_customers(tmp / "shop.db", 1 + goals + 2 * concurrent))
     env = {
         **os.environ,
@@ -153,6 +160,7 @@ async def main() -> None:
         "RELAY_TASK_QUEUE": "bench",
         "RELAY_DATA_DIR": str(tmp),
         "RELAY_DB": str(tmp / "shop.db"),
+        "RELAY_COMPRESS_PAYLOADS": "1" if compress else "0",
     }
     print(f"logs: {tmp}")
     relay_bin = str(Path(sys.executable).parent / "relay")

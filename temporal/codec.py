@@ -98,10 +98,13 @@ def build_codec(key: str | None, key_id: str | None, old_keys: str = "") -> Encr
     )
 
 
-def data_converter(codec: EncryptionCodec | None) -> DataConverter:
-    """pydantic payloads; with a codec, encrypted payloads and encoded failures."""
+def data_converter(codec: PayloadCodec | None, encode_failures: bool = True) -> DataConverter:
+    """pydantic payloads; with a codec, encoded payloads (and, unless told otherwise, failure
+    messages moved into encoded attributes, so encryption covers them too)."""
     if codec is None:
         return pydantic_data_converter
+    if not encode_failures:
+        return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
     return dataclasses.replace(
         pydantic_data_converter,
         payload_codec=codec,

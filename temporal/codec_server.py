@@ -6,7 +6,8 @@ import asyncio
 import hmac
 import json
 import threading
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,8 +15,9 @@ from urllib.parse import urlsplit
 
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
+from temporalio.converter import PayloadCodec
 
-from relay.temporal.codec import CodecKeyError, EncryptionCodec
+from relay.temporal.codec import CodecKeyError
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
@@ -26,11 +28,11 @@ def origin_of(url: str) -> str:
 
 
 def make_handler(
-    codec: EncryptionCodec, allowed_origin: str, token: str | None
+    codec: PayloadCodec, allowed_origin: str, token: str | None
 ) -> type[BaseHTTPRequestHandler]:
-    actions: dict[str, Callable[[Payload], Payload]] = {
-        "encode": codec.encrypt,
-        "decode": codec.decrypt,
+    actions: dict[str, Callable[[Sequence[Payload]], Awaitable[list[Payload]]]] = {
+        "encode": codec.encode,
+        "decode": codec.decode,
     }
 
     class CodecHandler(BaseHTTPRequestHandler):
@@ -51,8 +53,9 @@ def make_handler(
                 return self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the body is too large")
             try:
                 payloads = json_format.Parse(self.rfile.read(length), Payloads())
-                out = Payloads(payloads=[action(p) for p in payloads.payloads])
-            except (json_format.ParseError, CodecKeyError, ValueError) as err:
+                # A request thread of its own: the codec's coroutine runs on a loop of its own.
+                out = Payloads(payloads=asyncio.run(action(list(payloads.payloads))))
+            except (json_format.ParseError, CodecKeyError, ValueError, zlib.error) as err:
                 return self._error(HTTPStatus.BAD_REQUEST, str(err))
             self._reply(HTTPStatus.OK, json_format.MessageToJson(out).encode())
 
@@ -80,7 +83,7 @@ def make_handler(
 
 @contextmanager
 def codec_server(
-    codec: EncryptionCodec, port: int, allowed_origin: str, token: str | None = None
+    codec: PayloadCodec, port: int, allowed_origin: str, token: str | None = None
 ) -> Iterator[ThreadingHTTPServer]:
     """Serve on 127.0.0.1:port in a background thread for the duration of the block."""
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(codec, allowed_origin, token))
@@ -94,7 +97,7 @@ def codec_server(
 
 
 async def serve_until_cancelled(
-    codec: EncryptionCodec, port: int, allowed_origin: str, token: str | None
+    codec: PayloadCodec, port: int, allowed_origin: str, token: str | None
 ) -> None:
     with codec_server(codec, port, allowed_origin, token):
         await asyncio.Event().wait()

@@ -12,7 +12,6 @@ from temporalio.envconfig import ClientConfigProfile, ClientConfigTLS
 from temporalio.service import RPCError
 
 from relay.settings import Settings
-from relay.temporal.codec import data_converter
 from relay.temporal.telemetry import configure_exporters, temporal_runtime, tracing_interceptors
 
 # Which setting names a TLS file, in the words a user configured it.
@@ -67,7 +66,7 @@ async def connect_client(settings: Settings, wait_seconds: float = 0.0) -> Clien
         try:
             return await Client.connect(
                 **options,
-                data_converter=data_converter(settings.codec()),
+                data_converter=settings.converter(),
                 interceptors=tracing_interceptors(),
                 runtime=temporal_runtime(settings.metrics_port),
             )
