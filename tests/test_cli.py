@@ -105,7 +105,8 @@ async def test_one_line_errors(relay: Relay) -> None:
         (
             ("codec-server",),
             env,
-            "relay: error: encryption is off: set RELAY_ENCRYPTION_KEY and RELAY_ENCRYPTION_KEY_ID",
+            "relay: error: payloads are plain: set RELAY_ENCRYPTION_KEY and "
+            "RELAY_ENCRYPTION_KEY_ID, or RELAY_COMPRESS_PAYLOADS=1",
         ),
         (
             ("status", "anything"),
