@@ -125,6 +125,8 @@ class SupervisorWorkflow:
             # supervisor would terminate them mid-undo), then undo what finished agents did.
             await workflow.wait_condition(lambda: self._closed >= set(self._children))
             await compensate(self._effects(), request.context, config.keep_effects)
+            # Notices the agents sent while closing are still being checked: let them finish.
+            await workflow.wait_condition(workflow.all_handlers_finished)
             self._show("cancelled")
             raise
         reports = [self._reports[t.id] for t in plan.tasks]
