@@ -3,15 +3,10 @@
 import argparse
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from relay.cli_app import add_app_option, app_of
 from relay.cli_output import CliError
 from relay.settings import Settings
-
-if TYPE_CHECKING:
-    from relay.app import App
-    from relay.service.identities import Identities
 
 
 def add_serve_command(sub: argparse._SubParsersAction) -> None:
@@ -41,6 +36,7 @@ def add_serve_command(sub: argparse._SubParsersAction) -> None:
 
 
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    from relay.service.http_app import create_api, http_server
     from relay.service.identities import IdentitiesError, load_identities, token_hash
 
     if args.hash_token is not None:
@@ -53,25 +49,13 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     except IdentitiesError as err:
         raise CliError(str(err)) from None
     app = app_of(args)
-    await serve_http(settings, app, identities, args.host, args.port)
-
-
-async def serve_http(
-    settings: Settings, app: "App", identities: "Identities", host: str, port: int
-) -> None:
-    """Serve until cancelled (Ctrl-C); also what `relay demo --inbox` runs."""
-    import uvicorn
-
-    from relay.service.http_app import create_api
-
     try:
         api = create_api(settings, app, identities)
     except ValueError as err:
         raise CliError(str(err)) from None
     print(
-        f"serving app {app.name!r} at http://{host}:{port} (inbox /inbox, API docs /docs) "
-        f"for {len(identities.people)} people; Ctrl-C stops it",
+        f"serving app {app.name!r} at http://{args.host}:{args.port} (inbox /inbox, API docs "
+        f"/docs) for {len(identities.people)} people; Ctrl-C stops it",
         flush=True,
     )
-    config = uvicorn.Config(api, host=host, port=port, log_level="warning", access_log=False)
-    await uvicorn.Server(config).serve()
+    await http_server(api, args.host, args.port).serve()

@@ -70,7 +70,8 @@ async def temporal_for_eval(settings: Settings, work_dir: Path) -> AsyncIterator
         ui_port=None,
         log_file=work_dir / "temporal.log",
     )
-    await asyncio.to_thread(server.start)
+    # From this thread: the server dies with the thread that started it (PDEATHSIG).
+    server.start()
     try:
         yield settings.model_copy(update={"temporal_address": server.address})
     finally:

@@ -9,12 +9,11 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import uvicorn
 from pydantic import SecretStr
 from temporalio.client import Client
 
 from relay.app import App
-from relay.service.http_app import create_api
+from relay.service.http_app import create_api, http_server
 from relay.service.identities import Identities, Person, token_hash
 from relay.settings import Settings
 
@@ -43,11 +42,7 @@ def demo_inbox(settings: Settings, port: int) -> DemoInbox:
 async def serving(inbox: DemoInbox, app: App, client: Client) -> AsyncIterator[None]:
     """The HTTP service in this process, until the block ends."""
     api = create_api(inbox.settings, app, inbox.identities, client)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            api, host="127.0.0.1", port=inbox.port, log_level="warning", access_log=False
-        )
-    )
+    server = http_server(api, "127.0.0.1", inbox.port)
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
         await asyncio.sleep(0.05)

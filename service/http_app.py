@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Annotated
 
+import uvicorn
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 from temporalio.client import Client
@@ -19,6 +20,13 @@ from relay.settings import Settings
 from relay.temporal.connect import connect_client
 
 INBOX_PAGE = files("relay.service").joinpath("inbox.html")
+
+
+def http_server(api: FastAPI, host: str, port: int) -> uvicorn.Server:
+    """How relay serves the API (`relay serve`, `relay demo --inbox`): quiet access logs."""
+    return uvicorn.Server(
+        uvicorn.Config(api, host=host, port=port, log_level="warning", access_log=False)
+    )
 
 
 def create_api(

@@ -187,4 +187,4 @@ async def test_eval_starts_its_own_dev_server_without_an_address(tmp_path: Path)
         "eval", str(cases), "--model", "scripted", env={"TEMPORAL_ADDRESS": ""}
     )
     assert outcome.code == 0, outcome.out + outcome.err
-    assert "1/1 runs · 0 failing" in outcome.err
+    assert "1/1 runs · 0 failing" in outcome.err, outcome.out + outcome.err

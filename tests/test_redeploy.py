@@ -2,36 +2,47 @@
 does not change them, because the supervisor and its agents read the run's recorded
 configuration (history), never the worker's current app."""
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from examples.helpdesk.app import access, diagnostics
-from relay import ApprovalDecision, SupervisorWorkflow
+from relay import App, ApprovalDecision, GoalResult, SupervisorWorkflow
 from relay.temporal.devserver import DevServer
-from tests.conftest import relay_settings, running_relay
+from tests.conftest import Relay, relay_settings, running_relay
 from tests.deploy_app import NEW, NEW_DESCRIPTION, UNLOCK_THEN_VPN
 from tests.deploy_app import v1 as helpdesk
 from tests.deploy_app import v2 as with_new_instructions
 from tests.deploy_app import v3 as described_otherwise
 
 
-async def test_a_run_finishes_with_the_instructions_it_started_with(
-    temporal_server: DevServer, tmp_path: Path
-) -> None:
-    settings = relay_settings(temporal_server, tmp_path)
-    pinned = {"task_queue": settings.task_queue}
-    script = UNLOCK_THEN_VPN
-    async with running_relay(temporal_server, tmp_path, helpdesk, **pinned) as before:
+@contextlib.asynccontextmanager
+async def redeployed(
+    server: DevServer, tmp_path: Path, after_app: App
+) -> AsyncIterator[tuple[Relay, GoalResult]]:
+    """UNLOCK_THEN_VPN started on v1 until its reset waits for a human; the worker replaced by
+    one serving `after_app`, which finishes the goal once the reset is approved. Yields that
+    worker's relay (still running) and the result."""
+    pinned = {"task_queue": relay_settings(server, tmp_path).task_queue}
+    async with running_relay(server, tmp_path, helpdesk, **pinned) as before:
         handle = await before.start(
-            "My account is locked and the VPN drops", customer=None, model=before.script(script)
+            "My account is locked and the VPN drops",
+            customer=None,
+            model=before.script(UNLOCK_THEN_VPN),
         )
         pending = await before.next_pending(handle)
-
-    async with running_relay(temporal_server, tmp_path, with_new_instructions, **pinned) as after:
+    async with running_relay(server, tmp_path, after_app, **pinned) as after:
         await handle.signal(
             SupervisorWorkflow.approve,
             ApprovalDecision(approval_id=pending.approval_id, approver="sam"),
         )
-        result = await handle.result()
+        yield after, await handle.result()
+
+
+async def test_a_run_finishes_with_the_instructions_it_started_with(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    async with redeployed(temporal_server, tmp_path, with_new_instructions) as (after, result):
         children = {t.agent: t.workflow_id for t in result.tasks}
         systems = {
             agent: [
@@ -56,21 +67,7 @@ async def test_model_calls_name_tools_by_digest_and_a_redeploy_still_shows_the_r
     """Tool schemas travel by digest. A worker redeployed with a tool described otherwise does
     not know the run's digest: the call fails with ToolsUnknown and the workflow sends the
     run's recorded tools inline, so the model still sees what the run started with."""
-    settings = relay_settings(temporal_server, tmp_path)
-    pinned = {"task_queue": settings.task_queue}
-    async with running_relay(temporal_server, tmp_path, helpdesk, **pinned) as before:
-        handle = await before.start(
-            "My account is locked and the VPN drops",
-            customer=None,
-            model=before.script(UNLOCK_THEN_VPN),
-        )
-        pending = await before.next_pending(handle)
-    async with running_relay(temporal_server, tmp_path, described_otherwise, **pinned) as after:
-        await handle.signal(
-            SupervisorWorkflow.approve,
-            ApprovalDecision(approval_id=pending.approval_id, approver="sam"),
-        )
-        result = await handle.result()
+    async with redeployed(temporal_server, tmp_path, described_otherwise) as (after, result):
         children = {t.agent: t.workflow_id for t in result.tasks}
         access_calls = await after.activity_runs(children["access"], "llm")
         diagnostics_calls = await after.activity_runs(children["diagnostics"], "llm")
