@@ -31,9 +31,11 @@ async def run_with_cutoff(
     heartbeat_seconds: float | None,
     on_beat: Beat,
     keepalive_seconds: float = KEEPALIVE_SECONDS,
+    launch: Callable[[Callable[[], None]], None] | None = None,
 ) -> T:
-    """`work(beat)` on a daemon thread; `beat(...)` from that thread reaches `on_beat` on this
-    event loop (in the caller's context, so Temporal's `activity.heartbeat` works there).
+    """`work(beat)` on a daemon thread of its own, or on the thread `launch` hands it to;
+    `beat(...)` from that thread reaches `on_beat` on this event loop (in the caller's context,
+    so Temporal's `activity.heartbeat` works there).
 
     While waiting, `on_beat()` is also called every `keepalive_seconds`: that says the worker
     process is alive, so the server notices a killed worker at the heartbeat timeout instead of
@@ -73,7 +75,10 @@ async def run_with_cutoff(
         else:
             from_thread(settle, result, None)
 
-    threading.Thread(target=target, name=f"tool-{name}", daemon=True).start()
+    if launch is None:
+        threading.Thread(target=target, name=f"tool-{name}", daemon=True).start()
+    else:
+        launch(target)
     deadline = loop.time() + timeout_seconds
     keepalive_at = loop.time() + keepalive_seconds
     while True:

@@ -2,11 +2,13 @@
 
 Least privilege is enforced here, not only in the workflow: the activity refuses a tool the
 calling agent may not use, and validates the arguments again. The blocking tool code (SQLite)
-runs on a thread of its own that the activity stops waiting for at the tool's timeout, so a hung
-tool never holds a worker slot.
+runs on a thread that the activity stops waiting for at the tool's timeout, so a hung tool never
+holds a worker slot: a write on a thread and a connection of its own, a read on a kept reader
+thread with its kept connection (activities/readers.py).
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -14,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 from relay.activities.cutoff import Beat, CutOff, run_with_cutoff
 from relay.activities.faults import kill_if
 from relay.activities.mcp_tools import McpToolActivities
+from relay.activities.readers import Readers
 from relay.activities.result_store import by_reference
 from relay.activities.telemetry import tool_span
 from relay.activities.tool_catalog import ToolCatalog
@@ -48,6 +51,8 @@ class ToolActivities:
         self._mcp = mcp
         self._runtime = runtime
         self._app = runtime.app
+        database = runtime.database
+        self._readers = Readers(database.connect if database is not None else None)
         self._serves = set(serves) if serves is not None else None  # None: every agent
 
     @activity.defn(name="load_run_config")
@@ -122,7 +127,9 @@ class ToolActivities:
         # The key names the activity, never the attempt: retries and re-deliveries share it.
         key = f"{info.workflow_id}/{info.activity_id}"
 
-        def work(beat: Beat) -> ToolObservation:
+        reads = request.check_only or tool.risk == "read"
+
+        def work(beat: Beat, connection: Any = None) -> ToolObservation:
             return self._runtime.execute(
                 tool,
                 request.arguments,
@@ -132,15 +139,21 @@ class ToolActivities:
                 heartbeat=beat,
                 on_committed=lambda: kill_if(f"tool-committed:{tool.name}", self._settings.fault),
                 check_only=request.check_only,
+                connection=connection,
             )
+
+        def read(beat: Beat) -> ToolObservation:
+            with self._readers.connection() as connection:
+                return work(beat, connection)
 
         try:
             return await run_with_cutoff(
-                work,
+                read if reads else work,
                 name=tool.name,
                 timeout_seconds=tool.timeout_seconds,
                 heartbeat_seconds=tool.heartbeat_seconds,
                 on_beat=activity.heartbeat,
+                launch=self._readers.launch if reads else None,
             )
         except InvalidToolArguments as err:
             raise ApplicationError(

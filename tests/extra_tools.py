@@ -3,6 +3,7 @@
 `TEST_APP` is the shop with these tools granted to its orders agent.
 """
 
+import threading
 import time
 from typing import Any, Literal
 
@@ -106,6 +107,20 @@ def slow_booking(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
     return {"booking": "B-1001"}
 
 
+@TEST_TOOLS.tool(args=NoArgs, risk="read")
+def where_am_i(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Says which thread and database connection served the call."""
+    ctx.db.execute("SELECT 1").fetchone()
+    return {"thread": threading.get_ident(), "connection": id(ctx.db)}
+
+
+@TEST_TOOLS.tool(args=NoArgs, risk="write")
+def where_do_i_write(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Says which thread and database connection served a write."""
+    ctx.db.execute("SELECT 1").fetchone()
+    return {"thread": threading.get_ident(), "connection": id(ctx.db)}
+
+
 # Strings that must never appear in plaintext in history or logs when encryption is on.
 CANARY_RESULT = "canary-result-8c1f2e"
 CANARY_FAILURE = "canary-failure-3b7d90"
@@ -143,6 +158,8 @@ TEST_ORDERS = ORDERS.model_copy(
             "secret_failure",
             "full_export",
             "slow_booking",
+            "where_am_i",
+            "where_do_i_write",
         ]
     }
 )

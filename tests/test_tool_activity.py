@@ -172,6 +172,37 @@ async def test_a_hung_tool_is_cut_off_at_its_timeout(tmp_path: Path) -> None:
     assert cut.value.message == "tool hang_forever did not finish within 1s"
 
 
+async def test_reads_reuse_a_kept_thread_and_connection_that_a_hung_read_does_not_hold(
+    tmp_path: Path,
+) -> None:
+    tools = tool_activities(tmp_path, TEST_APP)
+
+    async def call(name: str, activity_id: str) -> dict[str, int]:
+        env = ActivityEnvironment()
+        env.info = dataclasses.replace(env.info, workflow_id="wf-reads", activity_id=activity_id)
+        request = ToolRequest(agent="orders", tool=name, arguments={})
+        observation = await env.run(tools.run_tool, request)
+        assert observation.ok, observation.error
+        return observation.data
+
+    reads = [await call("where_am_i", str(n)) for n in range(12)]
+    readers = {r["thread"] for r in reads}
+    assert len(readers) <= 4  # kept readers, not a thread per call
+    assert len({r["connection"] for r in reads}) == len(readers)  # a kept connection each
+
+    with pytest.raises(ApplicationError):  # cut off at 1 s; its reader stays stuck
+        await ActivityEnvironment().run(
+            tools.run_tool, ToolRequest(agent="orders", tool="hang_forever", arguments={})
+        )
+    # The stuck reader is not waited for: the next reads are served (else cut off at 30 s).
+    after_hang = [await call("where_am_i", str(n)) for n in range(12, 16)]
+    assert all(r["connection"] for r in after_hang)
+
+    # A write runs on a thread of its own (readers are alive, so no ident of theirs is reused).
+    write = await call("where_do_i_write", "16")
+    assert write["thread"] not in readers | {r["thread"] for r in after_hang}
+
+
 async def test_a_long_tool_that_stops_heartbeating_is_cut_off_early(tmp_path: Path) -> None:
     tools = tool_activities(tmp_path, TEST_APP)
     env = ActivityEnvironment()

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -91,6 +92,13 @@ class ToolDefinition:
         return self.approval.rule if self.approval is not None else None
 
     def info(self) -> ToolInfo:
+        """What a run records of the tool (shared: callers do not change it)."""
+        return self._info
+
+    @cached_property
+    def _info(self) -> ToolInfo:
+        # Made once per tool: every run's `load_run_config` lists every tool, and a JSON
+        # schema takes pydantic about half a millisecond to generate.
         return ToolInfo(
             name=self.name,
             description=self.description,

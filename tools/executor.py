@@ -56,18 +56,20 @@ def execute_tool(
     database: Store | None,
     on_committed: Callable[[], None] = lambda: None,
     check_only: bool = False,
+    connection: Any = None,
 ) -> ToolObservation:
     """Run one call: its guard, then its handler. `check_only` runs the guard alone (before a
     human is asked). `on_committed` runs right after the effect is recorded (the
-    fault-injection tests kill the worker there)."""
+    fault-injection tests kill the worker there). `connection`: a kept connection to the
+    app's database to run a read on, instead of a new one."""
     try:
         args = tool.args_model.model_validate(arguments)
     except ValidationError as err:
         raise InvalidToolArguments(f"{tool.name}: {err}") from err
     if check_only:
-        return _checked(tool, args, scope, database)
+        return _checked(tool, args, scope, database, connection)
     if database is not None:
-        return _in_transaction(tool, args, scope, database, on_committed)
+        return _in_transaction(tool, args, scope, database, on_committed, connection)
     return _recorded_after(tool, args, scope, store, on_committed)
 
 
@@ -80,12 +82,12 @@ def _refusal(tool: ToolDefinition, args: Any, ctx: ToolContext) -> ToolObservati
 
 
 def _checked(
-    tool: ToolDefinition, args: Any, scope: CallScope, database: Store | None
+    tool: ToolDefinition, args: Any, scope: CallScope, database: Store | None, connection: Any
 ) -> ToolObservation:
     if database is None:
         refused = _refusal(tool, args, scope.tool_context(None))
     else:
-        with database.transaction() as tx:
+        with database.transaction(connection=connection) as tx:
             tx.abort()  # a guard reads; nothing it does may stay
             refused = _refusal(tool, args, scope.tool_context(tx.connection))
     return refused or ToolObservation(tool=tool.name, ok=True, data={"allowed": True})
@@ -108,11 +110,13 @@ def _in_transaction(
     scope: CallScope,
     database: Store,
     on_committed: Callable[[], None],
+    connection: Any,
 ) -> ToolObservation:
     """A write is recorded in `tool_ledger` in the same transaction as its effect, so a retry
     with the same key returns the recorded result instead of acting again."""
     key = scope.idempotency_key
-    with database.transaction(lock=key if tool.needs_ledger else None) as tx:
+    lock = key if tool.needs_ledger else None
+    with database.transaction(lock=lock, connection=connection) as tx:
         recorded = _recorded(tx, key) if tool.needs_ledger else None
         if recorded is not None:
             tx.abort()

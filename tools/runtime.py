@@ -66,6 +66,7 @@ class AppRuntime:
         heartbeat: Callable[..., None],
         on_committed: Callable[[], None] = lambda: None,
         check_only: bool = False,
+        connection: Any = None,
     ) -> ToolObservation:
         scope = CallScope(
             idempotency_key=key,
@@ -82,4 +83,5 @@ class AppRuntime:
             database=self.database,
             on_committed=on_committed,
             check_only=check_only,
+            connection=connection,
         )

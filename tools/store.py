@@ -85,8 +85,12 @@ class Store(ABC):
         """The ledger table (and the stored results table); safe from many processes."""
 
     @contextmanager
-    def transaction(self, lock: str | None = None) -> Iterator[Transaction]:
-        connection = self.connect()
+    def transaction(self, lock: str | None = None, connection: Any = None) -> Iterator[Transaction]:
+        """A transaction on a new connection, closed after; or on a kept `connection` (a
+        reader's, activities/readers.py), left open."""
+        kept = connection is not None
+        if not kept:
+            connection = self.connect()
         try:
             self.begin(connection, lock)
             tx = Transaction(connection, self.statements)
@@ -100,7 +104,8 @@ class Store(ABC):
             else:
                 connection.commit()
         finally:
-            connection.close()
+            if not kept:
+                connection.close()
 
     def set_up(self, setup: Callable[[Any], None]) -> None:
         """Run an app's database setup (schema, seed data) on a fresh connection and commit

@@ -70,7 +70,8 @@ async def ask_model(route: str, request: LlmRequest, summary: str) -> LlmRespons
     failures: list[str] = []
     context = {"agent": request.agent, "step": request.step}
     for entry in route_entries(route):
-        workflow.logger.info("%s: asking %s", request.purpose, entry, extra=context)
+        # debug: the activity logs the answer at info; a line per ask as well doubles the cost
+        workflow.logger.debug("%s: asking %s", request.purpose, entry, extra=context)
         try:
             reply = await _execute_naming_tools(
                 request.model_copy(update={"model": entry}), f"{summary} · {entry}"
