@@ -85,6 +85,7 @@ class ToolActivities:
             max_goal_bytes=self._settings.max_goal_bytes,
             search_attributes=self.search_attributes,
             context_tokens=self._settings.context_window_tokens,
+            lean_bookkeeping=True,
         )
 
     def _native(self, agent: Agent) -> list[ToolInfo]:

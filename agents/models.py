@@ -247,6 +247,7 @@ class AgentTask(BaseModel):
     keep_effects: list[str] = Field(default_factory=list)  # not undone if the goal is cancelled
     # The model input's token window (workflows/context_window.py); None: unbounded.
     context_tokens: int | None = None
+    lean_bookkeeping: bool = False  # see RunConfig
     # Set when a long conversation continues as new: an AgentCarry (agents/carry.py) as JSON,
     # validated by the agent (carry.py builds on this module, so it cannot be named here).
     carry: dict[str, Any] | None = None
@@ -356,3 +357,8 @@ class RunConfig(BaseModel):
     max_goal_bytes: int = 8 * 1024
     search_attributes: bool = False  # relay's search attributes are registered
     context_tokens: int | None = None  # each agent's model input window
+    # Set by workers since the bookkeeping cut: the Web UI's search attributes change with a
+    # run's status and pending approvals only (not its cost on every model call), agents start
+    # with theirs, and an agent tells its supervisor of a decision in one notice. Recorded, so
+    # runs started before replay as they ran, with no patch marker in every new history.
+    lean_bookkeeping: bool = False

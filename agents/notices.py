@@ -1,6 +1,7 @@
 """What an agent tells its supervisor about approvals: a request opened, a decision audited,
-an approval settled. The agent is the authority on its approvals; the supervisor keeps a view
-for routing decisions, its queries and the Web UI.
+an approval settled (with lean bookkeeping, a decision that settles is both, in one notice).
+The agent is the authority on its approvals; the supervisor keeps a view for routing
+decisions, its queries and the Web UI.
 
 Anyone with namespace access can send a workflow a signal, so a notice says which agent sent
 it (the supervisor takes notices from its own children only) and, when decisions are signed
@@ -20,11 +21,21 @@ from relay.agents.approvals import (
     signature_matches,
 )
 
-NoticeKind = Literal["requested", "settled", "audited"]
+
+class Decided(BaseModel):
+    """A decision that settled an approval: its audit entry and the settlement, in one notice
+    (runs before RunConfig.lean_bookkeeping sent them as an `audited` and a `settled`)."""
+
+    audit: DecisionAudit
+    record: ApprovalRecord
+
+
+NoticeKind = Literal["requested", "settled", "audited", "decided"]
 BODIES: dict[str, type[BaseModel]] = {
     "requested": PendingApproval,
     "settled": ApprovalRecord,
     "audited": DecisionAudit,
+    "decided": Decided,
 }
 
 

@@ -7,6 +7,7 @@ made, and the events and bytes of the agent's history (all its runs, when it con
 new). Numbers, not pass/fail."""
 
 import asyncio
+import itertools
 import json
 import os
 import tempfile
@@ -75,6 +76,21 @@ async def agent_runs(client: Any, workflow_id: str) -> list:
     return sorted(histories, key=lambda h: h.events[0].event_time.ToDatetime())
 
 
+def history_per_turn(events: list[Any]) -> list[int]:
+    """Bytes of history (protobuf) each agent turn adds: from its model call to the next one,
+    with the tool calls, any summary and bookkeeping in between."""
+    starts = [
+        i
+        for i, e in enumerate(events)
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "llm"
+        and json.loads(e.activity_task_scheduled_event_attributes.input.payloads[0].data)["purpose"]
+        == "agent"
+    ]
+    bounds = [*starts, len(events)]
+    return [sum(e.ByteSize() for e in events[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
 async def main() -> None:
     turns = int(os.environ.get("BENCH_TURNS", "200"))
     window = int(os.environ.get("BENCH_WINDOW_TOKENS", "4000"))
@@ -116,12 +132,20 @@ async def main() -> None:
     ]
     events = sum(len(h.events) for h in histories)
     size = sum(len(h.to_json().encode()) for h in histories)
+    per_turn = history_per_turn([e for h in histories for e in h.events])
     print(f"window: {f'{window} tokens' if window else 'unbounded'}")
     print(f"{result.status}: {len(inputs)} model turns, {len(histories)} run(s) of the agent")
     for turn in (5, 50, len(inputs)):
         if turn <= len(inputs):
             print(f"model call input at turn {turn}: {inputs[turn - 1] / 1024:.1f} KiB")
+    for last in (10, 50, len(per_turn)):
+        if last <= len(per_turn):
+            window_bytes = per_turn[max(0, last - 10) : last]
+            mean = sum(window_bytes) / len(window_bytes)
+            print(f"history per turn, turns {last - 9}-{last} (mean): {mean / 1024:.1f} KiB")
     print(f"largest model call input: {max(inputs) / 1024:.1f} KiB")
+    largest = max(e.ByteSize() for h in histories for e in h.events)
+    print(f"largest single event (any payload): {largest / 1024:.1f} KiB")
     if folds:
         print(f"summaries: {len(folds)}, largest summarize input {max(folds) / 1024:.1f} KiB")
     print(f"agent history: {events} events, {size / 1024 / 1024:.1f} MiB (JSON)")

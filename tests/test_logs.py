@@ -20,7 +20,11 @@ def log_stream() -> Iterator[io.StringIO]:
     handlers, level = root.handlers[:], root.level
     stream = io.StringIO()
     configure_logging(redaction=Redaction(), stream=stream)
+    # A workflow's line per model ask is debug (the activity logs the answer at info).
+    workflow_logger = logging.getLogger("temporalio.workflow")
+    workflow_logger.setLevel(logging.DEBUG)
     yield stream
+    workflow_logger.setLevel(logging.NOTSET)
     root.handlers = handlers
     root.setLevel(level)
 

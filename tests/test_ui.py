@@ -91,3 +91,57 @@ async def test_the_web_ui_explains_a_run(relay: Relay) -> None:
 def test_a_long_goal_is_shortened_for_the_summary() -> None:
     summary = goal_summary(GoalRequest(goal="return " * 100))
     assert len(summary) == 120 and summary.endswith("…") and "  " not in summary
+
+
+def _fields(search_attributes: Any) -> dict[str, Any]:
+    return {k: json.loads(p.data) for k, p in search_attributes.indexed_fields.items()}
+
+
+async def bookkeeping(client: Client, workflow_id: str) -> tuple[dict, list[tuple], int]:
+    """A run's search attributes at start, each upsert's (status, pending approvals), and the
+    signals it sent."""
+    at_start: dict[str, Any] = {}
+    upserts: list[tuple] = []
+    signals = 0
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        if event.HasField("workflow_execution_started_event_attributes"):
+            at_start = _fields(event.workflow_execution_started_event_attributes.search_attributes)
+        elif event.HasField("upsert_workflow_search_attributes_event_attributes"):
+            fields = _fields(
+                event.upsert_workflow_search_attributes_event_attributes.search_attributes
+            )
+            upserts.append((fields["RelayStatus"], fields["RelayPendingApprovals"]))
+        elif event.HasField("signal_external_workflow_execution_initiated_event_attributes"):
+            signals += 1
+    return at_start, upserts, signals
+
+
+async def test_bookkeeping_is_what_the_ui_and_the_audit_need(relay: Relay) -> None:
+    handle = await relay.start()
+    pending = await relay.next_pending(handle)
+    await handle.signal(
+        SupervisorWorkflow.approve,
+        ApprovalDecision(approval_id=pending.approval_id, approver="alice"),
+    )
+    result = await handle.result()
+
+    for task in result.tasks:
+        at_start, upserts, signals = await bookkeeping(relay.client, task.workflow_id)
+        # An agent starts with its attributes and upserts only when its status changes.
+        assert at_start["RelayAgent"] == task.agent and at_start["RelayStatus"] == "running"
+        expected = [("completed", 0)]
+        if task.agent == "returns":
+            expected = [("waiting_for_approval", 1), ("running", 0), *expected]
+            assert signals == 2  # the request, then the decision (audited and settled in one)
+        assert upserts == expected, task.agent
+    _, upserts, _ = await bookkeeping(relay.client, handle.id)
+    assert upserts == [
+        ("planning", 0),
+        ("running", 0),
+        ("waiting_for_approval", 1),
+        ("running", 0),
+        ("completed", 0),
+    ]
+    # The supervisor's view heard the decision: the goal's audit names it once, accepted.
+    decided = [e for e in result.audit if e.approval_id == pending.approval_id]
+    assert [(e.approver, e.accepted) for e in decided] == [("alice", True)]

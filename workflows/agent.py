@@ -37,7 +37,7 @@ from relay.workflows.context_window import keep_within_window
 from relay.workflows.grounding import facts
 from relay.workflows.loop_breaker import LoopBreaker
 from relay.workflows.model_call import ask_model
-from relay.workflows.parent_notices import tell_parent
+from relay.workflows.parent_notices import lean, tell_decision, tell_parent
 from relay.workflows.policy import approval_reason, argument_errors
 from relay.workflows.tool_call import call_tool, completed_effect, observed
 from relay.workflows.ui import RunBoard
@@ -65,7 +65,7 @@ class AgentWorkflow:
             self._s.lease = task.lease
         self._breaker = LoopBreaker(task.lease.loop_limit)
         self._board = RunBoard(task.agent)
-        self._board.enable(task.search_attributes)
+        self._board.enable(task.search_attributes, task.lean_bookkeeping)
         self._show()
         try:
             result = await self._run_within_deadline(task)
@@ -214,12 +214,9 @@ class AgentWorkflow:
             self._s.lease = extended(self._s.lease, task.lease)
 
     def _last_seen(self) -> str:
-        last = (
-            tool_output_body(self._s.messages[-1].content)
-            if self._s.messages and self._s.messages[-1].role == "tool"
-            else ""
-        )
-        return f"Last observation: {last}" if last else "No tool result yet."
+        last = self._s.messages[-1] if self._s.messages else None
+        body = tool_output_body(last.content) if last is not None and last.role == "tool" else ""
+        return f"Last observation: {body}" if body else "No tool result yet."
 
     async def _expire_pending(self, approver: str, why: str) -> None:
         for approval_id in list(self._book.pending):
@@ -330,7 +327,8 @@ class AgentWorkflow:
             return self._book.decided[approval_id]
         record = self._book.decided[approval_id]
         self._show()
-        await tell_parent(self._task, "settled", record)
+        if not lean(task):  # a lean run said so with the decision
+            await tell_parent(task, "settled", record)
         return record
 
     async def _settle_by_relay(self, approval_id: str, approver: str, why: str) -> None:
@@ -339,8 +337,10 @@ class AgentWorkflow:
             ApprovalDecision(approval_id=approval_id, approver=approver, reason=why), "expired"
         )
         self._show()
-        await tell_parent(self._task, "audited", entry)
-        await tell_parent(self._task, "settled", self._book.decided[approval_id])
+        record = self._book.decided[approval_id]
+        await tell_decision(self._task, entry, record)
+        if not lean(self._task):
+            await tell_parent(self._task, "settled", record)
 
     async def _take(self, raw: Any, verdict: Verdict) -> DecisionAudit:
         """A decision from outside: refused and audited (cut short) when it cannot be read,
@@ -351,7 +351,8 @@ class AgentWorkflow:
         else:
             signed = self._task is not None and self._task.signed_decisions
             entry = await self._book.take(decision, verdict, signed)
-        await tell_parent(self._task, "audited", entry)
+        settled = self._book.decided[entry.approval_id] if entry.accepted else None
+        await tell_decision(self._task, entry, settled)
         return entry
 
     def _result(self, status: Any, answer: str) -> AgentResult:

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         PendingApproval,
     )
     from relay.agents.models import AgentResult
-    from relay.agents.notices import BODIES, AgentNotice
+    from relay.agents.notices import BODIES, AgentNotice, Decided
 
 from relay.workflows.approval_book import keep_audited
 from relay.workflows.client_input import clipped, read_input
@@ -65,15 +65,25 @@ class ApprovalDesk:
             return _ignored(f"notice from {notice.sender!r} without a valid worker signature")
         if isinstance(body, PendingApproval) and body.workflow_id == notice.sender:
             self.pending[body.approval_id] = body
-        elif isinstance(body, ApprovalRecord) and self._owned(body.approval_id, notice.sender):
-            self.pending.pop(body.approval_id, None)
-            self.settled[body.approval_id] = body
+        elif isinstance(body, ApprovalRecord):
+            self._settle(body, notice.sender)
         elif isinstance(body, DecisionAudit):
-            dropped = keep_audited(self.heard.setdefault(notice.sender, []), body)
-            self.heard_omitted[notice.sender] = self.heard_omitted.get(notice.sender, 0) + dropped
-            if body.decision_id is not None:
-                self.outcomes[body.decision_id] = body
+            self._hear(body, notice.sender)
+        elif isinstance(body, Decided):
+            self._hear(body.audit, notice.sender)
+            self._settle(body.record, notice.sender)
         return True
+
+    def _settle(self, record: ApprovalRecord, sender: str) -> None:
+        if self._owned(record.approval_id, sender):
+            self.pending.pop(record.approval_id, None)
+            self.settled[record.approval_id] = record
+
+    def _hear(self, entry: DecisionAudit, sender: str) -> None:
+        dropped = keep_audited(self.heard.setdefault(sender, []), entry)
+        self.heard_omitted[sender] = self.heard_omitted.get(sender, 0) + dropped
+        if entry.decision_id is not None:
+            self.outcomes[entry.decision_id] = entry
 
     def _owned(self, approval_id: str, sender: str) -> bool:
         pending = self.pending.get(approval_id)

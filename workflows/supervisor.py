@@ -46,7 +46,7 @@ from relay.workflows.compensation import compensate, compensation_note
 from relay.workflows.goal_status import goal_status
 from relay.workflows.model_call import ask_model
 from relay.workflows.planning import make_plan
-from relay.workflows.ui import RunBoard, progress_table
+from relay.workflows.ui import RunBoard, progress_table, start_attributes
 from relay.workflows.verification import grounded
 
 CONFIG_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
@@ -95,7 +95,7 @@ class SupervisorWorkflow:
         _refuse_goal(request.goal, config.max_goal_bytes)
         self._redaction = config.redaction
         self._desk.signed = config.signed_decisions
-        self._board.enable(config.search_attributes)
+        self._board.enable(config.search_attributes, config.lean_bookkeeping)
         self._show()
         route = request.model or config.default_model
         if not route:
@@ -232,7 +232,9 @@ class SupervisorWorkflow:
             search_attributes=config.search_attributes,
             keep_effects=config.keep_effects,
             context_tokens=config.context_tokens,
+            lean_bookkeeping=config.lean_bookkeeping,
         )
+        lean_board = config.search_attributes and config.lean_bookkeeping
         try:
             result = await workflow.execute_child_workflow(
                 AgentWorkflow.run,
@@ -240,6 +242,7 @@ class SupervisorWorkflow:
                 id=child_id,
                 task_queue=spec.task_queue,  # None: the supervisor's own
                 static_summary=f"{task.agent}: {task.instruction}"[:200],
+                search_attributes=start_attributes(task.agent) if lean_board else None,
             )
         except ChildWorkflowError as err:
             self._report(task, "failed", f"agent failed: {err.cause or err}", child_id)

@@ -2,6 +2,7 @@
 by, and a markdown progress table as the run's current details. Workflow code: deterministic."""
 
 from temporalio import workflow
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.llm_models import Usage
@@ -16,19 +17,27 @@ with workflow.unsafe.imports_passed_through():
 
 class RunBoard:
     """Publishes one run's agent, status, pending approvals and cost, upserting only changes
-    (each upsert is an event in history)."""
+    (each upsert is an event in history). In a lean run (RunConfig.lean_bookkeeping) a change
+    of cost alone is not published: status and pending approvals are what people filter by,
+    and each upsert carries the cost so far (the supervisor's current details show it live)."""
 
     def __init__(self, agent: str) -> None:
         self._agent = agent
         self._enabled = False
+        self._lean = False
         self._shown: tuple[str, int, float] | None = None
 
-    def enable(self, enabled: bool) -> None:
+    def enable(self, enabled: bool, lean: bool = False) -> None:
         self._enabled = enabled
+        self._lean = lean
+        if enabled and lean:  # a run may start with its attributes (start_attributes)
+            self._shown = _shown_at_start(workflow.info().typed_search_attributes)
 
     def show(self, status: str, pending: int, usage: Usage) -> None:
         cost = round(usage.cost_usd or 0.0, 6)
         if not self._enabled or self._shown == (status, pending, cost):
+            return
+        if self._lean and self._shown is not None and self._shown[:2] == (status, pending):
             return
         updates = [
             RELAY_STATUS.value_set(status),
@@ -39,6 +48,27 @@ class RunBoard:
             updates.append(RELAY_AGENT.value_set(self._agent))
         self._shown = (status, pending, cost)
         workflow.upsert_search_attributes(updates)
+
+
+def start_attributes(agent: str) -> TypedSearchAttributes:
+    """What an agent run starts with, so its first status needs no upsert of its own."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(RELAY_AGENT, agent),
+            SearchAttributePair(RELAY_STATUS, "running"),
+            SearchAttributePair(RELAY_PENDING_APPROVALS, 0),
+            SearchAttributePair(RELAY_COST_USD, 0.0),
+        ]
+    )
+
+
+def _shown_at_start(attributes: TypedSearchAttributes) -> tuple[str, int, float] | None:
+    status = attributes.get(RELAY_STATUS)
+    if status is None or attributes.get(RELAY_AGENT) is None:
+        return None
+    pending = attributes.get(RELAY_PENDING_APPROVALS)
+    cost = attributes.get(RELAY_COST_USD)
+    return status, pending or 0, cost or 0.0
 
 
 def progress_table(progress: GoalProgress) -> str:
