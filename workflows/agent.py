@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         TurnRecord,
     )
     from relay.agents.prompts import agent_opening, tool_output_body
+    from relay.agents.tool_digest import tools_digest
 
 from relay.workflows.approval_book import ApprovalBook
 from relay.workflows.budget import extended, spent
@@ -126,14 +127,14 @@ class AgentWorkflow:
 
     async def _loop(self, task: AgentTask) -> AgentResult:
         tools = {t.name: t for t in task.tools}
+        digest = tools_digest(task.tools) if task.tools else None  # once, not per model call
         if not self._s.messages:
             self._s.messages = agent_opening(task)
             self._s.evidence = facts(self._s.messages[1].content, task.id_pattern)
         while True:
             if workflow.info().is_continue_as_new_suggested():
                 await self._continue_as_new(task)
-            stop = await self._check_budget(task)
-            if stop is not None:
+            if (stop := await self._check_budget(task)) is not None:
                 return stop
             await keep_within_window(self._s, task)
             self._s.steps += 1
@@ -146,6 +147,7 @@ class AgentWorkflow:
                     step=self._s.steps,
                     messages=self._s.messages,
                     tools=list(task.tools),
+                    tools_digest=digest,
                 ),
                 summary=f"{task.agent} · step {self._s.steps}",
             )
@@ -161,8 +163,7 @@ class AgentWorkflow:
                 Message(role="assistant", content=reply.content, tool_calls=reply.tool_calls)
             )
             for index, call in enumerate(reply.tool_calls):
-                stop = await self._check_budget(task, before_llm=False)
-                if stop is not None:
+                if (stop := await self._check_budget(task, before_llm=False)) is not None:
                     return stop
                 loop = self._breaker.before(call)
                 if loop is not None:

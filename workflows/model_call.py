@@ -54,9 +54,8 @@ async def _execute_naming_tools(request: LlmRequest, summary: str) -> LlmRespons
     """The tools go by digest; a worker that does not know them says so, and they go inline."""
     if not request.tools:
         return await _execute(request, summary)
-    by_digest = request.model_copy(
-        update={"tools": [], "tools_digest": tools_digest(request.tools)}
-    )
+    digest = request.tools_digest or tools_digest(request.tools)  # a caller may know it
+    by_digest = request.model_copy(update={"tools": [], "tools_digest": digest})
     try:
         return await _execute(by_digest, summary)
     except ActivityError as err:
