@@ -78,7 +78,8 @@ async def agent_runs(client: Any, workflow_id: str) -> list:
 
 def history_per_turn(events: list[Any]) -> list[int]:
     """Bytes of history (protobuf) each agent turn adds: from its model call to the next one,
-    with the tool calls, any summary and bookkeeping in between."""
+    with the tool calls, any summary and bookkeeping in between. The run's closing event (the
+    agent's result, with a record of every turn) is not a turn's: it is reported on its own."""
     starts = [
         i
         for i, e in enumerate(events)
@@ -87,7 +88,7 @@ def history_per_turn(events: list[Any]) -> list[int]:
         and json.loads(e.activity_task_scheduled_event_attributes.input.payloads[0].data)["purpose"]
         == "agent"
     ]
-    bounds = [*starts, len(events)]
+    bounds = [*starts, len(events) - 1]
     return [sum(e.ByteSize() for e in events[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
@@ -146,6 +147,8 @@ async def main() -> None:
     print(f"largest model call input: {max(inputs) / 1024:.1f} KiB")
     largest = max(e.ByteSize() for h in histories for e in h.events)
     print(f"largest single event (any payload): {largest / 1024:.1f} KiB")
+    closing = histories[-1].events[-1].ByteSize()
+    print(f"the agent's result (closing event): {closing / 1024:.1f} KiB")
     if folds:
         print(f"summaries: {len(folds)}, largest summarize input {max(folds) / 1024:.1f} KiB")
     print(f"agent history: {events} events, {size / 1024 / 1024:.1f} MiB (JSON)")
