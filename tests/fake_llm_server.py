@@ -33,6 +33,7 @@ class Seen:
     fault: str | None
     body: dict[str, Any]
     tokens: tuple[int, int] = (0, 0)  # usage this answer reported, when it carried any
+    port: int = 0  # the client's port: one per connection the SDK opened
 
 
 @dataclass
@@ -206,6 +207,7 @@ def _status_fault(fault: str) -> tuple[int, str]:
 
 class _Handler(BaseHTTPRequestHandler):
     state: FakeLlmState
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs: a client may reuse its connection
 
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
@@ -226,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b'{"error": {"message": "no such route"}}')
             return
         fault = self.state.take_fault(wire, bool(body.get("tools")))
-        seen = Seen(wire, time.monotonic(), fault, body)
+        seen = Seen(wire, time.monotonic(), fault, body, port=self.client_address[1])
         with self.state.lock:
             self.state.seen.append(seen)
         # The client may have given up already (a hang past its timeout).

@@ -53,6 +53,9 @@ async def test_showcase_completes_through_the_sdk(
     assert result.models == [route]
     wire = route.split(":")[0]
     assert len(fake_llm.state.requests(wire)) == result.usage.llm_calls == 10
+    # One SDK client per worker: its pool keeps connections (at most one per agent running at
+    # once), not a new client and connection per call.
+    assert len({seen.port for seen in fake_llm.state.requests(wire)}) <= 3
     assert result.usage.input_tokens == fake_llm.state.reported_input
     assert result.usage.output_tokens == fake_llm.state.reported_output
     assert result.usage.cost_usd == pytest.approx(

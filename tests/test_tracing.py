@@ -1,6 +1,9 @@
 """One goal is one trace: supervisor -> child agent -> LLM and tool activities, with GenAI
 attributes on the model and tool spans (in-memory exporter, real server and worker)."""
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,3 +97,36 @@ async def test_prompt_content_is_traced_only_when_asked(
     chats = [s for s in spans.get_finished_spans() if s.name.startswith("chat ")]
     assert chats and all("gen_ai.input.messages" in (s.attributes or {}) for s in chats)
     assert any("C-1001" in str((s.attributes or {})["gen_ai.input.messages"]) for s in chats)
+
+
+TRACING_CHECK = """
+import sys
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from relay.temporal.telemetry import tracing_interceptors
+if sys.argv[1] == "provider":
+    trace.set_tracer_provider(TracerProvider())
+print(len(tracing_interceptors()))
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "endpoint", "installed"),
+    [("none", None, 0), ("none", "http://127.0.0.1:9", 1), ("provider", None, 1)],
+)
+def test_the_tracing_interceptor_is_installed_only_when_spans_go_somewhere(
+    setup: str, endpoint: str | None, installed: int
+) -> None:
+    # A fresh process: the tracer provider is process-wide and can be set only once.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    if endpoint is not None:
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
+    done = subprocess.run(
+        [sys.executable, "-c", TRACING_CHECK, setup],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == str(installed)
