@@ -38,9 +38,11 @@ eval: install
 	$(BIN)/relay eval examples/shop/evals.jsonl --app examples.shop.app:app --model scripted --out artifacts/eval-shop
 	$(BIN)/relay eval examples/helpdesk/evals.jsonl --app examples.helpdesk.app:app --model scripted --out artifacts/eval-helpdesk
 
-# What one showcase goal costs: latency, goals/s, worker CPU, history, replay. Numbers only.
+# What one showcase goal costs against its raw-Temporal twin (latency, goals/s, worker and
+# server CPU, history, replay), then how history grows over a 200-turn conversation. Numbers only.
 bench: install
 	$(BIN)/python -m benchmarks.showcase
+	$(BIN)/python -m benchmarks.conversation
 
 # 1, 2 and 4 worker processes, then one SIGKILLed mid-batch; model latency 300-800 ms.
 bench-scale: install

@@ -2,9 +2,9 @@
 `BENCH_TURNS` (default 200) model turns, each calling a tool that returns a few KB, with a
 model input window of `BENCH_WINDOW_TOKENS` (default 4000; 0: unbounded, as before relay had
 one); the bench reports the size of the model call's input (what each `llm` activity carries
-into history) at turns 5, 50 and the last, the largest single payload, how many summaries were
-made, and the events and bytes of the agent's history (all its runs, when it continued as
-new). Numbers, not pass/fail."""
+into history) and the history each turn adds at turns 5, 50 and the last (and as means of ten
+turns), the largest single payload, how many summaries were made, and the events and bytes of
+the agent's history (all its runs, when it continued as new). Numbers, not pass/fail."""
 
 import asyncio
 import itertools
@@ -12,9 +12,11 @@ import json
 import os
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from google.protobuf.message import Message
 from pydantic import BaseModel
 
 from relay import Agent, App, GoalRequest, Settings, ToolContext, ToolSet, start_goal
@@ -92,6 +94,23 @@ def history_per_turn(events: list[Any]) -> list[int]:
     return [sum(e.ByteSize() for e in events[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
+def payload_sizes(message: Any) -> Iterator[int]:
+    """The size of every Payload anywhere in a history event (inputs, results, markers...)."""
+    if message.DESCRIPTOR.full_name == "temporal.api.common.v1.Payload":
+        yield message.ByteSize()
+        return
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if field.message_type.GetOptions().map_entry:
+            values = value.values()
+        else:
+            values = [value] if isinstance(value, Message) else value
+        for item in values:
+            if isinstance(item, Message):
+                yield from payload_sizes(item)
+
+
 async def main() -> None:
     turns = int(os.environ.get("BENCH_TURNS", "200"))
     window = int(os.environ.get("BENCH_WINDOW_TOKENS", "4000"))
@@ -139,14 +158,17 @@ async def main() -> None:
     for turn in (5, 50, len(inputs)):
         if turn <= len(inputs):
             print(f"model call input at turn {turn}: {inputs[turn - 1] / 1024:.1f} KiB")
+    for turn in (5, 50, len(per_turn)):
+        if turn <= len(per_turn):
+            print(f"history added by turn {turn}: {per_turn[turn - 1] / 1024:.1f} KiB")
     for last in (10, 50, len(per_turn)):
         if last <= len(per_turn):
             window_bytes = per_turn[max(0, last - 10) : last]
             mean = sum(window_bytes) / len(window_bytes)
             print(f"history per turn, turns {last - 9}-{last} (mean): {mean / 1024:.1f} KiB")
     print(f"largest model call input: {max(inputs) / 1024:.1f} KiB")
-    largest = max(e.ByteSize() for h in histories for e in h.events)
-    print(f"largest single event (any payload): {largest / 1024:.1f} KiB")
+    largest = max(size for h in histories for e in h.events for size in payload_sizes(e))
+    print(f"largest single payload: {largest / 1024:.1f} KiB")
     closing = histories[-1].events[-1].ByteSize()
     print(f"the agent's result (closing event): {closing / 1024:.1f} KiB")
     if folds:
