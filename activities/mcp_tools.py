@@ -14,6 +14,7 @@ from mcp.shared.exceptions import MCPError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from relay.activities.failures import clipped_text, failures_that_fit
 from relay.activities.mcp_connections import McpConnections, McpUnavailable
 from relay.activities.telemetry import tool_span
 from relay.agents.models import ToolInfo, ToolObservation, ToolRequest
@@ -72,7 +73,7 @@ class McpToolActivities:
 
     @activity.defn(name="mcp_tool")
     async def run_mcp_tool(self, request: ToolRequest) -> ToolObservation:
-        with tool_span(request.tool, request.agent, "mcp"):
+        with tool_span(request.tool, request.agent, "mcp"), failures_that_fit():
             return await self._run(request)
 
     async def _run(self, request: ToolRequest) -> ToolObservation:
@@ -140,12 +141,11 @@ def _observation(name: str, result: mcp_types.CallToolResult) -> ToolObservation
         block.text for block in result.content if isinstance(block, mcp_types.TextContent)
     )
     if result.is_error:
-        return ToolObservation(
-            tool=name, ok=False, error=_cap(text or "the tool reported an error")
-        )
+        error = clipped_text(text or "the tool reported an error", MAX_RESULT_CHARS)
+        return ToolObservation(tool=name, ok=False, error=error)
     data: Any = result.structured_content if result.structured_content is not None else _json(text)
     if len(json.dumps(data, default=str)) > MAX_RESULT_CHARS:
-        data = _cap(json.dumps(data, default=str))
+        data = clipped_text(json.dumps(data, default=str), MAX_RESULT_CHARS)
     return ToolObservation(tool=name, ok=True, data=data)
 
 
@@ -155,9 +155,3 @@ def _json(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
-
-
-def _cap(text: str) -> str:
-    if len(text) <= MAX_RESULT_CHARS:
-        return text
-    return text[:MAX_RESULT_CHARS] + f" … [{len(text) - MAX_RESULT_CHARS} more characters cut]"

@@ -5,6 +5,7 @@ again."""
 
 import json
 
+from relay.activities.failures import clipped_text
 from relay.agents.models import ToolObservation
 from relay.tools.store import Store
 from relay.tools.stored_results import READ_STORED_RESULT
@@ -25,12 +26,14 @@ def by_reference(
     data = json.dumps(observation.data)
     return observation.model_copy(
         update={
+            # A business error can be as long as any result: history gets its beginning.
+            "error": clipped_text(observation.error, PREVIEW_CHARS) if observation.error else None,
             "data": {
                 "stored_as": f"stored_results:{key}",
                 "bytes": size,
                 "note": f"the result is {size} bytes, over the {limit_bytes}-byte limit for "
                 f"history; this is its beginning: read it all with {READ_STORED_RESULT}",
                 "preview": data[:PREVIEW_CHARS],
-            }
+            },
         }
     )

@@ -14,6 +14,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from relay.activities.cutoff import Beat, CutOff, run_with_cutoff
+from relay.activities.failures import failures_that_fit
 from relay.activities.faults import kill_if
 from relay.activities.mcp_tools import McpToolActivities
 from relay.activities.readers import Readers
@@ -99,7 +100,7 @@ class ToolActivities:
 
     @activity.defn(name="tool")
     async def run_tool(self, request: ToolRequest) -> ToolObservation:
-        with tool_span(request.tool, request.agent, "relay"):
+        with tool_span(request.tool, request.agent, "relay"), failures_that_fit():
             observation = await self._run(request)
         info = activity.info()
         observation = by_reference(

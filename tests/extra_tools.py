@@ -121,6 +121,20 @@ def where_do_i_write(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
     return {"thread": threading.get_ident(), "connection": id(ctx.db)}
 
 
+@TEST_TOOLS.tool(args=NoArgs, risk="read")
+def loud_refusal(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Refuses with a business error far longer than history should hold."""
+    raise ToolBusinessError("refused: " + "x" * 600_000)
+
+
+@TEST_TOOLS.tool(
+    args=NoArgs, risk="read", retry=ToolRetry(max_attempts=2, initial_interval_seconds=0.1)
+)
+def loud_crash(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Fails (transiently) with an exception text far longer than history should hold."""
+    raise RuntimeError("upstream said: " + "y" * 600_000)
+
+
 # Strings that must never appear in plaintext in history or logs when encryption is on.
 CANARY_RESULT = "canary-result-8c1f2e"
 CANARY_FAILURE = "canary-failure-3b7d90"
@@ -160,6 +174,8 @@ TEST_ORDERS = ORDERS.model_copy(
             "slow_booking",
             "where_am_i",
             "where_do_i_write",
+            "loud_refusal",
+            "loud_crash",
         ]
     }
 )

@@ -252,8 +252,10 @@ async def test_an_oversized_tool_result_is_stored_by_reference(
 ) -> None:
     reliability(
         "oversized tool result",
-        "a 0.5 MB tool result on a server whose blob limit is lowered to 200 KB",
-        "the result is stored by reference with a preview in history; the run completes",
+        "a 0.5 MB tool result, a 0.6 MB business error and a 0.6 MB exception text on a server "
+        "whose blob limit is lowered to 200 KB",
+        "the result and the error are stored by reference with a preview in history, the "
+        "exception text is cut; the run completes",
     )
     limits = ["limit.blobSize.error=200000", "limit.blobSize.warn=100000"]
     server = DevServer(
@@ -265,19 +267,30 @@ async def test_an_oversized_tool_result_is_stored_by_reference(
     ).start()
     try:
         async with running_relay(server, tmp_path, TEST_APP, max_tool_result_bytes=64_000) as relay:
-            script = relay.orders_script([call("full_export"), {"content": "Exported."}])
+            script = relay.orders_script(
+                [
+                    call("full_export"),
+                    call("loud_refusal"),
+                    call("loud_crash"),
+                    {"content": "Exported."},
+                ]
+            )
             result = await (await relay.start(model=script)).result()
             child = await relay.child_result(result.tasks[0].workflow_id)
-            [run] = await relay.activity_runs(child.workflow_id, "tool")
+            [run, refusal] = await relay.activity_runs(child.workflow_id, "tool")
     finally:
         server.stop()
 
     assert result.status == "completed"
+    assert refusal.result["error"].startswith("refused: xxx")
+    assert refusal.result["data"]["stored_as"].startswith("stored_results:")
+    crash = next(c for c in child.tool_calls if c.tool == "loud_crash")
+    assert crash.outcome == "error" and "more characters cut" in crash.detail
     data = run.result["data"]
     assert data["stored_as"].startswith("stored_results:") and data["bytes"] > 500_000
     assert data["preview"].startswith('{"rows": ["row 000000')
-    [stored] = relay.store_rows("SELECT body FROM stored_results")
-    assert len(json.loads(stored["body"])["data"]["rows"]) == 5000
+    stored = [json.loads(r["body"]) for r in relay.store_rows("SELECT body FROM stored_results")]
+    assert [len(s["data"]["rows"]) for s in stored if s["data"]] == [5000]
 
 
 @pytest.mark.faults

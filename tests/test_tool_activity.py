@@ -1,6 +1,7 @@
 """The tool activity on its own: least privilege, validation, and the idempotency ledger."""
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from relay.tools.mcp_config import McpConfig
 from relay.tools.runtime import AppRuntime
 from relay.tools.store import connect
 from relay.workflows.policy import argument_errors
+from tests.conftest import query
 from tests.extra_tools import CALLS, TEST_APP, TEST_TOOLS
 
 FOR_C1001 = {"customer_id": "C-1001"}  # the shop's tools act for the goal's customer
@@ -201,6 +203,28 @@ async def test_reads_reuse_a_kept_thread_and_connection_that_a_hung_read_does_no
     # A write runs on a thread of its own (readers are alive, so no ident of theirs is reused).
     write = await call("where_do_i_write", "16")
     assert write["thread"] not in readers | {r["thread"] for r in after_hang}
+
+
+async def test_a_tool_cannot_put_a_huge_error_into_history(tmp_path: Path) -> None:
+    tools = tool_activities(tmp_path, TEST_APP)
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, workflow_id="wf-loud", activity_id="1")
+
+    refusal = await env.run(
+        tools.run_tool, ToolRequest(agent="orders", tool="loud_refusal", arguments={})
+    )
+    assert not refusal.ok and refusal.error.startswith("refused: xxx")
+    assert "more characters cut" in refusal.error
+    assert len(refusal.model_dump_json()) < 10_000  # its beginning, and the reference
+    [stored] = query(tmp_path / "relay.db", "SELECT body FROM stored_results")
+    assert len(json.loads(stored["body"])["error"]) == len("refused: ") + 600_000
+
+    with pytest.raises(ApplicationError) as crash:
+        await env.run(tools.run_tool, ToolRequest(agent="orders", tool="loud_crash", arguments={}))
+    failure = crash.value
+    assert failure.type == "RuntimeError" and not failure.non_retryable  # still retried
+    assert failure.message.startswith("upstream said: yyy") and len(failure.message) < 4100
+    assert failure.__cause__ is None  # the cause would carry the whole text again
 
 
 async def test_a_long_tool_that_stops_heartbeating_is_cut_off_early(tmp_path: Path) -> None:
