@@ -1,8 +1,10 @@
 """Bounded conversation state: a long conversation's model input stays within the agent's token
 window (older turns folded into a summary made by a recorded `summarize` model call; the task
 word for word; a fact seen only in a folded turn still grounds the answer), and a tool result
-too large for history is read back in pages through relay's `read_stored_result`."""
+too large for history is read back in pages through relay's `read_stored_result`, and many
+large results of one turn cannot make a model call's input too large for Temporal."""
 
+import asyncio
 import json
 import uuid
 from pathlib import Path
@@ -133,3 +135,53 @@ async def test_a_stored_result_is_read_in_pages_by_the_agent_that_made_it(
     assert page["ok"] and page["data"]["page"] == 2 and page["data"]["pages"] > 2
     assert page["data"]["text"] and "row 0" in page["data"]["text"]
     assert not refused["ok"] and "was not stored by this agent's calls" in refused["error"]
+
+
+bulk_tools = ToolSet()
+
+
+@bulk_tools.tool(args=PageArgs, risk="read", idempotent=True)
+def read_big_page(args: PageArgs, ctx: ToolContext) -> dict[str, Any]:
+    """A 200 KB page: under the stored-by-reference limit on its own."""
+    return {"page": args.page, "text": f"page {args.page} " + "x" * 200_000}
+
+
+bulk = Agent(
+    "bulk",
+    description="Reads big pages, many at once.",
+    instructions="Read the pages.",
+    tools=[read_big_page],
+)
+bulk_app = App("bulk", agents=[bulk], tools=bulk_tools)
+
+
+async def test_many_large_results_in_one_turn_cannot_overfill_a_model_call(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    # Fifteen 200 KB results in one turn: each stays in history whole, together 3 MB, more than
+    # one model call may carry (the window keeps the latest turn whole).
+    pages = [{"name": "read_big_page", "arguments": {"page": n}} for n in range(1, 16)]
+    script = {
+        "plan": [{"content": '{"tasks": [{"id": "b", "agent": "bulk", "instruction": "Go."}]}'}],
+        "agents": {"bulk": [{"tool_calls": pages}, {"content": "Read them."}]},
+        "synthesize": [{"content": "Done."}],
+    }
+    goal_id = f"bulk-{uuid.uuid4().hex[:8]}"
+    async with running_relay(temporal_server, tmp_path, bulk_app, max_calls_per_turn=15) as relay:
+        handle = await start_goal(
+            relay.client,
+            GoalRequest(goal="Read fifteen pages", model=relay.script(script)),
+            goal_id,
+            relay.settings.task_queue,
+        )
+        result = await asyncio.wait_for(handle.result(), 60)  # stuck for good without the cap
+        reads = await relay.activity_runs(f"{goal_id}/bulk-1", "tool")
+        asks = await relay.activity_runs(f"{goal_id}/bulk-1", "llm")
+
+    assert result.status == "completed", result.answer
+    assert len(reads) == 15 and all(r.result["ok"] for r in reads)  # history has them all
+    second = asks[-1].input["messages"]
+    dropped = [m for m in second if m["role"] == "tool" and "was dropped" in m["content"]]
+    whole = [m for m in second if m["role"] == "tool" and "x" * 1000 in m["content"]]
+    assert dropped and whole and len(dropped) + len(whole) == 15
+    assert len(json.dumps(asks[-1].input)) < 1_500_000

@@ -8,6 +8,8 @@ which grounding reads, whatever the window holds).
 Tokens are estimated as characters / 4: deterministic, and close enough to size a window.
 """
 
+import json
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -20,6 +22,9 @@ from relay.workflows.model_call import ask_model
 
 OPENING = 2  # the system message and the task
 FACTS_SHOWN = 200  # facts listed in the summary, the latest first
+# A model call's messages, in UTF-8 bytes: half Temporal's 2 MB payload limit, leaving room for
+# the request's other fields and the escaping of JSON inside JSON.
+MAX_INPUT_BYTES = 1_000_000
 
 
 def tokens(message: Message) -> int:
@@ -41,7 +46,43 @@ def _tail_start(messages: list[Message], budget: int) -> int:
 
 
 async def keep_within_window(state: AgentCarry, task: AgentTask) -> None:
-    """Fold the older turns into the summary when the messages outgrow the window."""
+    """Fold the older turns into the summary when the messages outgrow the window; and, in any
+    case, keep them within what one model call's input may carry."""
+    await _fold(state, task)
+    state.messages = within_payload_limit(state.messages)
+
+
+def within_payload_limit(messages: list[Message], limit: int = MAX_INPUT_BYTES) -> list[Message]:
+    """Last resort, for turns the window cannot fold (the latest turn is kept whole): when the
+    messages pass `limit` bytes, the largest tool results make way for a note, largest
+    first. Otherwise many large results of one turn (each under the stored-by-reference
+    limit) would make a model call's input too large for Temporal, and the agent's workflow
+    task would fail on every retry."""
+    sizes = [len(m.content.encode()) for m in messages]
+    total = sum(sizes)
+    if total <= limit:
+        return messages
+    kept = list(messages)
+    results = [i for i, m in enumerate(kept) if m.role == "tool"]
+    for index in sorted(results, key=lambda i: -sizes[i]):
+        if total <= limit:
+            break
+        content = kept[index].content
+        label = content.split("\n", 1)[0]  # the tool-output tag, trusted or not
+        note = json.dumps(
+            {
+                "dropped": f"this result ({sizes[index]} bytes) was dropped from the "
+                "conversation: with the other results it passed what one model call can "
+                "carry; ask for less at a time"
+            }
+        )
+        replaced = f"{label}\n{note}\n</tool-output>"
+        total -= sizes[index] - len(replaced.encode())
+        kept[index] = kept[index].model_copy(update={"content": replaced})
+    return kept
+
+
+async def _fold(state: AgentCarry, task: AgentTask) -> None:
     window = task.context_tokens
     messages = state.messages
     if window is None or sum(tokens(m) for m in messages) <= window:
