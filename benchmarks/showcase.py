@@ -7,7 +7,9 @@ latency per goal (one at a time), goals/s with N at once, worker and server CPU 
 per goal (from /proc), events and bytes of history per goal, and replay time of one goal's
 histories in a fresh process, cold and warm. Numbers and ratios, not pass/fail.
 `BENCH_GOALS` (default 20) and `BENCH_CONCURRENT` (default 50) size the runs;
-`BENCH_COMPRESS=1` runs relay with compressed payloads (RELAY_COMPRESS_PAYLOADS).
+`BENCH_COMPRESS=1` runs relay with compressed payloads (RELAY_COMPRESS_PAYLOADS);
+`BENCH_TWIN_PAYLOADS=1` gives the twin's inputs, results and signals as many bytes as relay's
+(filler), so the ratios show what relay costs beyond carrying what it records.
 """
 
 import asyncio
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 
-from benchmarks.twin import TwinWorkflow, operations
+from benchmarks.twin import TwinWorkflow, filled, operations
 from examples.shop.app import SHOWCASE_GOAL
 from examples.shop.data import setup
 from relay import ApprovalDecision, GoalRequest, Settings, SupervisorWorkflow, start_goal
@@ -147,6 +149,7 @@ async def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     server = DevServer(db_file=tmp / "temporal.db", port=free_port(), ui_port=None).start()
     compress = os.environ.get("BENCH_COMPRESS") == "1"
+    sized_twin = os.environ.get("BENCH_TWIN_PAYLOADS") == "1"
     settings = Settings(
         temporal_address=server.address,
         task_queue="bench",
@@ -185,7 +188,7 @@ async def main() -> None:
             client, [handle.id, *(t.workflow_id for t in result.tasks)]
         )
         by_id = {h.workflow_id: h for h in relay_histories}
-        ops = operations(relay_histories[0], by_id)
+        ops = filled(operations(relay_histories[0], by_id, sized=sized_twin))
         await twin_goal(twin_client, ops)
         relay_cpu, twin_cpu = cpu_ms(relay_worker.pid), cpu_ms(twin_worker.pid)
         for _ in range(goals):
@@ -227,8 +230,9 @@ async def main() -> None:
     relay_replay = await replay_ms("relay", relay_histories, tmp)
     twin_replay = await replay_ms("twin", twin_histories, tmp)
     p50 = statistics.median
+    sized = " with relay-sized payloads" if sized_twin else ""
     print(
-        f"showcase goal vs its raw-Temporal twin: {goals} one at a time, interleaved; "
+        f"showcase goal vs its raw-Temporal twin{sized}: {goals} one at a time, interleaved; "
         f"{len(relay.rates)} rounds of {len(batch)} at once"
     )
     print("| | relay | twin | relay / twin | target |")

@@ -36,14 +36,31 @@ KEYS: dict[str, SearchAttributeKey[Any]] = {
 Op = list[Any]  # [kind, *arguments], JSON all the way
 
 
-def operations(history: WorkflowHistory, histories: dict[str, WorkflowHistory]) -> list[Op]:
-    """One workflow's operations, in its history's order; children's nested."""
+def _size(payloads: Any) -> int:
+    return sum(len(p.data) for p in payloads.payloads)
+
+
+def operations(
+    history: WorkflowHistory, histories: dict[str, WorkflowHistory], sized: bool = False
+) -> list[Op]:
+    """One workflow's operations, in its history's order; children's nested. `sized`: every
+    input, result and signal carries as many bytes as relay's did (filler), so the twin's
+    payloads weigh what relay's do and only relay's own work differs."""
     ops: list[Op] = []
     children: dict[str, int] = {}
+    results = {
+        e.activity_task_completed_event_attributes.scheduled_event_id: _size(
+            e.activity_task_completed_event_attributes.result
+        )
+        for e in history.events
+        if sized and e.HasField("activity_task_completed_event_attributes")
+    }
     for event in history.events:
         kind = event.event_type
         if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            ops.append(["activity"])
+            scheduled = event.activity_task_scheduled_event_attributes
+            size = _size(scheduled.input) if sized else 0
+            ops.append(["activity", size, results.get(event.event_id, 0)])
         elif kind == EventType.EVENT_TYPE_MARKER_RECORDED:
             ops.append(["local_activity"])
         elif kind == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
@@ -66,19 +83,33 @@ def operations(history: WorkflowHistory, histories: dict[str, WorkflowHistory]) 
         elif kind == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
             child_id = event.start_child_workflow_execution_initiated_event_attributes.workflow_id
             children[child_id] = len(children)
-            ops.append(
-                ["child_start", children[child_id], operations(histories[child_id], histories)]
-            )
+            child_ops = operations(histories[child_id], histories, sized)
+            ops.append(["child_start", children[child_id], child_ops])
         elif kind == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
             done = event.child_workflow_execution_completed_event_attributes
             ops.append(["child_wait", children[done.workflow_execution.workflow_id]])
         elif kind == EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
             target = event.signal_external_workflow_execution_initiated_event_attributes
             child = children.get(target.workflow_execution.workflow_id)
-            ops.append(["signal", "parent" if child is None else child])
+            size = _size(target.input) if sized else 0
+            ops.append(["signal", "parent" if child is None else child, size])
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
             sent_by = event.workflow_execution_signaled_event_attributes.external_workflow_execution
             ops.append(["await_signal"] if sent_by.workflow_id else ["await_client"])
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED and sized:
+            completed = event.workflow_execution_completed_event_attributes
+            ops.append(["return", _size(completed.result)])
+    if sized:  # the input itself: the operations, filled up to relay's input (see filled)
+        started = history.events[0].workflow_execution_started_event_attributes
+        ops.insert(0, ["pad", max(0, _size(started.input) - len(json.dumps(ops)))])
+    return ops
+
+
+def filled(ops: list[Op]) -> list[Op]:
+    """The operations as a workflow's input: its filler made real here, not in its parent's
+    input (where the children's operations are nested)."""
+    if ops and ops[0][0] == "pad":
+        return [["pad", "x" * ops[0][1]], *ops[1:]]
     return ops
 
 
@@ -88,8 +119,8 @@ def _pair(name: str, value: Any) -> SearchAttributePair[Any]:
 
 
 @activity.defn(name="twin_noop")
-async def noop(payload: str) -> str:
-    return payload
+async def noop(payload: str, result_size: int) -> str:
+    return "x" * result_size
 
 
 @workflow.defn(name="TwinWorkflow")
@@ -107,17 +138,20 @@ class TwinWorkflow:
         timers: dict[str, asyncio.Task[None]] = {}
         children: dict[int, Any] = {}
         awaited = client_awaited = 0
+        result = "done"
         info = workflow.info()
         for op in ops:
             kind = op[0]
             if kind == "activity":
                 await workflow.execute_activity(
-                    noop, "ok", start_to_close_timeout=timedelta(seconds=30)
+                    noop, args=["x" * op[1], op[2]], start_to_close_timeout=timedelta(seconds=30)
                 )
             elif kind == "local_activity":
                 await workflow.execute_local_activity(
-                    noop, "ok", start_to_close_timeout=timedelta(seconds=30)
+                    noop, args=["", 0], start_to_close_timeout=timedelta(seconds=30)
                 )
+            elif kind == "return":
+                result = "x" * op[1]
             elif kind == "upsert":
                 workflow.upsert_search_attributes(
                     TypedSearchAttributes([_pair(k, v) for k, v in op[1].items()])
@@ -130,7 +164,7 @@ class TwinWorkflow:
                 await timers.pop(op[1])
             elif kind == "child_start":
                 children[op[1]] = await workflow.start_child_workflow(
-                    TwinWorkflow.run, op[2], id=f"{info.workflow_id}/{op[1]}"
+                    TwinWorkflow.run, filled(op[2]), id=f"{info.workflow_id}/{op[1]}"
                 )
             elif kind == "child_wait":
                 await children[op[1]]
@@ -141,7 +175,7 @@ class TwinWorkflow:
                     if target is None
                     else workflow.get_external_workflow_handle(target)
                 )
-                await handle.signal(TwinWorkflow.nudge)
+                await handle.signal(TwinWorkflow.nudge, "x" * op[2])
             elif kind == "await_signal":
                 awaited += 1
                 await workflow.wait_condition(lambda n=awaited: self._signals >= n)
@@ -152,10 +186,10 @@ class TwinWorkflow:
                 self.waiting = False
         for timer in timers.values():
             timer.cancel()
-        return "done"
+        return result
 
     @workflow.signal
-    def nudge(self) -> None:
+    def nudge(self, filler: str = "") -> None:
         self._signals += 1
 
     @workflow.signal
