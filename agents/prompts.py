@@ -1,5 +1,6 @@
 """Prompt text: planning, tasks, tool results as data, synthesis, grounding re-asks."""
 
+import json
 from typing import Any
 
 from relay.agents.llm_models import Message
@@ -29,9 +30,13 @@ def planning_prompt(goal: str, context: dict[str, str], candidates: list[Agent])
     )
 
 
+# Generated once, kept as text (immutable): a workflow gets its own copy per plan.
+PLAN_SCHEMA_JSON = json.dumps(Plan.model_json_schema())
+
+
 def plan_schema(candidates: list[str]) -> dict[str, Any]:
     """Plan's JSON schema with the agent field narrowed to the routed candidates."""
-    schema = Plan.model_json_schema()
+    schema = json.loads(PLAN_SCHEMA_JSON)
     schema["$defs"]["PlannedTask"]["properties"]["agent"] = {"type": "string", "enum": candidates}
     return schema
 
