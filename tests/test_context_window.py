@@ -86,13 +86,25 @@ def export_all(args: PageArgs, ctx: ToolContext) -> dict[str, Any]:
     return {"rows": [f"row {n:06d} of export {args.page}" for n in range(4000)]}
 
 
+@tools.tool(args=PageArgs, risk="read", idempotent=True)
+def read_big_page(args: PageArgs, ctx: ToolContext) -> dict[str, Any]:
+    """A 200 KB page: under the stored-by-reference limit on its own."""
+    return {"page": args.page, "text": f"page {args.page} " + "x" * 200_000}
+
+
 exporter = Agent(
     "exporter",
     description="Exports data.",
     instructions="Export, then read what you need.",
     tools=[export_all],
 )
-export_app = App("exporter", agents=[exporter], tools=tools)
+bulk = Agent(
+    "bulk",
+    description="Reads big pages, many at once.",
+    instructions="Read the pages.",
+    tools=[read_big_page],
+)
+export_app = App("exporter", agents=[exporter, bulk], tools=tools)
 
 
 async def test_a_stored_result_is_read_in_pages_by_the_agent_that_made_it(
@@ -137,24 +149,6 @@ async def test_a_stored_result_is_read_in_pages_by_the_agent_that_made_it(
     assert not refused["ok"] and "was not stored by this agent's calls" in refused["error"]
 
 
-bulk_tools = ToolSet()
-
-
-@bulk_tools.tool(args=PageArgs, risk="read", idempotent=True)
-def read_big_page(args: PageArgs, ctx: ToolContext) -> dict[str, Any]:
-    """A 200 KB page: under the stored-by-reference limit on its own."""
-    return {"page": args.page, "text": f"page {args.page} " + "x" * 200_000}
-
-
-bulk = Agent(
-    "bulk",
-    description="Reads big pages, many at once.",
-    instructions="Read the pages.",
-    tools=[read_big_page],
-)
-bulk_app = App("bulk", agents=[bulk], tools=bulk_tools)
-
-
 async def test_many_large_results_in_one_turn_cannot_overfill_a_model_call(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
@@ -167,7 +161,7 @@ async def test_many_large_results_in_one_turn_cannot_overfill_a_model_call(
         "synthesize": [{"content": "Done."}],
     }
     goal_id = f"bulk-{uuid.uuid4().hex[:8]}"
-    async with running_relay(temporal_server, tmp_path, bulk_app, max_calls_per_turn=15) as relay:
+    async with running_relay(temporal_server, tmp_path, export_app, max_calls_per_turn=15) as relay:
         handle = await start_goal(
             relay.client,
             GoalRequest(goal="Read fifteen pages", model=relay.script(script)),
