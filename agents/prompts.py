@@ -71,14 +71,23 @@ TOOL_DATA_RULE = (
 def tool_output(name: str, source: str, trusted: bool, observation_json: str) -> str:
     """A tool result as delimited, labelled data. `</` becomes `<\\/` (the same JSON), so a
     result cannot close its own tag and pose as instructions."""
-    body = observation_json.replace("</", "<\\/")
     label = f'tool="{name}" source="{source}" trusted="{"yes" if trusted else "no"}"'
-    return f"<tool-output {label}>\n{body}\n</tool-output>"
+    return _enveloped(f"<tool-output {label}>", observation_json)
 
 
 def tool_output_body(content: str) -> str:
     """The JSON inside a `tool_output` envelope."""
     return content.split("\n", 1)[1].rsplit("\n", 1)[0]
+
+
+def with_tool_output_body(content: str, body: str) -> str:
+    """The same `tool_output` envelope (its tool, source and trust label) around another body."""
+    return _enveloped(content.split("\n", 1)[0], body)
+
+
+def _enveloped(opening_tag: str, body: str) -> str:
+    escaped = body.replace("</", "<\\/")
+    return f"{opening_tag}\n{escaped}\n</tool-output>"
 
 
 def regrounding_prompt(missing: list[str], evidence: list[str]) -> str:

@@ -16,7 +16,12 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.carry import AgentCarry
     from relay.agents.llm_models import LlmRequest, Message
     from relay.agents.models import AgentTask
-    from relay.agents.prompts import SUMMARY_TAG, summary_message, summary_request
+    from relay.agents.prompts import (
+        SUMMARY_TAG,
+        summary_message,
+        summary_request,
+        with_tool_output_body,
+    )
 
 from relay.workflows.model_call import ask_model
 
@@ -67,8 +72,6 @@ def within_payload_limit(messages: list[Message], limit: int = MAX_INPUT_BYTES) 
     for index in sorted(results, key=lambda i: -sizes[i]):
         if total <= limit:
             break
-        content = kept[index].content
-        label = content.split("\n", 1)[0]  # the tool-output tag, trusted or not
         note = json.dumps(
             {
                 "dropped": f"this result ({sizes[index]} bytes) was dropped from the "
@@ -76,7 +79,7 @@ def within_payload_limit(messages: list[Message], limit: int = MAX_INPUT_BYTES) 
                 "carry; ask for less at a time"
             }
         )
-        replaced = f"{label}\n{note}\n</tool-output>"
+        replaced = with_tool_output_body(kept[index].content, note)
         total -= sizes[index] - len(replaced.encode())
         kept[index] = kept[index].model_copy(update={"content": replaced})
     return kept
