@@ -189,7 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="model route, e.g. scripted or "
         "anthropic:claude-sonnet-4-5,openai:gpt-4o-mini (default: RELAY_MODEL)",
     )
-    run.add_argument("--id", help="workflow id (default: goal-<random>)")
+    run.add_argument(
+        "--id", help="workflow id (default: goal-<random>); an id that has had a run is refused"
+    )
+    run.add_argument(
+        "--new-run",
+        action="store_true",
+        help="with --id: start a new run under the id of a closed goal (its own ledger keys "
+        "and approvals; the earlier run's are never reused)",
+    )
     run.add_argument(
         "--as",
         dest="requester",

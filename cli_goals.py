@@ -13,6 +13,7 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from relay.activities.providers.credentials import missing_credentials
@@ -74,7 +75,15 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
         )
     client = await connect_client(settings)
     workflow_id = args.id or f"goal-{uuid.uuid4().hex[:10]}"
-    handle = await start_goal(client, request, workflow_id, settings.task_queue)
+    try:
+        handle = await start_goal(
+            client, request, workflow_id, settings.task_queue, new_run=args.new_run
+        )
+    except WorkflowAlreadyStartedError:
+        raise CliError(
+            f"goal id {workflow_id!r} is taken: it has a run"
+            + ("" if args.new_run else " (pass --new-run to start a new run of a closed goal)")
+        ) from None
     print(f"started {workflow_id}\n  web UI: {settings.run_url(workflow_id)}")
     if args.wait:
         print_result(await wait_for_result(handle))
@@ -145,7 +154,7 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
     if settings.approval_secret is not None:
         expires_at = datetime.now(UTC) + timedelta(seconds=args.valid_for)
         secret = settings.approval_secret.get_secret_value()
-        request = sign_decision(request, target.workflow_id, secret, expires_at)
+        request = sign_decision(request, target, secret, expires_at)
     try:
         record = await handle.execute_update(SupervisorWorkflow.decide, request)
     except WorkflowUpdateFailedError as err:

@@ -67,6 +67,7 @@ class RelayPlugin(SimplePlugin):
                 llm.call_llm,
                 self._tools.load_run_config,
                 self._tools.run_tool,
+                self._tools.tool_outcome,
                 mcp.run_mcp_tool,
                 approvals.verify_decision,
                 approvals.sign_notice,

@@ -15,6 +15,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from relay.activities.failures import clipped_text, failures_that_fit
+from relay.activities.ledger_keys import call_key
 from relay.activities.mcp_connections import McpConnections, McpUnavailable
 from relay.activities.telemetry import tool_span
 from relay.agents.models import ToolInfo, ToolObservation, ToolRequest
@@ -106,7 +107,7 @@ class McpToolActivities:
                 tool.name,
                 request.arguments,
                 read_timeout_seconds=config.timeout_seconds,
-                meta={"relay/idempotency-key": _key()},
+                meta={"relay/idempotency-key": call_key(request)},
             )
         except MCPError as err:
             if err.code not in TRANSIENT_CODES:
@@ -121,11 +122,6 @@ class McpToolActivities:
             await self._connections.drop(server)
             raise _unavailable(server, f"tools/call {tool.name}", err) from err
         return _observation(request.tool, result)
-
-
-def _key() -> str:
-    info = activity.info()
-    return f"{info.workflow_id}/{info.activity_id}"
 
 
 def _unavailable(server: str, during: str, err: BaseException) -> ApplicationError:

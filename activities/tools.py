@@ -7,6 +7,7 @@ holds a worker slot: a write on a thread and a connection of its own, a read on 
 thread with its kept connection (activities/readers.py).
 """
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 from relay.activities.cutoff import Beat, CutOff, run_with_cutoff
 from relay.activities.failures import failures_that_fit
 from relay.activities.faults import kill_if
+from relay.activities.ledger_keys import call_key
 from relay.activities.mcp_tools import McpToolActivities
 from relay.activities.readers import Readers
 from relay.activities.result_store import by_reference
@@ -26,6 +28,7 @@ from relay.agents.models import (
     RunConfigRequest,
     ToolInfo,
     ToolObservation,
+    ToolOutcome,
     ToolRequest,
 )
 from relay.agents.specs import Agent
@@ -102,10 +105,9 @@ class ToolActivities:
     async def run_tool(self, request: ToolRequest) -> ToolObservation:
         with tool_span(request.tool, request.agent, "relay"), failures_that_fit():
             observation = await self._run(request)
-        info = activity.info()
         observation = by_reference(
             observation,
-            f"{info.workflow_id}/{info.activity_id}",
+            call_key(request),
             self._runtime.store,
             self._settings.max_tool_result_bytes,
         )
@@ -125,10 +127,7 @@ class ToolActivities:
 
     async def _run(self, request: ToolRequest) -> ToolObservation:
         tool = self._tool(request.agent, request.tool)
-        info = activity.info()
-        # The key names the activity, never the attempt: retries and re-deliveries share it.
-        key = f"{info.workflow_id}/{info.activity_id}"
-
+        key = call_key(request)
         reads = request.check_only or tool.risk == "read"
 
         def work(beat: Beat, connection: Any = None) -> ToolObservation:
@@ -167,6 +166,20 @@ class ToolActivities:
             ) from err
         except CutOff as err:
             raise ApplicationError(str(err), type="ToolTimedOut") from err
+
+    @activity.defn(name="tool_outcome")
+    async def tool_outcome(self, request: ToolRequest) -> ToolOutcome:
+        """What the ledger says of a call whose every attempt failed (worker crashes, time
+        outs): done, not done, or unknown."""
+        tool = self._tool(request.agent, request.tool)
+        return await asyncio.to_thread(
+            self._runtime.outcome,
+            tool,
+            request.arguments,
+            key=call_key(request),
+            context=request.context,
+            requested_by=request.requested_by,
+        )
 
     def _tool(self, agent: str, name: str) -> ToolDefinition:
         """A tool this worker runs for the agent."""

@@ -7,6 +7,7 @@ workflows call it directly.
 
 import hashlib
 import hmac
+import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -55,6 +56,12 @@ class PendingApproval(BaseModel):
     approvers: list[str] = Field(default_factory=lambda: [ANYONE])  # who may decide
     requested_by: str | None = None  # the goal's requester, who may not decide
     expires_at: datetime | None = None  # relay decides "expired" then
+    # What a signed decision is bound to: the agent's run (its first execution's run id, kept
+    # across continue-as-new), a nonce of this request, and a digest of the tool and arguments.
+    # A decision signed for one run, request or call counts for no other.
+    run_id: str = ""
+    nonce: str = ""
+    call_digest: str = ""
 
 
 class ApprovalRecord(BaseModel):
@@ -132,11 +139,46 @@ def authorization_refusal(pending: PendingApproval, approver: str) -> str | None
     return None
 
 
+def call_digest(tool: str, arguments: dict[str, Any]) -> str:
+    """A digest of one call: a decision signed for it counts for no other arguments."""
+    text = json.dumps({"tool": tool, "arguments": arguments}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class DecisionBinding(BaseModel):
+    """What a signature binds a decision to, as the approval's own workflow recorded it."""
+
+    workflow_id: str
+    run_id: str = ""
+    nonce: str = ""
+    call_digest: str = ""
+    approval_id: str
+
+    @classmethod
+    def of(cls, pending: PendingApproval) -> "DecisionBinding":
+        return cls(
+            workflow_id=pending.workflow_id,
+            run_id=pending.run_id,
+            nonce=pending.nonce,
+            call_digest=pending.call_digest,
+            approval_id=pending.approval_id,
+        )
+
+
 def signed_text(
-    workflow_id: str, approval_id: str, verdict: Verdict, approver: str, expires_at: datetime
+    binding: DecisionBinding, verdict: Verdict, approver: str, expires_at: datetime
 ) -> bytes:
     """What a decision's signature covers. Newline-separated: no field can contain another."""
-    fields = (workflow_id, approval_id, verdict, approver, expires_at.isoformat())
+    fields = (
+        binding.workflow_id,
+        binding.run_id,
+        binding.nonce,
+        binding.call_digest,
+        binding.approval_id,
+        verdict,
+        approver,
+        expires_at.isoformat(),
+    )
     return "\n".join(f.replace("\n", " ") for f in fields).encode()
 
 
@@ -149,10 +191,14 @@ def signature_matches(secret: str, text: bytes, signature: str) -> bool:
 
 
 class SignatureCheck(BaseModel):
-    """Input of the `verify_decision` activity: a decision and the workflow it is for."""
+    """Input of the `verify_decision` activity: a decision and the workflow it is for (the
+    run, nonce and call come from the workflow's own pending approval, never the sender)."""
 
     workflow_id: str
     approval_id: str
+    run_id: str = ""
+    nonce: str = ""
+    call_digest: str = ""
     verdict: Verdict
     approver: str
     expires_at: datetime | None = None
@@ -164,11 +210,12 @@ class SignatureVerdict(BaseModel):
 
 
 def sign_decision(
-    request: DecisionRequest, workflow_id: str, secret: str, expires_at: datetime
+    request: DecisionRequest, pending: PendingApproval, secret: str, expires_at: datetime
 ) -> DecisionRequest:
-    """The request with a signature the owning workflow (`workflow_id`) will accept."""
+    """The request with a signature that the run which asked (`pending`) will accept, for
+    this request and call only."""
     verdict: Verdict = "approved" if request.approve else "rejected"
-    text = signed_text(workflow_id, request.approval_id, verdict, request.approver, expires_at)
+    text = signed_text(DecisionBinding.of(pending), verdict, request.approver, expires_at)
     return request.model_copy(
         update={"expires_at": expires_at, "signature": signature_for(secret, text)}
     )

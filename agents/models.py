@@ -190,6 +190,9 @@ class ToolRequest(BaseModel):
     requested_by: str | None = None
     description_hash: str | None = None  # MCP tools: what the run discovered
     check_only: bool = False  # run the tool's guard only: may this call go ahead?
+    # The call's ledger key, named by the workflow: its id, its first run (ids can be reused;
+    # continue-as-new keeps it) and the call's place in the run. None in older histories.
+    ledger_key: str | None = Field(default=None, max_length=1000)
 
 
 class ToolObservation(BaseModel):
@@ -200,11 +203,21 @@ class ToolObservation(BaseModel):
     data: Any = None
     error: str | None = None
     replayed: bool = False  # True when the idempotency ledger answered instead of the tool
+    abandoned: bool = False  # the ledger's mark of a call relay closed without its effect
     # True when the tool's guard refused the call before any effect (data it may not touch).
     refused: bool = False
 
 
 # --- plans, tasks, results -------------------------------------------------------------------
+
+
+class ToolOutcome(BaseModel):
+    """What the ledger says of a call whose every attempt failed: `done` (its recorded result),
+    `not_done` (relay made sure it never will be) or `unknown` (the effect lives outside relay
+    and was not recorded)."""
+
+    state: Literal["done", "not_done", "unknown"]
+    observation: ToolObservation | None = None
 
 
 class PlannedTask(BaseModel):

@@ -120,7 +120,7 @@ async def decide(
             reason=body.reason,
             approve=body.decision == "approve",
         ),
-        target.workflow_id,
+        target,
         state.approval_secret,
         datetime.now(UTC) + SIGNATURE_VALID,
     )

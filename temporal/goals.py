@@ -4,6 +4,7 @@ shortened) and details (context, model route, budget, requester)."""
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from relay.agents.models import GoalRequest, GoalResult
 from relay.workflows.supervisor import SupervisorWorkflow
@@ -31,10 +32,27 @@ def goal_details(request: GoalRequest) -> str:
 
 
 async def start_goal(
-    client: Client, request: GoalRequest, workflow_id: str, task_queue: str, **options: Any
+    client: Client,
+    request: GoalRequest,
+    workflow_id: str,
+    task_queue: str,
+    *,
+    new_run: bool = False,
+    **options: Any,
 ) -> WorkflowHandle[SupervisorWorkflow, GoalResult]:
-    """`options` go to `Client.start_workflow` (id policies, say). The requester is in the
-    memo too, where a service can read who owns a goal without asking a worker."""
+    """Start a goal under an id that has never had a run: an id that has one raises
+    `WorkflowAlreadyStartedError`, unless `new_run` asks for a new run of a closed goal's id
+    (its ledger keys, approvals and decisions are its own: they name the run). `options` go
+    to `Client.start_workflow`. The requester is in the memo too, where a service can read
+    who owns a goal without asking a worker."""
+    reuse = (
+        WorkflowIDReusePolicy.ALLOW_DUPLICATE if new_run else WorkflowIDReusePolicy.REJECT_DUPLICATE
+    )
+    options = {
+        "id_reuse_policy": reuse,
+        "id_conflict_policy": WorkflowIDConflictPolicy.FAIL,
+        **options,
+    }
     return await client.start_workflow(
         SupervisorWorkflow.run,
         request,

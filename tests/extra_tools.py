@@ -107,6 +107,18 @@ def slow_booking(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
     return {"booking": "B-1001"}
 
 
+class CourierArgs(BaseModel):
+    order_id: str = Field(pattern=r"^O-\d+$")
+
+
+@TEST_TOOLS.tool(args=CourierArgs, risk="write", retry=ToolRetry(max_attempts=1))
+def book_courier_once(args: CourierArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Books a courier for an order, in the shop's database; never retried (one attempt)."""
+    ctx.db.execute("CREATE TABLE IF NOT EXISTS couriers (order_id TEXT NOT NULL)")
+    ctx.db.execute("INSERT INTO couriers (order_id) VALUES (?)", (args.order_id,))
+    return {"courier_for": args.order_id}
+
+
 @TEST_TOOLS.tool(args=NoArgs, risk="read")
 def where_am_i(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
     """Says which thread and database connection served the call."""
@@ -172,6 +184,7 @@ TEST_ORDERS = ORDERS.model_copy(
             "secret_failure",
             "full_export",
             "slow_booking",
+            "book_courier_once",
             "where_am_i",
             "where_do_i_write",
             "loud_refusal",

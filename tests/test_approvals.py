@@ -1,6 +1,7 @@
 """Authorized approvals through real runs: who may decide, no self-approval, signed decisions,
 and an audit list that holds every decision, the refused ones too."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -8,14 +9,18 @@ import pytest
 from pydantic import SecretStr
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
+from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from relay.agents.approvals import (
     ApprovalDecision,
     ApprovalPolicy,
     ApproverRule,
     DecisionRequest,
     PendingApproval,
+    call_digest,
     sign_decision,
 )
+from relay.agents.models import GoalRequest
+from relay.temporal.goals import start_goal
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
@@ -36,7 +41,7 @@ def signed(
     valid_for: timedelta = timedelta(minutes=5),
 ) -> DecisionRequest:
     request = DecisionRequest(approval_id=pending.approval_id, approver=approver, approve=True)
-    return sign_decision(request, pending.workflow_id, secret, datetime.now(UTC) + valid_for)
+    return sign_decision(request, pending, secret, datetime.now(UTC) + valid_for)
 
 
 async def refusal(handle: WorkflowHandle, request: DecisionRequest) -> str:
@@ -144,3 +149,49 @@ async def test_signals_to_an_unknown_approval_are_audited(relay: Relay) -> None:
         "no pending approval 'made-up'",
     )
     assert (accepted.approver, accepted.accepted) == ("alice", True)
+
+
+async def test_a_signed_decision_counts_for_its_own_run_and_call_only(
+    temporal_server, tmp_path: Path
+) -> None:
+    async with running_relay(temporal_server, tmp_path, approval_secret=SecretStr(SECRET)) as relay:
+        goal_id = f"signed-{uuid.uuid4().hex[:8]}"
+        request = GoalRequest(goal=SHOWCASE_GOAL, customer_id=SHOWCASE_CUSTOMER)
+        queue = relay.settings.task_queue
+        first = await start_goal(relay.client, request, goal_id, queue)
+        first_pending = await relay.next_pending(first)
+        fiona_said = signed(first_pending, "fiona")
+        await first.execute_update(SupervisorWorkflow.decide, fiona_said)
+        assert (await first.result()).status == "completed"
+        relay.rows("UPDATE returns SET status = 'cancelled'")  # the item may be returned again
+
+        # A new run of the same id asks the same question under the same approval id.
+        second = await start_goal(relay.client, request, goal_id, queue, new_run=True)
+        pending = await relay.next_pending(second)
+        assert pending.approval_id == first_pending.approval_id
+        assert (pending.run_id, pending.nonce) != (first_pending.run_id, first_pending.nonce)
+
+        # Fiona's signed decision, read from the first run's history, replayed onto this one.
+        assert "signed for another run, request or call" in await refusal(second, fiona_said)
+        await second.signal(SupervisorWorkflow.approve, fiona_said)
+        # Signed for this run and request, but for another amount than the one asked.
+        other_call = pending.model_copy(
+            update={"call_digest": call_digest(pending.tool, pending.arguments | {"amount": 1})}
+        )
+        assert "signed for another run, request or call" in await refusal(
+            second, signed(other_call, "fiona")
+        )
+        still = await second.query(SupervisorWorkflow.pending_approvals)
+        assert [p.approval_id for p in still] == [pending.approval_id]
+
+        await second.execute_update(SupervisorWorkflow.decide, signed(pending, "fiona"))
+        result = await second.result()
+
+    assert result.status == "completed"
+    assert [(a.accepted, a.signed) for a in result.audit] == [
+        (False, False),
+        (False, False),
+        (False, False),
+        (True, True),
+    ]
+    assert len(relay.rows("SELECT * FROM refunds")) == 2  # one per run, each approved for it

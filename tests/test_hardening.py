@@ -141,7 +141,7 @@ async def test_forged_bookkeeping_signals_change_nothing(
         # A decision is a barrier: the signals before it have been handled when it returns.
         valid = sign_decision(
             DecisionRequest(approval_id=pending.approval_id, approver="fiona", approve=True),
-            pending.workflow_id,
+            pending,
             SECRET,
             datetime.now(UTC) + timedelta(minutes=5),
         )

@@ -8,18 +8,24 @@ Two cases, by where the effect lives:
   key is recorded returns the recorded result; a worker that dies after the effect but before
   the record runs the call again with the same `ctx.idempotency_key`, which the tool should
   send on to the system it calls (most payment and ticketing APIs take one).
+
+A row is bound to its call: the tool, a digest of its arguments and its owner (the goal's
+context and requester). It answers only the same call, and only after the tool's guard has let
+that call through: a key replayed by someone else, or for other arguments, reads nothing.
 """
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
-from relay.agents.models import ToolObservation
+from relay.agents.models import ToolObservation, ToolOutcome
 from relay.tools.context import ToolContext
 from relay.tools.definition import ToolBusinessError, ToolDefinition
-from relay.tools.store import Store, Transaction
+from relay.tools.store import LedgerRow, Store, Transaction
 
 
 class InvalidToolArguments(ValueError):
@@ -93,15 +99,54 @@ def _checked(
     return refused or ToolObservation(tool=tool.name, ok=True, data={"allowed": True})
 
 
-def _recorded(tx: Transaction, key: str) -> ToolObservation | None:
-    result = tx.recorded(key)
-    if result is None:
+@dataclass(frozen=True)
+class CallBinding:
+    """The call a ledger row belongs to."""
+
+    tool: str
+    args_digest: str
+    owner: str
+
+    @classmethod
+    def of(cls, tool: ToolDefinition, args: Any, scope: CallScope) -> "CallBinding":
+        arguments = json.dumps(args.model_dump(mode="json"), sort_keys=True, default=str)
+        owner = {"context": dict(scope.context), "requested_by": scope.requested_by}
+        return cls(
+            tool=tool.name,
+            args_digest=hashlib.sha256(arguments.encode()).hexdigest(),
+            owner=json.dumps(owner, sort_keys=True),
+        )
+
+    def answers(self, row: LedgerRow) -> bool:
+        if row.args_digest is None:  # recorded before rows were bound: its key named the call
+            return row.tool == self.tool
+        return (row.tool, row.args_digest, row.owner) == (self.tool, self.args_digest, self.owner)
+
+
+def _recorded(tx: Transaction, key: str, binding: CallBinding) -> ToolObservation | None:
+    """The recorded answer to this very call; a refusal when the key is another call's."""
+    row = tx.recorded(key)
+    if row is None:
         return None
-    return ToolObservation.model_validate_json(result).model_copy(update={"replayed": True})
+    if not binding.answers(row):
+        return ToolObservation(
+            tool=binding.tool,
+            ok=False,
+            refused=True,
+            error="refused: this idempotency key is recorded for another call "
+            "(a different tool, arguments or owner); nothing was done",
+        )
+    return ToolObservation.model_validate_json(row.result).model_copy(update={"replayed": True})
 
 
-def _record(tx: Transaction, key: str, observation: ToolObservation) -> None:
-    tx.record(key, observation.tool, observation.model_dump_json())
+def _record(tx: Transaction, key: str, binding: CallBinding, observation: ToolObservation) -> None:
+    row = LedgerRow(
+        tool=binding.tool,
+        result=observation.model_dump_json(),
+        args_digest=binding.args_digest,
+        owner=binding.owner,
+    )
+    tx.record(key, row)
 
 
 def _in_transaction(
@@ -115,17 +160,16 @@ def _in_transaction(
     """A write is recorded in `tool_ledger` in the same transaction as its effect, so a retry
     with the same key returns the recorded result instead of acting again."""
     key = scope.idempotency_key
+    binding = CallBinding.of(tool, args, scope)
     lock = key if tool.needs_ledger else None
     with database.transaction(lock=lock, connection=connection) as tx:
-        recorded = _recorded(tx, key) if tool.needs_ledger else None
-        if recorded is not None:
-            tx.abort()
-            return recorded
         ctx = scope.tool_context(tx.connection)
-        refused = _refusal(tool, args, ctx)
-        if refused is not None:
+        answer = _refusal(tool, args, ctx)
+        if answer is None and tool.needs_ledger:
+            answer = _recorded(tx, key, binding)
+        if answer is not None:
             tx.abort()
-            return refused
+            return answer
         try:
             data = tool.handler(args, ctx)
         except ToolBusinessError as err:
@@ -133,7 +177,7 @@ def _in_transaction(
             return ToolObservation(tool=tool.name, ok=False, error=str(err))
         observation = ToolObservation(tool=tool.name, ok=True, data=data)
         if tool.needs_ledger:
-            _record(tx, key, observation)
+            _record(tx, key, binding, observation)
     on_committed()
     return observation
 
@@ -145,23 +189,62 @@ def _recorded_after(
     store: Store,
     on_committed: Callable[[], None],
 ) -> ToolObservation:
-    """The effect happens outside relay's store: look the key up first, record the result
-    right after."""
-    if tool.needs_ledger:
-        with store.transaction() as tx:
-            recorded = _recorded(tx, scope.idempotency_key)
-        if recorded is not None:
-            return recorded
+    """The effect happens outside relay's store: the guard, then the ledger, then the effect,
+    recorded right after."""
+    binding = CallBinding.of(tool, args, scope)
     ctx = scope.tool_context(None)
     refused = _refusal(tool, args, ctx)
     if refused is not None:
         return refused
+    if tool.needs_ledger:
+        with store.transaction() as tx:
+            recorded = _recorded(tx, scope.idempotency_key, binding)
+        if recorded is not None:
+            return recorded
     try:
         observation = ToolObservation(tool=tool.name, ok=True, data=tool.handler(args, ctx))
     except ToolBusinessError as err:
         return ToolObservation(tool=tool.name, ok=False, error=str(err))
     if tool.needs_ledger:
         with store.transaction() as tx:
-            _record(tx, scope.idempotency_key, observation)
+            _record(tx, scope.idempotency_key, binding, observation)
         on_committed()
     return observation
+
+
+def call_outcome(
+    tool: ToolDefinition,
+    arguments: dict[str, Any],
+    scope: CallScope,
+    *,
+    store: Store,
+    database: Store | None,
+) -> ToolOutcome:
+    """What happened to a call whose every attempt failed. In the app's database the answer is
+    final: under the call's lock, no row means no effect, and relay records the call as
+    abandoned so that an attempt still running somewhere cannot act later."""
+    args = tool.args_model.model_validate(arguments)
+    binding = CallBinding.of(tool, args, scope)
+    key = scope.idempotency_key
+    if database is None:
+        with store.transaction() as tx:
+            recorded = _recorded(tx, key, binding)
+        return ToolOutcome(state="unknown") if recorded is None else _outcome(recorded)
+    with database.transaction(lock=key) as tx:
+        recorded = _recorded(tx, key, binding)
+        if recorded is None:
+            abandoned = ToolObservation(
+                tool=tool.name,
+                ok=False,
+                abandoned=True,
+                error=f"{tool.name} was not done: every attempt failed before it committed",
+            )
+            _record(tx, key, binding, abandoned)
+            return ToolOutcome(state="not_done", observation=abandoned)
+    return _outcome(recorded)
+
+
+def _outcome(recorded: ToolObservation) -> ToolOutcome:
+    if recorded.refused:  # the key is another call's: this call's fate is not on record
+        return ToolOutcome(state="unknown")
+    return ToolOutcome(state="not_done" if recorded.abandoned else "done", observation=recorded)

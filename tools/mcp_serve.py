@@ -4,9 +4,14 @@ The same governance as inside relay, minus the human in the loop: arguments are 
 risk is published as MCP annotations, write tools go through the idempotency ledger (keyed by the
 client's `relay/idempotency-key` in `_meta` when it sends one), and a call that relay would stop
 for a human approval is refused: approvals need a relay run (`relay run`).
+
+A client's keys live in a namespace of their own, per context owner (`mcp-serve/<owner>/...`):
+they can never name, read or pre-record the key of a relay run or of another owner's client.
 """
 
 import asyncio
+import hashlib
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +32,9 @@ _HINTS: dict[Risk, types.ToolAnnotations] = {
     "write": types.ToolAnnotations(read_only_hint=False, destructive_hint=False),
     "irreversible": types.ToolAnnotations(read_only_hint=False, destructive_hint=True),
 }
+
+
+MAX_CLIENT_KEY_CHARS = 200
 
 
 def _mcp_tool(tool: ToolDefinition) -> types.Tool:
@@ -50,6 +58,8 @@ def build_server(
     """An MCP server for the app's tools; only `agent`'s tools when one is given. `context` is
     what a goal's context would be (e.g. the customer the client acts for): guards check it."""
     toolset = runtime.app.tools
+    owner = json.dumps(context or {}, sort_keys=True).encode()
+    namespace = f"mcp-serve/{hashlib.sha256(owner).hexdigest()[:16]}"
     names = agent.tools if agent is not None else toolset.names()
     tools = {name: tool for name in names if (tool := toolset.get(name)) is not None}
 
@@ -73,7 +83,12 @@ def build_server(
                 error=True,
             )
         meta: Mapping[str, Any] = params.meta or {}
-        key = str(meta.get("relay/idempotency-key") or f"mcp-serve/{uuid.uuid4()}")
+        client_key = str(meta.get("relay/idempotency-key") or uuid.uuid4())
+        if len(client_key) > MAX_CLIENT_KEY_CHARS:
+            return _text(
+                f"relay/idempotency-key is over {MAX_CLIENT_KEY_CHARS} characters", error=True
+            )
+        key = f"{namespace}/{client_key}"
         try:
             observation = await asyncio.to_thread(
                 runtime.execute,

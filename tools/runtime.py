@@ -5,11 +5,11 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from relay.agents.models import ToolObservation
+from relay.agents.models import ToolObservation, ToolOutcome
 from relay.app import App, AppError
 from relay.settings import Settings
 from relay.tools.definition import ToolDefinition
-from relay.tools.executor import CallScope, execute_tool
+from relay.tools.executor import CallScope, call_outcome, execute_tool
 from relay.tools.store import Store, is_postgres_url, open_store
 from relay.tools.stored_results import stored_result_tool
 
@@ -54,6 +54,24 @@ class AppRuntime:
                 self._resources = self.app.resources(self._settings.data_dir)
                 self._opened = True
         return self._resources
+
+    def outcome(
+        self,
+        tool: ToolDefinition,
+        arguments: dict[str, Any],
+        *,
+        key: str,
+        context: Mapping[str, str],
+        requested_by: str | None,
+    ) -> ToolOutcome:
+        """What the ledger says of a call whose every attempt failed."""
+        scope = CallScope(
+            idempotency_key=key,
+            context=context,
+            heartbeat=lambda *_: None,
+            requested_by=requested_by,
+        )
+        return call_outcome(tool, arguments, scope, store=self.store, database=self.database)
 
     def execute(
         self,

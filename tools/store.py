@@ -19,12 +19,27 @@ from typing import Any
 
 LEDGER_TABLE = """
 CREATE TABLE IF NOT EXISTS tool_ledger (
-    key TEXT PRIMARY KEY, tool TEXT NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL);
+    key TEXT PRIMARY KEY, tool TEXT NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL,
+    args_digest TEXT, owner TEXT);
 """
+# Ledgers made before rows were bound to their call gain the binding's columns (NULL on old
+# rows, which only the old key format can name).
+LEDGER_BINDING_COLUMNS = ("args_digest", "owner")
 RESULTS_TABLE = """
 CREATE TABLE IF NOT EXISTS stored_results (
     key TEXT PRIMARY KEY, tool TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL);
 """
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """A recorded call: what it returned, and the call it is bound to (tool, a digest of its
+    arguments, who it ran for). Rows from before the binding have no digest or owner."""
+
+    tool: str
+    result: str
+    args_digest: str | None
+    owner: str | None
 
 
 @dataclass(frozen=True)
@@ -47,14 +62,24 @@ class Transaction:
         self._statements = statements
         self.aborted = False
 
-    def recorded(self, key: str) -> str | None:
-        """The result recorded under an idempotency key (JSON), if any."""
+    def recorded(self, key: str) -> LedgerRow | None:
+        """The row recorded under an idempotency key, if any."""
         row = self.connection.execute(self._statements.recorded, (key,)).fetchone()
-        return None if row is None else str(row["result"])
+        if row is None:
+            return None
+        return LedgerRow(
+            tool=str(row["tool"]),
+            result=str(row["result"]),
+            args_digest=row["args_digest"],
+            owner=row["owner"],
+        )
 
-    def record(self, key: str, tool: str, result: str) -> None:
-        """Keeps the first result recorded under a key; a second record is a no-op."""
-        self.connection.execute(self._statements.record, (key, tool, result, _now()))
+    def record(self, key: str, row: LedgerRow) -> None:
+        """Keeps the first row recorded under a key; a second record is a no-op."""
+        self.connection.execute(
+            self._statements.record,
+            (key, row.tool, row.result, _now(), row.args_digest, row.owner),
+        )
 
     def put_result(self, key: str, tool: str, body: str) -> None:
         self.connection.execute(self._statements.put_result, (key, tool, body, _now()))
@@ -121,9 +146,9 @@ class Store(ABC):
 
 class SqliteStore(Store):
     statements = Statements(
-        recorded="SELECT result FROM tool_ledger WHERE key = ?",
-        record="INSERT OR IGNORE INTO tool_ledger (key, tool, result, created_at) "
-        "VALUES (?, ?, ?, ?)",
+        recorded="SELECT tool, result, args_digest, owner FROM tool_ledger WHERE key = ?",
+        record="INSERT OR IGNORE INTO tool_ledger "
+        "(key, tool, result, created_at, args_digest, owner) VALUES (?, ?, ?, ?, ?, ?)",
         put_result="INSERT OR REPLACE INTO stored_results (key, tool, body, created_at) "
         "VALUES (?, ?, ?, ?)",
         stored_result="SELECT body FROM stored_results WHERE key = ?",
@@ -144,6 +169,10 @@ class SqliteStore(Store):
         db = connect(self.path)
         try:
             db.executescript(LEDGER_TABLE + (RESULTS_TABLE if results else ""))
+            have = {row["name"] for row in db.execute("PRAGMA table_info(tool_ledger)")}
+            for column in LEDGER_BINDING_COLUMNS:
+                if column not in have:
+                    db.execute(f"ALTER TABLE tool_ledger ADD COLUMN {column} TEXT")
         finally:
             db.close()
 

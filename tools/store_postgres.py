@@ -12,7 +12,13 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from relay.tools.store import LEDGER_TABLE, RESULTS_TABLE, Statements, Store
+from relay.tools.store import (
+    LEDGER_BINDING_COLUMNS,
+    LEDGER_TABLE,
+    RESULTS_TABLE,
+    Statements,
+    Store,
+)
 
 # Any fixed number: it serializes schema creation and app setup (concurrent CREATE TABLE IF
 # NOT EXISTS can fail on PostgreSQL's catalog).
@@ -25,9 +31,9 @@ class StoreUnavailable(RuntimeError):
 
 class PostgresStore(Store):
     statements = Statements(
-        recorded="SELECT result FROM tool_ledger WHERE key = %s",
-        record="INSERT INTO tool_ledger (key, tool, result, created_at) VALUES (%s, %s, %s, %s) "
-        "ON CONFLICT (key) DO NOTHING",
+        recorded="SELECT tool, result, args_digest, owner FROM tool_ledger WHERE key = %s",
+        record="INSERT INTO tool_ledger (key, tool, result, created_at, args_digest, owner) "
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING",
         put_result="INSERT INTO stored_results (key, tool, body, created_at) "
         "VALUES (%s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET body = EXCLUDED.body",
         stored_result="SELECT body FROM stored_results WHERE key = %s",
@@ -58,5 +64,9 @@ class PostgresStore(Store):
         with self.transaction() as tx:
             tx.connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             tx.connection.execute(LEDGER_TABLE)
+            for column in LEDGER_BINDING_COLUMNS:
+                tx.connection.execute(
+                    f"ALTER TABLE tool_ledger ADD COLUMN IF NOT EXISTS {column} TEXT"
+                )
             if results:
                 tx.connection.execute(RESULTS_TABLE)

@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionRequest,
         PendingApproval,
         Verdict,
+        call_digest,
     )
     from relay.agents.carry import AgentCarry
     from relay.agents.llm_models import LlmRequest, Message, ToolCall
@@ -40,7 +41,13 @@ from relay.workflows.loop_breaker import LoopBreaker
 from relay.workflows.model_call import ask_model
 from relay.workflows.parent_notices import lean, tell_decision, tell_parent
 from relay.workflows.policy import approval_reason, argument_errors
-from relay.workflows.tool_call import call_tool, completed_effect, observed
+from relay.workflows.tool_call import (
+    call_key,
+    call_tool,
+    completed_effect,
+    observed,
+    outcome_of_failed,
+)
 from relay.workflows.ui import RunBoard
 
 MORE_BUDGET = "continue_with_more_budget"  # the "tool" of a budget escalation approval
@@ -174,7 +181,8 @@ class AgentWorkflow:
                         call, "refused", f"at most {limit} tool calls per model turn"
                     )
                 else:
-                    record, observation = await self._handle_call(task, tools, call, self._s.steps)
+                    place = f"{self._s.steps}.{index}"
+                    record, observation = await self._handle_call(task, tools, call, place)
                 self._s.records.append(record)
                 message, taint = observed(tools.get(call.name), call, observation, self._s.steps)
                 self._s.messages.append(message)
@@ -224,8 +232,10 @@ class AgentWorkflow:
             await self._settle_by_relay(approval_id, approver, why)
 
     async def _handle_call(
-        self, task: AgentTask, tools: dict[str, ToolInfo], call: ToolCall, step: int
+        self, task: AgentTask, tools: dict[str, ToolInfo], call: ToolCall, place: str
     ) -> tuple[ToolCallRecord, ToolObservation]:
+        step, key = self._s.steps, call_key(place)
+
         def record(outcome: Any, detail: str) -> ToolCallRecord:
             return ToolCallRecord(
                 step=step, tool=call.name, arguments=call.arguments, outcome=outcome, detail=detail
@@ -257,7 +267,7 @@ class AgentWorkflow:
         if reason is not None:
             if tool.guarded:  # a call its guard refuses never reaches a human
                 try:
-                    checked = await call_tool(task, tool, call, check_only=True)
+                    checked = await call_tool(task, tool, call, f"{key}.check", True)
                 except ActivityError as err:
                     return refused("error", f"{call.name} could not be checked: {err.cause or err}")
                 if checked.refused:
@@ -270,14 +280,17 @@ class AgentWorkflow:
                     f"{decision.approver}: {decision.reason or 'no reason'}",
                 )
         try:
-            observation = await call_tool(task, tool, call)
+            observation = await call_tool(task, tool, call, key)
         except ActivityError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == "McpToolChanged":
                 assert tool.server is not None
                 self._s.refused_servers[tool.server] = cause.message
                 return refused("refused", f"{call.name} refused: {cause.message}")
-            return refused("error", f"{call.name} failed: {cause or err}")
+            settled = await outcome_of_failed(task, tool, call, key, err)
+            if settled is None:
+                return refused("error", f"{call.name} failed: {cause or err}")
+            observation = settled
         if observation.ok and tool.compensation is not None:
             self._s.effects.append(
                 completed_effect(task.agent, call, tool.compensation, observation.data)
@@ -312,6 +325,9 @@ class AgentWorkflow:
             approvers=task.approval_policy.approvers_for(call.name, risk),
             requested_by=task.requested_by,
             expires_at=workflow.now() + timedelta(seconds=task.approval_timeout_seconds),
+            run_id=workflow.info().first_execution_run_id,
+            nonce=str(workflow.uuid4()),
+            call_digest=call_digest(call.name, call.arguments),
         )
         self._book.open(request)
         self._show()

@@ -82,8 +82,8 @@ class ApprovalBook:
         refusal = self.refusal(decision.approval_id)
         if refusal is None and pending is not None:
             refusal = authorization_refusal(pending, decision.approver)
-        if refusal is None and signed:
-            refusal = await _signature_refusal(decision, verdict)
+        if refusal is None and signed and pending is not None:
+            refusal = await _signature_refusal(decision, verdict, pending)
         if refusal is None:  # another decision may have landed while the signature was checked
             refusal = self.refusal(decision.approval_id)
         if refusal is not None:
@@ -149,7 +149,9 @@ class ApprovalBook:
         )
 
 
-async def _signature_refusal(decision: ApprovalDecision, verdict: Verdict) -> str | None:
+async def _signature_refusal(
+    decision: ApprovalDecision, verdict: Verdict, pending: PendingApproval
+) -> str | None:
     if decision.signature is None or decision.expires_at is None:
         return "the decision is not signed (run `relay approve` with RELAY_APPROVAL_SECRET set)"
     if decision.expires_at < workflow.now():
@@ -161,6 +163,9 @@ async def _signature_refusal(decision: ApprovalDecision, verdict: Verdict) -> st
             SignatureCheck(
                 workflow_id=workflow.info().workflow_id,
                 approval_id=decision.approval_id,
+                run_id=pending.run_id,
+                nonce=pending.nonce,
+                call_digest=pending.call_digest,
                 verdict=verdict,
                 approver=decision.approver,
                 expires_at=decision.expires_at,

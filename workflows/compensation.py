@@ -16,6 +16,8 @@ with workflow.unsafe.imports_passed_through():
         ToolRequest,
     )
 
+from relay.workflows.tool_call import call_key
+
 COMPENSATION_RETRY = RetryPolicy(maximum_attempts=10, initial_interval=timedelta(seconds=1))
 
 
@@ -25,11 +27,11 @@ async def compensate(
     """Each undo is an idempotent tool call (its own ledger key), retried under a bounded
     policy; a kept effect is listed as kept, so the result always says what stays."""
     records = []
-    for effect in reversed(effects):
+    for place, effect in reversed(list(enumerate(effects))):
         if effect.tool in keep:
             ok, detail = True, "kept by policy (RELAY_KEEP_EFFECTS)"
         else:
-            ok, detail = await _undo(effect, context)
+            ok, detail = await _undo(effect, context, call_key(f"undo-{place}"))
         records.append(
             CompensationRecord(
                 agent=effect.agent,
@@ -44,7 +46,7 @@ async def compensate(
     return records
 
 
-async def _undo(effect: CompletedEffect, context: dict[str, str]) -> tuple[bool, str]:
+async def _undo(effect: CompletedEffect, context: dict[str, str], key: str) -> tuple[bool, str]:
     try:
         observation = await workflow.execute_activity(
             "tool",
@@ -53,6 +55,7 @@ async def _undo(effect: CompletedEffect, context: dict[str, str]) -> tuple[bool,
                 tool=effect.undo_tool,
                 arguments=effect.undo_arguments,
                 context=context,
+                ledger_key=key,
             ),
             result_type=ToolObservation,
             start_to_close_timeout=timedelta(seconds=60),

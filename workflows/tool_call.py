@@ -1,12 +1,14 @@
 """A tool call from an agent's loop: the activity with its timeouts and retry policy, and the
 record of what would undo it. Workflow code: deterministic."""
 
+import contextlib
 import json
 from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.llm_models import Message, ToolCall
@@ -16,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
         CompletedEffect,
         ToolInfo,
         ToolObservation,
+        ToolOutcome,
         ToolRequest,
     )
     from relay.agents.prompts import tool_output
@@ -28,27 +31,27 @@ TOOL_NON_RETRYABLE = [
     "McpToolChanged",
     "McpProtocolError",
 ]
+OUTCOME_PATCH = "tool-outcome-from-ledger"  # older histories told the model "failed" at once
 TIMEOUT_GRACE_SECONDS = 5.0
 WORKER_LIVENESS_SECONDS = 10.0
 
 
+def call_key(place: str) -> str:
+    """The ledger key of one call of this run: never the attempt, never the workflow id
+    alone (a reused goal id must not find an earlier run's rows)."""
+    info = workflow.info()
+    return f"{info.workflow_id}/{info.first_execution_run_id}/{place}"
+
+
 async def call_tool(
-    task: AgentTask, tool: ToolInfo, call: ToolCall, check_only: bool = False
+    task: AgentTask, tool: ToolInfo, call: ToolCall, key: str, check_only: bool = False
 ) -> ToolObservation:
     """One governed tool call as an activity: relay's own tools or an MCP server's.
     `check_only` runs the tool's guard alone, before a human is asked."""
     retry = tool.retry
     return await workflow.execute_activity(
         "mcp_tool" if tool.source == "mcp" else "tool",
-        ToolRequest(
-            agent=task.agent,
-            tool=call.name,
-            arguments=call.arguments,
-            context=task.context,
-            requested_by=task.requested_by,
-            description_hash=tool.description_hash,
-            check_only=check_only,
-        ),
+        _request(task, tool, call, key, check_only),
         result_type=ToolObservation,
         # The activity cuts a hung tool off at its own timeout with a clear message; the
         # server's timeouts are the backstop for a worker that died meanwhile.
@@ -68,6 +71,57 @@ async def call_tool(
         summary=f"{'guard · ' if check_only else ''}{call.name} · {_headline(call.arguments)}"[
             :200
         ],
+    )
+
+
+def _request(
+    task: AgentTask, tool: ToolInfo, call: ToolCall, key: str, check_only: bool = False
+) -> ToolRequest:
+    return ToolRequest(
+        agent=task.agent,
+        tool=call.name,
+        arguments=call.arguments,
+        context=task.context,
+        requested_by=task.requested_by,
+        description_hash=tool.description_hash,
+        check_only=check_only,
+        ledger_key=key,
+    )
+
+
+async def outcome_of_failed(
+    task: AgentTask, tool: ToolInfo, call: ToolCall, key: str, err: ActivityError
+) -> ToolObservation | None:
+    """After every attempt of a write failed (worker crashes, time outs): what the ledger says
+    happened, so the model never hears "failed" of an effect that took place. None when the
+    failure itself says nothing happened (a read, or a refusal before any effect)."""
+    cause = err.cause
+    before_any_effect = isinstance(cause, ApplicationError) and cause.type in TOOL_NON_RETRYABLE
+    if tool.risk == "read" or before_any_effect or not workflow.patched(OUTCOME_PATCH):
+        return None
+    outcome = ToolOutcome(state="unknown")
+    if tool.source == "relay":
+        # A ledger that cannot be read leaves the outcome unknown.
+        with contextlib.suppress(ActivityError):
+            outcome = await workflow.execute_activity(
+                "tool_outcome",
+                _request(task, tool, call, key),
+                result_type=ToolOutcome,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_attempts=5),
+                summary=f"outcome · {call.name}"[:200],
+            )
+    if outcome.state == "done" and outcome.observation is not None:
+        return outcome.observation
+    if outcome.state == "not_done":
+        return ToolObservation(
+            tool=call.name, ok=False, error=f"{call.name} failed: {cause or err}; nothing was done"
+        )
+    return ToolObservation(
+        tool=call.name,
+        ok=False,
+        error=f"{call.name}: outcome unknown: every attempt was lost ({cause or err}) and no "
+        "result is on record; it may have happened. Check before calling it again.",
     )
 
 
