@@ -1,10 +1,13 @@
 """An app: a user's domain as one value (agents, tools, routing rules, data), and how the CLI
 finds one from `module:attribute`."""
 
+import hashlib
 import importlib
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -108,6 +111,20 @@ class App:
             raise AppError(
                 f"id_pattern {self.id_pattern!r} is not a regular expression: {err}"
             ) from None
+
+    @cached_property
+    def digest(self) -> str:
+        """A digest of the app's configuration (agents, tools, routes), recorded with each goal
+        started for it: the Web UI and the audit can tell which version a goal was meant for."""
+        tools = [self.tools.get(n) for n in self.tools.names()]
+        described = {
+            "name": self.name,
+            "agents": [a.model_dump(mode="json") for a in self.agents.values()],
+            "tools": [t.info().model_dump(mode="json") for t in tools if t is not None],
+            "routes": [r.model_dump(mode="json") for r in self.routes],
+        }
+        text = json.dumps(described, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def default_route(self, configured: str | None) -> str:
         """The model route runs take when the goal names none, in words for a status line."""

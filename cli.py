@@ -47,7 +47,7 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     settings = versioned(settings, args.deployment_name, args.build_id)
     agents = [a.strip() for a in (args.agents or "").split(",") if a.strip()] or None
     try:
-        queue = (app.pool_queue(agents) if agents else None) or settings.task_queue
+        queue = (app.pool_queue(agents) if agents else None) or settings.queue_for(app.name)
     except AppError as err:
         raise CliError(str(err)) from None
     serving = f"agents {', '.join(agents)} of app {app.name!r}" if agents else f"app {app.name!r}"

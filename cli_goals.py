@@ -58,8 +58,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     problem = goal_problem(args.goal, settings.max_goal_bytes)
     if problem is not None:
         raise CliError(problem)
-    request = _goal_request(args)
     app = app_of(args)
+    request = _goal_request(args).model_copy(update={"app": app.name, "app_digest": app.digest})
     route = args.model or settings.model or app.model
     if not route:
         raise CliError(
@@ -77,7 +77,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     workflow_id = args.id or f"goal-{uuid.uuid4().hex[:10]}"
     try:
         handle = await start_goal(
-            client, request, workflow_id, settings.task_queue, new_run=args.new_run
+            client, request, workflow_id, settings.queue_for(app.name), new_run=args.new_run
         )
     except WorkflowAlreadyStartedError:
         raise CliError(

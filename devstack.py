@@ -67,7 +67,8 @@ async def run_dev(settings: Settings, data_dir: Path, app: App) -> None:
     async with dev_server(settings, data_dir):
         client = await connect_client(settings, wait_seconds=30)
         print(
-            f"worker for app {app.name!r} on task queue {settings.task_queue!r}, model route "
+            f"worker for app {app.name!r} on task queue {settings.queue_for(app.name)!r}, "
+            "model route "
             f"{app.default_route(settings.model)}; Ctrl-C stops the worker and the server"
         )
         async with relay_worker(client, settings, app) as worker:
@@ -137,9 +138,11 @@ async def run_demo(
             print(f"goal ({context or 'no context'}): {demo.goal}")
             handle = await start_goal(
                 client,
-                GoalRequest(goal=demo.goal, context=demo.context),
+                GoalRequest(
+                    goal=demo.goal, context=demo.context, app=app.name, app_digest=app.digest
+                ),
                 workflow_id,
-                settings.task_queue,
+                settings.queue_for(app.name),
             )
             print(f"started {workflow_id}")
             result = await wait_for_result(handle, decide)

@@ -25,7 +25,8 @@ class ConfigError(Exception):
 class Settings(BaseModel):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
-    task_queue: str = "relay"
+    # None: each app's own, `relay-<app name>` (queue_for): two apps' workers never share one.
+    task_queue: str | None = None
     # The default model route; None: the app's own default (App(model=...)), if it has one.
     model: str | None = None
     # Where relay keeps its files: its store (ledger, stored results) and apps' databases.
@@ -189,6 +190,10 @@ class Settings(BaseModel):
     def converter(self) -> DataConverter:
         """The data converter of relay's clients and workers for these settings."""
         return data_converter(self.payload_codec(), encode_failures=self.codec() is not None)
+
+    def queue_for(self, app_name: str) -> str:
+        """The task queue of an app's workers and goals: RELAY_TASK_QUEUE, else the app's."""
+        return self.task_queue or f"relay-{app_name}"
 
     def app_db(self, app_name: str) -> Path | str:
         """The database of an app that keeps its data in one: a SQLite path or a URL."""

@@ -103,7 +103,7 @@ async def relay_worker(
     pool of their own (`Agent(task_queue=...)`), on that pool's. Tests pass
     `max_cached_workflows=0` to replay every step. With a deployment and build id in the
     settings the worker is that version of the deployment, its runs pinned to it."""
-    queue = (app.pool_queue(agents) if agents else None) or settings.task_queue
+    queue = (app.pool_queue(agents) if agents else None) or settings.queue_for(app.name)
     versioning = deployment_config(settings)
     if versioning is not None:
         options.setdefault("deployment_config", versioning)

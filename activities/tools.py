@@ -61,6 +61,23 @@ class ToolActivities:
 
     @activity.defn(name="load_run_config")
     async def load_run_config(self, request: RunConfigRequest) -> RunConfig:
+        if request.app is not None and request.app != self._app.name:
+            raise ApplicationError(
+                f"goal {request.goal_id} was started for app {request.app!r}, but this worker "
+                f"serves app {self._app.name!r} on task queue {activity.info().task_queue!r}; "
+                f"run it on a worker of {request.app!r} (relay worker --app ...)",
+                non_retryable=True,
+                type="WrongApp",
+            )
+        if request.app_digest is not None and request.app_digest != self._app.digest:
+            activity.logger.warning(
+                "goal %s was started for another version of app %r (digest %s; this worker's "
+                "is %s): it runs with this worker's configuration",
+                request.goal_id,
+                self._app.name,
+                request.app_digest,
+                self._app.digest,
+            )
         agents = list(self._app.agents.values())
         remote = await self._mcp.catalog(agents)
         tools = {

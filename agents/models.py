@@ -77,6 +77,10 @@ class GoalRequest(BaseModel):
     budget: Budget | None = None
     # Who asked; they may not approve their own goal's calls.
     requested_by: str | None = Field(default=None, max_length=200)
+    # The app the goal was started for, and a digest of its configuration: a worker of
+    # another app refuses the goal instead of running it with its own agents and tools.
+    app: str | None = Field(default=None, max_length=200)
+    app_digest: str | None = Field(default=None, max_length=64)
 
     @model_validator(mode="after")
     def _customer_into_context(self) -> "GoalRequest":
@@ -346,6 +350,8 @@ class GoalResult(BaseModel):
 
 class RunConfigRequest(BaseModel):
     goal_id: str
+    app: str | None = None  # the goal's (GoalRequest.app); None: any app may run it
+    app_digest: str | None = None
 
 
 class RunConfig(BaseModel):

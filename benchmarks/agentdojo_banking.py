@@ -130,7 +130,7 @@ async def attack_all(
             client,
             GoalRequest(goal="Please pay my bills", model=script(tmp, task)),
             f"bench-{task.ID}-{uuid.uuid4().hex[:6]}",
-            settings.task_queue,
+            settings.queue_for("banking"),
         )
         asked = await answer_all(handle, verdict)
         result = await handle.result()

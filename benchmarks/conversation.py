@@ -130,7 +130,7 @@ async def main() -> None:
                 client,
                 GoalRequest(goal="Read the document", model=script(tmp, turns)),
                 f"conversation-{uuid.uuid4().hex[:8]}",
-                settings.task_queue,
+                settings.queue_for(app.name),
             )
             result = await handle.result()
             histories = await agent_runs(client, result.tasks[0].workflow_id)

@@ -95,11 +95,15 @@ class CaseRunner:
             context=case.context,
             model=model,
             requested_by=case.requested_by or REQUESTER,
+            app=self._app.name,
+            app_digest=self._app.digest,
         )
         workflow_id = f"eval-{case.id}-{_slug(route)}-{repeat}-{uuid.uuid4().hex[:6]}"
         async with relay_worker(self._client, settings, self._app) as worker, worker:
             started = time.perf_counter()
-            handle = await start_goal(self._client, request, workflow_id, settings.task_queue)
+            handle = await start_goal(
+                self._client, request, workflow_id, settings.queue_for(self._app.name)
+            )
             seen, result = await self._follow(handle, case)
             latency = time.perf_counter() - started
             if result is not None:

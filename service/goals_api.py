@@ -94,6 +94,8 @@ async def start(
             model=body.model,
             budget=body.budget,
             requested_by=person.name,
+            app=state.app.name,
+            app_digest=state.app.digest,
         )
     except ValidationError as err:
         raise ApiError(422, validation_text(err, "goal")) from None
@@ -107,7 +109,7 @@ async def start(
             state.client,
             request,
             goal_id,
-            state.settings.task_queue,
+            state.settings.queue_for(state.app.name),
         )
     except WorkflowAlreadyStartedError:
         _, described = await _goal(state, goal_id)

@@ -236,3 +236,35 @@ async def test_help_and_status_load_no_model_runtime_or_provider_sdk() -> None:
     outcome = await run_command(sys.executable, "-c", check)
     assert outcome.code == 0, outcome.err
     assert outcome.out.strip().splitlines()[-1] == "[]"
+
+
+async def test_a_goal_for_another_app_is_refused_by_the_worker_in_one_line(
+    temporal_server, tmp_path
+) -> None:
+    """A helpdesk worker on the queue a shop goal was started on refuses it: the goal fails
+    with one line naming both apps, in `relay run --wait` and in `relay status`."""
+    from examples.helpdesk.app import app as helpdesk
+    from tests.conftest import running_relay
+
+    async with running_relay(temporal_server, tmp_path, app=helpdesk) as desk:
+        env = env_for(desk) | {"RELAY_MODEL": "scripted"}
+        run = await relay_cli(
+            "run", "Return my shirt", "--app", "examples.shop.app:app", "--wait", env=env
+        )
+        assert run.code == 1
+        goal_id = run.out.split()[1]
+        refusal = (
+            f"goal {goal_id} was started for app 'shop', but this worker serves app 'helpdesk'"
+        )
+        assert refusal in run.err and len(run.err.strip().splitlines()) == 1, run.err
+        status = await relay_cli("status", goal_id, env=env)
+        assert refusal in status.out, status.out
+        assert desk.store_rows("SELECT * FROM tool_ledger") == []
+
+
+def test_each_apps_default_task_queue_is_its_own() -> None:
+    from relay.settings import Settings
+
+    assert Settings().queue_for("shop") == "relay-shop"
+    assert Settings().queue_for("helpdesk") == "relay-helpdesk"
+    assert Settings(task_queue="shared").queue_for("shop") == "shared"

@@ -28,8 +28,8 @@ def snippet(name: str) -> str:
 
 
 async def test_readme_snippets_start_and_approve_a_goal(temporal_server, tmp_path: Path) -> None:
-    # The snippets use task queue "relay", so this test runs the worker on it.
-    settings = relay_settings(temporal_server, tmp_path).model_copy(update={"task_queue": "relay"})
+    # The snippets use the shop's default task queue, which the worker derives from its name.
+    settings = relay_settings(temporal_server, tmp_path).model_copy(update={"task_queue": None})
     client = await connect_client(settings)
     scripts = {}
     for name in ("start_goal.py", "approve_goal.py"):

@@ -86,7 +86,9 @@ class SupervisorWorkflow:
         goal = request.goal.strip()
         config = await workflow.execute_activity(
             "load_run_config",
-            RunConfigRequest(goal_id=workflow.info().workflow_id),
+            RunConfigRequest(
+                goal_id=workflow.info().workflow_id, app=request.app, app_digest=request.app_digest
+            ),
             result_type=RunConfig,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=CONFIG_RETRY,
