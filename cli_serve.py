@@ -7,6 +7,7 @@ from pathlib import Path
 from relay.cli_app import add_app_option, app_of
 from relay.cli_output import CliError
 from relay.settings import Settings
+from relay.temporal.connect import TemporalUnreachable, connect_client
 
 
 def add_serve_command(sub: argparse._SubParsersAction) -> None:
@@ -36,7 +37,7 @@ def add_serve_command(sub: argparse._SubParsersAction) -> None:
 
 
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
-    from relay.service.http_app import create_api, http_server
+    from relay.service.http_app import approval_secret, create_api, http_server
     from relay.service.identities import IdentitiesError, load_identities, token_hash
 
     if args.hash_token is not None:
@@ -50,8 +51,9 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         raise CliError(str(err)) from None
     app = app_of(args)
     try:
-        api = create_api(settings, app, identities)
-    except ValueError as err:
+        approval_secret(settings)  # a setting's problem before a connection's
+        api = create_api(settings, app, identities, await connect_client(settings))
+    except (ValueError, TemporalUnreachable) as err:
         raise CliError(str(err)) from None
     print(
         f"serving app {app.name!r} at http://{args.host}:{args.port} (inbox /inbox, API docs "

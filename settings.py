@@ -4,7 +4,14 @@ import json
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from temporalio.converter import DataConverter, PayloadCodec
 from temporalio.envconfig import ClientConfigProfile
 
@@ -83,6 +90,11 @@ class Settings(BaseModel):
     codec_token: SecretStr | None = None  # bearer token the codec server requires, if set
     # zlib-compress payloads over 1 KiB (RELAY_COMPRESS_PAYLOADS=1; temporal/compression.py).
     compress_payloads: bool = False
+    # Model routes an HTTP client may name for its goal (RELAY_SERVE_MODELS=a,b); none: goals
+    # started over HTTP run on the default route. Never a `scripted:FILE` route.
+    serve_models: list[str] = Field(default_factory=list)
+    # Event streams (GET /goals/ID/events) one person may hold open on one `relay serve`.
+    serve_streams_per_person: int = Field(default=8, ge=1, le=1000)
     # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
     fault: str | None = None
     # Benchmarks: the scripted test double answers after (low, high) ms (RELAY_SCRIPTED_LATENCY_MS).
@@ -149,6 +161,10 @@ class Settings(BaseModel):
             "decryption_keys": os.environ.get("RELAY_DECRYPTION_KEYS"),
             "codec_token": os.environ.get("RELAY_CODEC_TOKEN"),
             "compress_payloads": os.environ.get("RELAY_COMPRESS_PAYLOADS") == "1",
+            "serve_models": [
+                r.strip() for r in os.environ.get("RELAY_SERVE_MODELS", "").split(",") if r.strip()
+            ],
+            "serve_streams_per_person": os.environ.get("RELAY_SERVE_STREAMS_PER_PERSON"),
         }
         settings = cls.model_validate({k: v for k, v in env.items() if v})
         settings.codec()  # a bad key is a configuration error now, not at the first payload
@@ -160,6 +176,14 @@ class Settings(BaseModel):
             escalate=os.environ.get("RELAY_ESCALATE") or None,  # type: ignore[arg-type]
         )
         return settings.model_copy(update={"budget": budget.over(settings.budget)})
+
+    @field_validator("serve_models")
+    @classmethod
+    def _no_script_files(cls, routes: list[str]) -> list[str]:
+        files = [r for r in routes if r.startswith("scripted:")]
+        if files:
+            raise ValueError(f"RELAY_SERVE_MODELS may not offer a script file route: {files[0]}")
+        return routes
 
     @model_validator(mode="after")
     def _deployment_named_whole(self) -> "Settings":

@@ -2,11 +2,12 @@
 
 import hashlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from temporalio.client import (
     WorkflowExecutionDescription,
     WorkflowExecutionStatus,
@@ -15,8 +16,8 @@ from temporalio.client import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from relay.activities.providers.routes import route_problem
 from relay.agents.approvals import DecisionAudit
+from relay.agents.guardrails import goal_problem
 from relay.agents.models import Budget, GoalRequest, GoalResult
 from relay.cli_output import validation_text
 from relay.cli_status import GoalSnapshot, snapshot
@@ -29,15 +30,26 @@ from relay.workflows.supervisor import SupervisorWorkflow
 
 router = APIRouter(prefix="/goals", tags=["goals"])
 GOAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
+# Ids relay makes (random, or derived from a person's Idempotency-Key) start with this; a
+# client's own ids may not, so no one can pre-claim another person's next keyed goal.
+RELAY_IDS = "goal-"
 
 
 class StartGoal(BaseModel):
     goal: str = Field(min_length=1)
     context: dict[str, str] = Field(default_factory=dict)
+    # One of the routes the operator offers (RELAY_SERVE_MODELS); none: the default route.
     model: str | None = Field(default=None, max_length=500)
     budget: Budget | None = None
     # A client-chosen goal id: a retried POST with the same id starts nothing new.
     id: str | None = Field(default=None, pattern=GOAL_ID)
+
+    @field_validator("id")
+    @classmethod
+    def _not_relays(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith(RELAY_IDS):
+            raise ValueError(f"ids starting with {RELAY_IDS!r} are relay's own; choose another")
+        return value
 
 
 class GoalStarted(BaseModel):
@@ -71,8 +83,8 @@ def _goal_id(person: Person, body: StartGoal, key: str | None) -> str:
     if key is not None:
         # Keys are per person: two callers' keys never name the same goal.
         digest = hashlib.sha256(f"{person.name}\0{key}".encode()).hexdigest()
-        return f"goal-{digest[:24]}"
-    return f"goal-{uuid.uuid4().hex[:12]}"
+        return f"{RELAY_IDS}{digest[:24]}"
+    return f"{RELAY_IDS}{uuid.uuid4().hex[:12]}"
 
 
 @router.post("", status_code=201)
@@ -87,6 +99,16 @@ async def start(
     header or an `id`, a retried request starts one goal, not two."""
     if not person.may("requester"):
         raise ApiError(403, f"{person.name} may not start goals (role requester)")
+    problem = goal_problem(body.goal, state.settings.max_goal_bytes)
+    if problem is not None:
+        raise ApiError(422, f"goal: {problem}")
+    offered = state.settings.serve_models
+    if body.model is not None and body.model not in offered:
+        raise ApiError(
+            422,
+            f"model: route {body.model[:100]!r} is not offered here; offered: "
+            f"{', '.join(offered) or 'none (goals run on the default route)'}",
+        )
     try:
         request = GoalRequest(
             goal=body.goal,
@@ -100,9 +122,8 @@ async def start(
     except ValidationError as err:
         raise ApiError(422, validation_text(err, "goal")) from None
     route = body.model or state.settings.model or state.app.model
-    problem = route_problem(route) if route else "no model is configured: name one in `model`"
-    if problem is not None:
-        raise ApiError(422, problem)
+    if not route:
+        raise ApiError(503, "this service has no default model route (RELAY_MODEL)")
     goal_id = _goal_id(person, body, idempotency_key)
     try:
         await start_goal(
@@ -150,16 +171,24 @@ async def audit(
 async def events(
     goal_id: str,
     request: Request,
-    _: Annotated[Person, Depends(signed_in)],
+    person: Annotated[Person, Depends(signed_in)],
     state: Annotated[ServiceState, Depends(state_of)],
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> StreamingResponse:
     """Server-Sent Events of the goal's progress until it ends. Reconnect with
-    `Last-Event-ID` to resume after the last event seen, on any replica."""
+    `Last-Event-ID` to resume after the last event seen, on any replica. Each person may hold
+    RELAY_SERVE_STREAMS_PER_PERSON streams open (429 past that)."""
     handle, _ = await _goal(state, goal_id)
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    state.may_stream(person.name)
+
+    async def held() -> AsyncIterator[str]:
+        with state.stream_for(person.name):
+            async for event in progress_stream(handle, after):
+                yield event
+
     return StreamingResponse(
-        progress_stream(handle, after),
+        held(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -1,7 +1,9 @@
 """What every request handler shares: the Temporal client, settings, the app, who may call, and
 the dependencies that hand them out (FastAPI's `Depends`)."""
 
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Header, Request
@@ -20,6 +22,25 @@ class ServiceState:
     app: App
     identities: Identities
     approval_secret: str
+    # Event streams each person holds open on this process (capped per person).
+    streams: dict[str, int] = field(default_factory=dict)
+
+    def may_stream(self, person: str) -> None:
+        """429 when the person already holds as many event streams as they may."""
+        limit = self.settings.serve_streams_per_person
+        if self.streams.get(person, 0) >= limit:
+            raise ApiError(429, f"{person} has {limit} event streams open; close one first")
+
+    @contextlib.contextmanager
+    def stream_for(self, person: str) -> Iterator[None]:
+        """Count one of the person's event streams while the block runs."""
+        self.streams[person] = self.streams.get(person, 0) + 1
+        try:
+            yield
+        finally:
+            self.streams[person] -= 1
+            if not self.streams[person]:
+                del self.streams[person]
 
 
 def state_of(request: Request) -> ServiceState:

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from temporalio.exceptions import ApplicationError
 
 from relay.activities.providers.prices import priced_usage
@@ -64,14 +64,23 @@ class Script(BaseModel):
 
 
 def _load_script(path: str) -> Script:
+    """The script at `path`. Its errors name the file and the problem, never the file's
+    contents: a route can name any file the worker may read."""
     try:
         return Script.model_validate_json(Path(path).read_text())
-    except (OSError, ValueError) as err:
-        raise ApplicationError(
-            f"scripted model: cannot use script {path}: {err}",
-            non_retryable=True,
-            type="ScriptInvalid",
-        ) from err
+    except OSError as err:
+        problem = err.strerror or type(err).__name__
+    except ValidationError as err:
+        first = err.errors(include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        problem = f"{err.error_count()} problem(s); first at {where}: {first['msg']}"
+    except ValueError:
+        problem = "not a readable script"
+    raise ApplicationError(
+        f"scripted model: cannot use script {path}: {problem}",
+        non_retryable=True,
+        type="ScriptInvalid",
+    )
 
 
 def _approx_tokens(text: str) -> int:

@@ -46,8 +46,9 @@ def write_identities(path: Path) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def serve_process(relay: Relay, log: Path) -> AsyncIterator[str]:
-    """`relay serve` for the shop against the relay's server and queue; yields its base URL."""
+async def serve_process(relay: Relay, log: Path, **env: str) -> AsyncIterator[str]:
+    """`relay serve` for the shop against the relay's server and queue, offering the shop's
+    `scripted` route to clients; yields its base URL. `env` adds settings."""
     port = free_port()
     identities = write_identities(relay.tmp_path / "identities.json")
     with log.open("ab") as out:
@@ -66,6 +67,8 @@ async def serve_process(relay: Relay, log: Path) -> AsyncIterator[str]:
                 "TEMPORAL_ADDRESS": relay.settings.temporal_address,
                 "RELAY_TASK_QUEUE": relay.settings.task_queue,
                 "RELAY_APPROVAL_SECRET": SECRET,
+                "RELAY_SERVE_MODELS": "scripted",
+                **env,
             },
         )
     url = f"http://127.0.0.1:{port}"
@@ -89,13 +92,13 @@ async def serve_process(relay: Relay, log: Path) -> AsyncIterator[str]:
 
 @contextlib.asynccontextmanager
 async def served_shop(
-    server: DevServer, tmp_path: Path, name: str = "serve"
+    server: DevServer, tmp_path: Path, name: str = "serve", **env: str
 ) -> AsyncIterator[tuple[Relay, str]]:
     """A shop worker with FINANCE_ONLY and the secret, and `relay serve` in front of it."""
     async with (
         running_relay(
             server, tmp_path, approval_policy=FINANCE_ONLY, approval_secret=SecretStr(SECRET)
         ) as relay,
-        serve_process(relay, tmp_path / f"{name}.log") as url,
+        serve_process(relay, tmp_path / f"{name}.log", **env) as url,
     ):
         yield relay, url
