@@ -13,7 +13,7 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.plugin import SimplePlugin
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkerConfig
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from relay.activities.approvals import ApprovalActivities
@@ -74,6 +74,16 @@ class RelayPlugin(SimplePlugin):
                 approvals.verify_notice,
             ],
         )
+
+    def configure_worker(self, config: WorkerConfig) -> WorkerConfig:
+        """relay bounds every payload it makes (large tool results by reference, error texts
+        cut, model inputs under 1 MB). The SDK's own size check would fail the workflow task
+        that answers an oversized update from a client (a rejection echoes the request): the
+        goal stalled for 10-20 s per update. Without it the server refuses that update at once,
+        and it stays the backstop for everything else."""
+        config = super().configure_worker(config)
+        config["disable_payload_error_limit"] = True
+        return config
 
     async def run_worker(self, worker: Worker, next: Callable[[Worker], Awaitable[None]]) -> None:
         """Register relay's search attributes first (a namespace that refuses them runs without

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 
 from examples.shop.data import setup
 from relay.agents.approvals import (
@@ -89,6 +90,35 @@ async def test_oversized_and_malformed_decisions_are_refused_and_bounded(
     assert all(len(a.approver) <= 250 for a in refused)
     assert sum("m" * 200 in a.approver for a in refused) == 2
     assert len(result.model_dump_json()) < 100_000
+
+
+async def test_updates_over_the_payload_limit_never_stall_the_goal(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """`decide` updates of 2.3 MB: the server refuses each at once, every query between them
+    answers, no workflow task fails, and the goal completes (the SDK's own size check used to
+    fail the task that rejected it: 10-20 s of a goal that answered nothing, per update)."""
+    relay = await relay_for_worker_processes(temporal_server, tmp_path)
+    async with worker_process(relay.settings, tmp_path / "workers.log"):
+        handle = await relay.start()
+        pending = await relay.next_pending(handle)
+        decide = {"approval_id": pending.approval_id, "approver": "alice", "approve": True}
+        for _ in range(3):
+            with pytest.raises(RPCError):
+                await handle.execute_update("decide", decide | {"reason": "r" * 2_300_000})
+            waiting = await handle.query(SupervisorWorkflow.pending_approvals)
+            assert [p.approval_id for p in waiting] == [pending.approval_id]
+        record = await handle.execute_update(
+            SupervisorWorkflow.decide, DecisionRequest.model_validate(decide)
+        )
+        result = await handle.result()
+    assert record.verdict == "approved" and result.status == "completed"
+    failed = [
+        e
+        async for e in handle.fetch_history_events()
+        if e.HasField("workflow_task_failed_event_attributes")
+    ]
+    assert failed == []
 
 
 def forged(pending: PendingApproval) -> list[AgentNotice]:
