@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from getpass import getuser
 from pathlib import Path
 
@@ -85,7 +86,10 @@ async def cmd_replay(args: argparse.Namespace, settings: Settings) -> None:
         await existing_goal(client, args.workflow_id)
         verdict = await replay_workflow(client, args.workflow_id)
     elif args.file:
-        verdict = await replay_file(Path(args.file), converter=settings.converter())
+        try:
+            verdict = await replay_file(Path(args.file), converter=settings.converter())
+        except ValueError as err:
+            raise CliError(str(err)) from None
     else:
         raise CliError("give a history FILE or --workflow-id ID")
     if verdict is not None:
@@ -296,22 +300,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _stop_on_signals() -> None:
+def _stop_on_signals(stop_seconds: float) -> None:
     """SIGTERM and SIGHUP stop relay as Ctrl-C does: `relay dev` and `relay demo` then stop the
-    server they started, and a worker shuts down."""
+    server they started, and a worker shuts down. The first signal also starts a clock: a
+    stop still under way after `stop_seconds` (a cleanup that hangs) ends the process anyway."""
+
+    def give_up() -> None:
+        print(
+            f"relay: error: still stopping after {stop_seconds:g} s (RELAY_STOP_SECONDS); "
+            "exiting now",
+            file=sys.stderr,
+            flush=True,
+        )
+        os._exit(1)
 
     def interrupt(signum: int, frame: object) -> None:
+        if not deadline:
+            deadline.append(threading.Timer(stop_seconds, give_up))
+            deadline[0].daemon = True
+            deadline[0].start()
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    deadline: list[threading.Timer] = []
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, interrupt)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _stop_on_signals()
     try:
         settings = Settings.from_env()
+        _stop_on_signals(settings.stop_seconds)
         long_running = args.command in ("worker", "dev")  # demo: its own output reads best
         configure_logging(
             pretty=args.command in ("dev", "demo"),

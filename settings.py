@@ -95,6 +95,9 @@ class Settings(BaseModel):
     serve_models: list[str] = Field(default_factory=list)
     # Event streams (GET /goals/ID/events) one person may hold open on one `relay serve`.
     serve_streams_per_person: int = Field(default=8, ge=1, le=1000)
+    # A `relay` command stopped by SIGTERM/SIGINT that has not finished stopping after this
+    # long exits anyway (RELAY_STOP_SECONDS): a stuck shutdown never keeps a worker around.
+    stop_seconds: float = Field(default=15.0, gt=0, le=3600)
     # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
     fault: str | None = None
     # Benchmarks: the scripted test double answers after (low, high) ms (RELAY_SCRIPTED_LATENCY_MS).
@@ -165,6 +168,7 @@ class Settings(BaseModel):
                 r.strip() for r in os.environ.get("RELAY_SERVE_MODELS", "").split(",") if r.strip()
             ],
             "serve_streams_per_person": os.environ.get("RELAY_SERVE_STREAMS_PER_PERSON"),
+            "stop_seconds": os.environ.get("RELAY_STOP_SECONDS"),
         }
         settings = cls.model_validate({k: v for k, v in env.items() if v})
         settings.codec()  # a bad key is a configuration error now, not at the first payload

@@ -17,6 +17,7 @@ from temporalio.worker import Worker, WorkerConfig
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from relay.activities.approvals import ApprovalActivities
+from relay.activities.faults import hang_if
 from relay.activities.llm import LlmActivities
 from relay.activities.mcp_connections import McpConnections
 from relay.activities.mcp_tools import McpToolActivities
@@ -97,6 +98,7 @@ class RelayPlugin(SimplePlugin):
         try:
             await next(worker)
         finally:
+            hang_if("worker-shutdown-hangs", self.settings.fault)
             await self._connections.close()
             await self._llm.close()
 

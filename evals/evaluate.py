@@ -4,6 +4,7 @@ server (TEMPORAL_ADDRESS, or a dev server started for the evaluation), with a pr
 import asyncio
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -83,9 +84,13 @@ async def evaluate(plan: EvalPlan, app: App, settings: Settings, work: Path | No
     with contextlib.ExitStack() as stack:
         work_dir = work or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="eval-")))
         work_dir.mkdir(parents=True, exist_ok=True)
+        # Each invocation's runs start from fresh data: an earlier invocation's app databases
+        # and ledgers (under the same names) would otherwise answer for this one's.
+        runs_dir = work_dir / "runs"
+        shutil.rmtree(runs_dir, ignore_errors=True)
         async with temporal_for_eval(settings, work_dir) as connected:
             client = await connect_client(connected, wait_seconds=30)
-            runner = CaseRunner(client, connected, app, work_dir / "runs")
+            runner = CaseRunner(client, connected, app, runs_dir)
             jobs = [
                 (case, route, k)
                 for route in plan.routes

@@ -1,5 +1,6 @@
 """Replaying recorded histories against the current workflow code."""
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -91,13 +92,51 @@ async def replay_file(
     """A history exported with `temporal workflow show -o json` or by tests/record_histories.py.
 
     Workflows derive child ids from their own id, so replay needs the original id: taken from
-    a top-level "workflowId" key when the file has one, else from the file name.
+    a top-level "workflowId" key when the file has one, else from the file name. A file is
+    checked before the SDK sees it (size, then shape: the SDK's core aborts on some malformed
+    histories instead of failing), and a replay that does not end in REPLAY_SECONDS is given up.
     """
     try:
+        size = path.stat().st_size
+        if size > MAX_HISTORY_BYTES:
+            raise ValueError(
+                f"{path} is {size} bytes; a history is at most {MAX_HISTORY_BYTES} "
+                "(Temporal's own limit)"
+            )
         data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"cannot read history {path}: {err}") from err
-    if not isinstance(data, dict) or "events" not in data:
-        raise ValueError(f"{path} is not a workflow history (no 'events')")
+    problem = _shape_problem(data)
+    if problem is not None:
+        raise ValueError(f"{path} is not a workflow history: {problem}")
     workflow_id = data.pop("workflowId", None) or path.stem
-    return await replay_history(WorkflowHistory.from_json(workflow_id, data), workflows, converter)
+    try:
+        history = WorkflowHistory.from_json(workflow_id, data)
+    except Exception as err:  # protobuf's JSON parser: any malformed field
+        raise ValueError(f"{path} is not a workflow history: {_first_line(err)}") from err
+    try:
+        return await asyncio.wait_for(replay_history(history, workflows, converter), REPLAY_SECONDS)
+    except TimeoutError:
+        raise ValueError(f"replaying {path} did not finish within {REPLAY_SECONDS:g} s") from None
+
+
+MAX_HISTORY_BYTES = 50 * 1024 * 1024
+REPLAY_SECONDS = 120.0
+STARTED = ("EVENT_TYPE_WORKFLOW_EXECUTION_STARTED", "WorkflowExecutionStarted")
+
+
+def _shape_problem(data: object) -> str | None:
+    """What makes this JSON no history the SDK can replay; None when it looks like one."""
+    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+        return "no 'events' list"
+    events = data["events"]
+    if not events or not all(isinstance(e, dict) for e in events):
+        return "'events' must be a non-empty list of events"
+    first = events[0]
+    started = first.get("workflowExecutionStartedEventAttributes")
+    if first.get("eventType") not in STARTED or not isinstance(started, dict):
+        return "the first event is not a workflow execution start with its attributes"
+    workflow_type = started.get("workflowType")
+    if not isinstance(workflow_type, dict) or not workflow_type.get("name"):
+        return "the start event names no workflow type"
+    return None

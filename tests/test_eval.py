@@ -114,6 +114,16 @@ async def test_eval_runs_cases_reports_failures_and_compares(relay: Relay, tmp_p
         ),
     ]
 
+    # The first invocation again, into the same folder: its cases start from fresh data (the
+    # returns and refunds of the first invocation's runs are not there any more).
+    cases = write_cases(tmp_path / "cases.jsonl", APPROVED, REJECTED)
+    again = await relay_cli(
+        "eval", str(cases), "--model", "scripted", "--out", str(tmp_path / "a"), env=env
+    )
+    assert again.code == 0, again.out + again.err
+    report = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert [r["passed"] for r in report["runs"]] == [True, True]
+
 
 async def test_a_recorded_run_replays_offline_and_shows_what_changed(
     relay: Relay, tmp_path: Path

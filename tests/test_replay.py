@@ -1,5 +1,6 @@
 """Committed histories of real showcase runs must replay against the current workflow code."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,38 @@ async def test_relay_replay_rejects_a_history_of_other_code(tmp_path: Path) -> N
     outcome = await relay_cli("replay", str(tampered))
     assert outcome.code == 1
     assert outcome.err.startswith("relay: error: NOT compatible with the current code")
+
+
+def _hostile(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Files `relay replay` must refuse before the SDK sees them, and what it says."""
+    source = json.loads(HISTORIES[0].read_text())
+    bare_start = dict(
+        source, events=[{"eventId": "1", "eventType": source["events"][0]["eventType"]}]
+    )
+    files = {
+        "oversized": ("{}", "bytes; a history is at most 52428800 (Temporal's own limit)"),
+        "bare-start": (json.dumps(bare_start), "the first event is not a workflow execution start"),
+        "no-events": (json.dumps({"events": {}}), "is not a workflow history: no 'events' list"),
+        "not-json": ("events: []", "cannot read history"),
+        "bad-field": (
+            json.dumps(dict(source, events=[dict(source["events"][0], eventId="x")])),
+            "is not a workflow history: ",
+        ),
+    }
+    written = {}
+    for name, (body, said) in files.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(body)
+        written[name] = (path, said)
+    with written["oversized"][0].open("r+b") as big:
+        big.truncate(51 * 1024 * 1024)  # sparse: no 51 MB written, none read
+    return written
+
+
+async def test_relay_replay_refuses_hostile_files_in_one_line(tmp_path: Path) -> None:
+    for name, (path, said) in _hostile(tmp_path).items():
+        outcome = await relay_cli("replay", str(path))
+        assert outcome.code == 1, (name, outcome)
+        lines = outcome.err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("relay: error: "), (name, outcome.err)
+        assert said in lines[0], (name, lines[0])
