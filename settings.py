@@ -17,7 +17,7 @@ from temporalio.envconfig import ClientConfigProfile
 
 from relay.agents.approvals import ApprovalPolicy
 from relay.agents.guardrails import GOAL_HARD_LIMIT, GOAL_MAX_BYTES
-from relay.agents.models import Budget
+from relay.agents.models import Budget, HistoryLimit
 from relay.agents.redaction import Redaction
 from relay.temporal.codec import EncryptionCodec, build_codec, data_converter
 from relay.temporal.compression import CodecChain, CompressionCodec
@@ -95,6 +95,9 @@ class Settings(BaseModel):
     serve_models: list[str] = Field(default_factory=list)
     # Event streams (GET /goals/ID/events) one person may hold open on one `relay serve`.
     serve_streams_per_person: int = Field(default=8, ge=1, le=1000)
+    # Where a goal's runs stop themselves, below Temporal's own history limits
+    # (RELAY_HISTORY_STOP_EVENTS, RELAY_HISTORY_STOP_BYTES).
+    history_limit: HistoryLimit = Field(default_factory=HistoryLimit)
     # A `relay` command stopped by SIGTERM/SIGINT that has not finished stopping after this
     # long exits anyway (RELAY_STOP_SECONDS): a stuck shutdown never keeps a worker around.
     stop_seconds: float = Field(default=15.0, gt=0, le=3600)
@@ -169,6 +172,14 @@ class Settings(BaseModel):
             ],
             "serve_streams_per_person": os.environ.get("RELAY_SERVE_STREAMS_PER_PERSON"),
             "stop_seconds": os.environ.get("RELAY_STOP_SECONDS"),
+            "history_limit": {
+                k: v
+                for k, v in {
+                    "events": os.environ.get("RELAY_HISTORY_STOP_EVENTS"),
+                    "bytes": os.environ.get("RELAY_HISTORY_STOP_BYTES"),
+                }.items()
+                if v
+            },
         }
         settings = cls.model_validate({k: v for k, v in env.items() if v})
         settings.codec()  # a bad key is a configuration error now, not at the first payload

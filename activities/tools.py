@@ -107,6 +107,7 @@ class ToolActivities:
             search_attributes=self.search_attributes,
             context_tokens=self._settings.context_window_tokens,
             lean_bookkeeping=True,
+            history_limit=self._settings.history_limit,
         )
 
     def _native(self, agent: Agent) -> list[ToolInfo]:

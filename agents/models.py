@@ -46,6 +46,15 @@ class Budget(BaseModel):
         return defaults.model_copy(update=self.model_dump(exclude_none=True))
 
 
+class HistoryLimit(BaseModel):
+    """Where a run stops itself, below Temporal's own limits (51,200 events, 50 MB), which
+    terminate a run with its effects left open: a flood of signals must end a goal cleanly
+    (its effects undone), never that way."""
+
+    events: int = Field(default=40_000, ge=100, le=51_200)
+    bytes: int = Field(default=40 * 1024 * 1024, ge=100_000, le=50 * 1024 * 1024)
+
+
 class Lease(BaseModel):
     """The share of a goal's budget an agent may spend; checked before every activity."""
 
@@ -265,6 +274,7 @@ class AgentTask(BaseModel):
     # The model input's token window (workflows/context_window.py); None: unbounded.
     context_tokens: int | None = None
     lean_bookkeeping: bool = False  # see RunConfig
+    history_limit: HistoryLimit = Field(default_factory=HistoryLimit)
     # Set when a long conversation continues as new: an AgentCarry (agents/carry.py) as JSON,
     # validated by the agent (carry.py builds on this module, so it cannot be named here).
     carry: dict[str, Any] | None = None
@@ -381,3 +391,4 @@ class RunConfig(BaseModel):
     # with theirs, and an agent tells its supervisor of a decision in one notice. Recorded, so
     # runs started before replay as they ran, with no patch marker in every new history.
     lean_bookkeeping: bool = False
+    history_limit: HistoryLimit = Field(default_factory=HistoryLimit)

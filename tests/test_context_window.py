@@ -6,6 +6,7 @@ large results of one turn cannot make a model call's input too large for Tempora
 
 import asyncio
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from relay import Agent, App, GoalRequest, ToolContext, ToolSet, start_goal
+from relay.agents.llm_models import LlmRequest, ToolCall
 from relay.temporal.devserver import DevServer
 from tests.conftest import running_relay
 
@@ -104,36 +106,42 @@ bulk = Agent(
     instructions="Read the pages.",
     tools=[read_big_page],
 )
-export_app = App("exporter", agents=[exporter, bulk], tools=tools)
+ELSEWHERE = {"ref": "stored_results:other-goal/exporter-1/2", "page": 1}
+
+
+def export_brain(request: LlmRequest) -> tuple[str, list[ToolCall]]:
+    """The exporter's test-double model: export, read page 2 of the reference the export was
+    stored under (it names the run, so a fixed script cannot know it), then try another's."""
+    if request.purpose == "plan":
+        return '{"tasks": [{"id": "e", "agent": "exporter", "instruction": "Go."}]}', []
+    if request.purpose != "agent":
+        return "Done.", []
+    seen = " ".join(m.content or "" for m in request.messages if m.role == "tool")
+    stored = re.search(r"stored_results:[^\"\\\s]+", seen)
+    calls = [
+        ("export_all", {"page": 1}),
+        ("read_stored_result", {"ref": stored.group(0) if stored else "", "page": 2}),
+        ("read_stored_result", ELSEWHERE),
+    ]
+    if request.step > len(calls):
+        return "Exported and read.", []
+    name, arguments = calls[request.step - 1]
+    return "", [ToolCall(id=f"call-{request.step}", name=name, arguments=arguments)]
+
+
+export_app = App("exporter", agents=[exporter, bulk], tools=tools, scripted=export_brain)
 
 
 async def test_a_stored_result_is_read_in_pages_by_the_agent_that_made_it(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
     goal_id = f"export-{uuid.uuid4().hex[:8]}"
-    ref = f"stored_results:{goal_id}/exporter-1/2"  # the agent's first tool activity
-    read = {"name": "read_stored_result", "arguments": {"ref": ref, "page": 2}}
-    elsewhere = {"ref": "stored_results:other-goal/exporter-1/2", "page": 1}
-    script = {
-        "plan": [
-            {"content": '{"tasks": [{"id": "e", "agent": "exporter", "instruction": "Go."}]}'}
-        ],
-        "agents": {
-            "exporter": [
-                {"tool_calls": [{"name": "export_all", "arguments": {"page": 1}}]},
-                {"tool_calls": [read]},
-                {"tool_calls": [{"name": "read_stored_result", "arguments": elsewhere}]},
-                {"content": "Exported and read."},
-            ]
-        },
-        "synthesize": [{"content": "Done."}],
-    }
     async with running_relay(
         temporal_server, tmp_path, export_app, max_tool_result_bytes=16_000
     ) as relay:
         handle = await start_goal(
             relay.client,
-            GoalRequest(goal="Export everything", model=relay.script(script)),
+            GoalRequest(goal="Export everything", model="scripted"),
             goal_id,
             relay.settings.task_queue,
         )
@@ -142,7 +150,10 @@ async def test_a_stored_result_is_read_in_pages_by_the_agent_that_made_it(
 
     assert result.status == "completed", result.answer
     exported, page, refused = (r.result for r in runs)
-    assert exported["data"]["stored_as"] == ref
+    # Stored under the call's ledger key: the goal, the agent, its run, the call.
+    ref = exported["data"]["stored_as"]
+    assert re.fullmatch(rf"stored_results:{goal_id}/exporter-1/[0-9a-f-]{{36}}/1\.0", ref), ref
+    assert runs[1].input["arguments"]["ref"] == ref
     assert "read it all with read_stored_result" in exported["data"]["note"]
     assert page["ok"] and page["data"]["page"] == 2 and page["data"]["pages"] > 2
     assert page["data"]["text"] and "row 0" in page["data"]["text"]

@@ -2,6 +2,8 @@
 oversized and malformed decisions, forged bookkeeping signals, a hijacked model aimed at
 another customer's data."""
 
+import asyncio
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,11 +22,12 @@ from relay.agents.approvals import (
     PendingApproval,
     sign_decision,
 )
+from relay.agents.models import HistoryLimit
 from relay.agents.notices import AgentNotice
 from relay.temporal.devserver import DevServer
 from relay.tools.store import connect
 from relay.workflows.supervisor import SupervisorWorkflow
-from tests.conftest import Relay
+from tests.conftest import Relay, running_relay
 from tests.reliability import Describe
 from tests.test_agent_loop import call
 from tests.worker_process import relay_for_worker_processes, worker_process
@@ -263,3 +266,36 @@ def seed_with_a_return_of_c1002(relay: Relay) -> None:
         )
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("target", ["supervisor", "agent"])
+async def test_a_flood_of_signals_ends_the_goal_cleanly_before_the_history_limit(
+    temporal_server: DevServer, tmp_path: Path, target: str
+) -> None:
+    """Refused signals until the run's history nears the limit (here 100 events): the goal
+    ends by itself with its effects undone, where Temporal would terminate it past 51,200
+    events with the return left open."""
+    async with running_relay(
+        temporal_server, tmp_path, history_limit=HistoryLimit(events=100)
+    ) as relay:
+        handle = await relay.start()
+        pending = await relay.next_pending(handle)
+        assert [r["status"] for r in relay.rows("SELECT status FROM returns")] == ["open"]
+        flooded = (
+            handle
+            if target == "supervisor"
+            else relay.client.get_workflow_handle(pending.workflow_id)
+        )
+        with contextlib.suppress(RPCError):  # the run ends mid-flood: later signals bounce
+            for n in range(60):
+                await flooded.signal("reject", {"approval_id": f"nope-{n}", "approver": "eve"})
+        result = await asyncio.wait_for(handle.result(), 60)
+
+    assert result.status in ("failed", "partial")
+    # A refused decision is also told to the supervisor: whichever run fills up first stops.
+    stopped = " ".join([result.answer, *(t.result for t in result.tasks)])
+    assert "history is near Temporal's limit" in stopped and "stops a run at 100 events" in stopped
+    assert [r["status"] for r in relay.rows("SELECT status FROM returns")] == ["cancelled"]
+    assert relay.rows("SELECT * FROM refunds") == []
+    supervisor_events = [e async for e in handle.fetch_history_events()]
+    assert len(supervisor_events) < 400

@@ -37,6 +37,7 @@ from relay.workflows.client_input import clipped, read_input
 from relay.workflows.compensation import compensate
 from relay.workflows.context_window import keep_within_window
 from relay.workflows.grounding import facts
+from relay.workflows.history_guard import history_problem
 from relay.workflows.loop_breaker import LoopBreaker
 from relay.workflows.model_call import ask_model
 from relay.workflows.parent_notices import lean, tell_decision, tell_parent
@@ -61,6 +62,7 @@ class AgentWorkflow:
         self._s = AgentCarry()  # the working state; carried over by continue-as-new
         self._breaker = LoopBreaker(3)
         self._board = RunBoard("agent")
+        self._history_full: str | None = None  # why the run stops itself (history_guard)
 
     @workflow.run
     async def run(self, task: AgentTask) -> AgentResult:
@@ -114,13 +116,13 @@ class AgentWorkflow:
     async def _run_within_deadline(self, task: AgentTask) -> AgentResult:
         deadline = task.lease.deadline
         loop = asyncio.ensure_future(self._loop(task))
-        if deadline is None:
-            return await loop
-        remaining = (deadline - workflow.now()).total_seconds()
+        remaining = None if deadline is None else (deadline - workflow.now()).total_seconds()
         try:
             # A durable timer: the time budget holds across worker restarts and replays.
             await workflow.wait_condition(
-                loop.done, timeout=max(remaining, 0.001), timeout_summary="time budget"
+                lambda: loop.done() or self._history_full is not None,
+                timeout=None if remaining is None else max(remaining, 0.001),
+                timeout_summary="time budget",
             )
         except TimeoutError:
             loop.cancel()
@@ -130,6 +132,12 @@ class AgentWorkflow:
             return self._result(
                 "budget_exhausted", f"Stopped: the goal's time budget ran out. {self._last_seen()}"
             )
+        if not loop.done():  # the history is full: stop, the supervisor undoes the effects
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+            await self._expire_pending("relay:history", f"stopped: {self._history_full}")
+            return self._result("failed", f"Stopped: {self._history_full}. {self._last_seen()}")
         return loop.result()
 
     async def _loop(self, task: AgentTask) -> AgentResult:
@@ -370,6 +378,8 @@ class AgentWorkflow:
             entry = await self._book.take(decision, verdict, signed)
         settled = self._book.decided[entry.approval_id] if entry.accepted else None
         await tell_decision(self._task, entry, settled)
+        if self._task is not None and self._history_full is None:
+            self._history_full = history_problem(self._task.history_limit)
         return entry
 
     def _result(self, status: Any, answer: str) -> AgentResult:

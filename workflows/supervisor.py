@@ -1,6 +1,7 @@
 """SupervisorWorkflow: route the goal, plan it, run one AgentWorkflow per task, synthesize."""
 
 import asyncio
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         CompletedEffect,
         GoalRequest,
         GoalResult,
+        HistoryLimit,
         Plan,
         PlannedTask,
         RunConfig,
@@ -44,6 +46,7 @@ from relay.workflows.budget import goal_spent, lease_for
 from relay.workflows.client_input import read_input
 from relay.workflows.compensation import compensate, compensation_note
 from relay.workflows.goal_status import goal_status
+from relay.workflows.history_guard import history_problem
 from relay.workflows.model_call import ask_model
 from relay.workflows.planning import make_plan
 from relay.workflows.ui import RunBoard, progress_table, start_attributes
@@ -75,6 +78,8 @@ class SupervisorWorkflow:
         self._closed: set[str] = set()  # task ids whose child workflow has ended
         self._final: str | None = None
         self._specs: dict[str, Agent] = {}  # the app's agents, from the recorded run config
+        self._history_limit: HistoryLimit | None = None  # set once the run config is loaded
+        self._history_full: str | None = None  # why the run stops itself (history_guard)
 
     @workflow.run
     async def run(self, raw: GoalRequest | Any) -> GoalResult:
@@ -118,13 +123,23 @@ class SupervisorWorkflow:
         self._tasks = plan.tasks
         self._show()
         self._unstarted = len(plan.tasks)
+        self._history_limit = config.history_limit
+        work = asyncio.gather(
+            *(self._run_task(task, plan, request, route, config) for task in plan.tasks)
+        )
         try:
-            await asyncio.gather(
-                *(self._run_task(task, plan, request, route, config) for task in plan.tasks)
-            )
+            await workflow.wait_condition(lambda: work.done() or self._history_full is not None)
+            if work.done():
+                await work
+            else:  # stop the agents (each undoes its own effects), then end
+                await _cancelled(work)
+                for task in plan.tasks:
+                    if task.id not in self._reports:
+                        self._report(task, "failed", f"stopped: {self._history_full}")
         except asyncio.CancelledError:
             # Each agent undoes its own effects as it is cancelled; wait for them (a closing
             # supervisor would terminate them mid-undo), then undo what finished agents did.
+            work.cancel()
             await workflow.wait_condition(lambda: self._closed >= set(self._children))
             await compensate(self._effects(), request.context, config.keep_effects)
             # Notices the agents sent while closing are still being checked: let them finish.
@@ -136,7 +151,11 @@ class SupervisorWorkflow:
         undone = []
         if status != "completed":
             undone = await compensate(self._effects(), request.context, config.keep_effects)
-        answer = await self._synthesize(goal, reports, route)
+        answer = (
+            await self._synthesize(goal, reports, route)
+            if self._history_full is None
+            else f"Stopped: {self._history_full}. Every completed effect was undone."
+        )
         unverified = [r for r in reports if r.status == "unverified"]
         if unverified:
             answer += "\n\nNot verified against the tools' results: " + "; ".join(
@@ -235,6 +254,7 @@ class SupervisorWorkflow:
             keep_effects=config.keep_effects,
             context_tokens=config.context_tokens,
             lean_bookkeeping=config.lean_bookkeeping,
+            history_limit=config.history_limit,
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         try:
@@ -336,16 +356,24 @@ class SupervisorWorkflow:
     async def agent_notice(self, notice: AgentNotice | Any) -> None:
         if await self._desk.receive(notice, set(self._children.values())):
             self._show()
+        self._check_history()
 
     # Decisions are taken loosely (`Model | Any`): a malformed one is refused with a reason
     # naming the field, instead of failing to decode.
     @workflow.signal
     async def approve(self, decision: ApprovalDecision | Any) -> None:
         await self._desk.forward("approve", decision)
+        self._check_history()
 
     @workflow.signal
     async def reject(self, decision: ApprovalDecision | Any) -> None:
         await self._desk.forward("reject", decision)
+        self._check_history()
+
+    def _check_history(self) -> None:
+        """After each signal (the way outsiders grow a history): stop before Temporal would."""
+        if self._history_limit is not None and self._history_full is None:
+            self._history_full = history_problem(self._history_limit)
 
     @workflow.update
     async def decide(self, request: DecisionRequest | Any) -> ApprovalRecord:
@@ -383,6 +411,13 @@ class SupervisorWorkflow:
     def audit(self) -> list[DecisionAudit]:
         """Every decision so far (finished agents' audits, running agents' notices)."""
         return self._desk.goal_audit(list(self._results.values()), self._children)[0]
+
+
+async def _cancelled(work: "asyncio.Future[Any]") -> None:
+    """Cancel the agents' runs and wait until each has ended (its effects undone)."""
+    work.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await work
 
 
 def _refuse_goal(goal: object, max_bytes: int) -> None:
