@@ -55,6 +55,8 @@ async def _require_running(handle: WorkflowHandle) -> None:
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+    if args.new_run and not args.id:
+        raise CliError("--new-run starts a new run of a goal id: give it with --id")
     problem = goal_problem(args.goal, settings.max_goal_bytes)
     if problem is not None:
         raise CliError(problem)

@@ -6,7 +6,6 @@ from pydantic import SecretStr
 from temporalio import activity
 
 from relay.agents.approvals import (
-    DecisionBinding,
     SignatureCheck,
     SignatureVerdict,
     signature_matches,
@@ -25,14 +24,7 @@ class ApprovalActivities:
             return SignatureVerdict(refusal="this worker has no RELAY_APPROVAL_SECRET to check it")
         if not check.signature or check.expires_at is None:
             return SignatureVerdict(refusal="the decision is not signed")
-        binding = DecisionBinding(
-            workflow_id=check.workflow_id,
-            run_id=check.run_id,
-            nonce=check.nonce,
-            call_digest=check.call_digest,
-            approval_id=check.approval_id,
-        )
-        text = signed_text(binding, check.verdict, check.approver, check.expires_at)
+        text = signed_text(check, check.verdict, check.approver, check.expires_at)
         if not signature_matches(self._secret.get_secret_value(), text, check.signature):
             return SignatureVerdict(
                 refusal="the signature does not match this decision (forged or altered, or "

@@ -190,15 +190,10 @@ def signature_matches(secret: str, text: bytes, signature: str) -> bool:
     return hmac.compare_digest(signature_for(secret, text), signature)
 
 
-class SignatureCheck(BaseModel):
-    """Input of the `verify_decision` activity: a decision and the workflow it is for (the
-    run, nonce and call come from the workflow's own pending approval, never the sender)."""
+class SignatureCheck(DecisionBinding):
+    """Input of the `verify_decision` activity: a decision and what it must be bound to (taken
+    from the workflow's own pending approval, never from the sender)."""
 
-    workflow_id: str
-    approval_id: str
-    run_id: str = ""
-    nonce: str = ""
-    call_digest: str = ""
     verdict: Verdict
     approver: str
     expires_at: datetime | None = None

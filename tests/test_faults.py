@@ -331,10 +331,15 @@ async def test_a_long_conversation_continues_as_new(reliability: Describe, tmp_p
 
 @pytest.mark.faults
 async def test_a_worker_whose_shutdown_hangs_still_stops_on_the_first_sigterm(
-    temporal_server: DevServer, tmp_path: Path
+    reliability: Describe, temporal_server: DevServer, tmp_path: Path
 ) -> None:
     """A worker on a task queue of its own, whose cleanup never returns: the first SIGTERM
     ends it within RELAY_STOP_SECONDS, saying why in one line."""
+    case = reliability(
+        "a worker whose shutdown hangs",
+        "SIGTERM to a worker on its own task queue whose cleanup never returns",
+        "the first SIGTERM ends it within RELAY_STOP_SECONDS (2 s here), in one line",
+    )
     relay = await relay_for_worker_processes(temporal_server, tmp_path)
     settings = relay.settings.model_copy(update={"task_queue": "own-queue-" + tmp_path.name[-8:]})
     log = tmp_path / "workers.log"
@@ -344,7 +349,9 @@ async def test_a_worker_whose_shutdown_hangs_still_stops_on_the_first_sigterm(
         await polled(relay.client, settings.task_queue)
         started = asyncio.get_running_loop().time()
         worker.send_signal(signal.SIGTERM)
+        case.fault_injected()
         code = await asyncio.wait_for(worker.wait(), 30)
+        case.recovered()
         took = asyncio.get_running_loop().time() - started
     assert code == 1 and took < 10, (code, took)
     assert "relay: error: still stopping after 2 s (RELAY_STOP_SECONDS); exiting now" in (

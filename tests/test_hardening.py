@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
@@ -299,3 +300,45 @@ async def test_a_flood_of_signals_ends_the_goal_cleanly_before_the_history_limit
     assert relay.rows("SELECT * FROM refunds") == []
     supervisor_events = [e async for e in handle.fetch_history_events()]
     assert len(supervisor_events) < 400
+
+
+async def test_refusals_past_the_audit_cap_cost_the_agent_nothing_more(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """70 refused decisions sent to an agent: the first 50 are audited and told to the
+    supervisor, the rest only counted; the goal then completes on a real decision."""
+    async with running_relay(temporal_server, tmp_path, approval_secret=SecretStr(SECRET)) as relay:
+        handle = await relay.start()
+        pending = await relay.next_pending(handle)
+        agent = relay.client.get_workflow_handle(pending.workflow_id)
+        for n in range(70):
+            await agent.signal("reject", {"approval_id": f"nope-{n}", "approver": "eve"})
+        await handle.execute_update(
+            SupervisorWorkflow.decide,
+            sign_decision(
+                DecisionRequest(approval_id=pending.approval_id, approver="alice", approve=True),
+                pending,
+                SECRET,
+                datetime.now(UTC) + timedelta(minutes=5),
+            ),
+        )
+        result = await handle.result()
+        events = [e async for e in agent.fetch_history_events()]
+
+    assert result.status == "completed"
+    [returns] = [t for t in result.tasks if t.agent == "returns"]
+    child = await relay.child_result(returns.workflow_id)
+    assert sum(not a.accepted for a in child.audit) == 50 and child.audit_omitted == 20
+    told = [
+        e
+        for e in events
+        if e.HasField("signal_external_workflow_execution_initiated_event_attributes")
+    ]
+    signed = [
+        e
+        for e in events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "sign_notice"
+    ]
+    # 50 refusals, the request and the decision: no notice for the 20 past the cap.
+    assert len(told) == len(signed) == 52

@@ -19,6 +19,7 @@ from relay.temporal.goals import start_goal
 from tests.cli_runner import RELAY, relay_cli
 from tests.conftest import query, running_relay
 from tests.extra_tools import CALLS, TEST_APP
+from tests.reliability import Describe
 from tests.test_agent_loop import call
 from tests.worker_process import relay_for_worker_processes, worker_process
 
@@ -130,8 +131,13 @@ async def test_mcp_clients_keys_are_their_own_owners_and_the_guard_comes_first(
 
 @pytest.mark.faults
 async def test_a_write_whose_only_attempt_was_lost_after_commit_is_reported_done(
-    temporal_server: DevServer, tmp_path: Path
+    reliability: Describe, temporal_server: DevServer, tmp_path: Path
 ) -> None:
+    case = reliability(
+        "worker SIGKILL after a one-attempt write commits",
+        "a write tool with max_attempts=1; the worker SIGKILLs itself right after it commits",
+        "the agent asks the ledger: the write is reported done; the goal completes; one row",
+    )
     relay = await relay_for_worker_processes(temporal_server, tmp_path)
     log = tmp_path / "workers.log"
     app = {"RELAY_APP": "tests.extra_tools:TEST_APP"}
@@ -143,10 +149,12 @@ async def test_a_write_whose_only_attempt_was_lost_after_commit_is_reported_done
     ) as doomed:
         handle = await relay.start(model=script)
         assert await doomed.wait() == -signal.SIGKILL, log.read_text()
+    case.fault_injected()
     assert len(relay.rows("SELECT * FROM couriers")) == 1  # committed, never reported
 
     async with worker_process(relay.settings, log, **app):
         result = await handle.result()
+        case.recovered()
 
     assert result.status == "completed", result.answer
     child = await relay.child_result(result.tasks[0].workflow_id)

@@ -52,6 +52,7 @@ from relay.workflows.tool_call import (
 from relay.workflows.ui import RunBoard
 
 MORE_BUDGET = "continue_with_more_budget"  # the "tool" of a budget escalation approval
+QUIET_FLOOD_PATCH = "refusals-past-the-cap-stay-local"  # older runs told each one
 
 
 @workflow.defn(name="AgentWorkflow")
@@ -377,7 +378,11 @@ class AgentWorkflow:
             signed = self._task is not None and self._task.signed_decisions
             entry = await self._book.take(decision, verdict, signed)
         settled = self._book.decided[entry.approval_id] if entry.accepted else None
-        await tell_decision(self._task, entry, settled)
+        # Past the audit's cap a refusal is only counted, here and not at the supervisor: a
+        # flood of refused signals costs no notice, no signature and no check each.
+        flood = not entry.accepted and self._book.refusals_omitted > 0
+        if not (flood and workflow.patched(QUIET_FLOOD_PATCH)):
+            await tell_decision(self._task, entry, settled)
         if self._task is not None and self._history_full is None:
             self._history_full = history_problem(self._task.history_limit)
         return entry

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
         ApprovalDecision,
         ApprovalRecord,
         DecisionAudit,
+        DecisionBinding,
         PendingApproval,
         SignatureCheck,
         SignatureVerdict,
@@ -161,11 +162,7 @@ async def _signature_refusal(
         check = await workflow.execute_local_activity(
             "verify_decision",
             SignatureCheck(
-                workflow_id=workflow.info().workflow_id,
-                approval_id=decision.approval_id,
-                run_id=pending.run_id,
-                nonce=pending.nonce,
-                call_digest=pending.call_digest,
+                **DecisionBinding.of(pending).model_dump(),
                 verdict=verdict,
                 approver=decision.approver,
                 expires_at=decision.expires_at,
