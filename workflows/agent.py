@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
 from relay.workflows.approval_book import ApprovalBook
 from relay.workflows.budget import extended, spent
 from relay.workflows.client_input import clipped, read_input
-from relay.workflows.compensation import compensate
+from relay.workflows.compensation import compensate, compensation_note
 from relay.workflows.context_window import keep_within_window
 from relay.workflows.grounding import facts
 from relay.workflows.history_guard import history_problem
@@ -133,12 +133,16 @@ class AgentWorkflow:
             return self._result(
                 "budget_exhausted", f"Stopped: the goal's time budget ran out. {self._last_seen()}"
             )
-        if not loop.done():  # the history is full: stop, the supervisor undoes the effects
+        if not loop.done():  # the history is full: stop, undo what this agent did
             loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop
             await self._expire_pending("relay:history", f"stopped: {self._history_full}")
-            return self._result("failed", f"Stopped: {self._history_full}. {self._last_seen()}")
+            # Undone here, not left to the supervisor, which may itself be stopping.
+            undone = await compensate(self._s.effects, task.context, task.keep_effects)
+            self._s.effects = []
+            note = compensation_note(undone)
+            return self._result("failed", f"Stopped: {self._history_full}. {note}".strip())
         return loop.result()
 
     async def _loop(self, task: AgentTask) -> AgentResult:

@@ -76,6 +76,7 @@ class SupervisorWorkflow:
         self._tasks: list[PlannedTask] = []
         self._children: dict[str, str] = {}  # task id -> child workflow id, once started
         self._closed: set[str] = set()  # task ids whose child workflow has ended
+        self._finished_effects: dict[str, list[CompletedEffect]] = {}  # task id -> its effects
         self._final: str | None = None
         self._specs: dict[str, Agent] = {}  # the app's agents, from the recorded run config
         self._history_limit: HistoryLimit | None = None  # set once the run config is loaded
@@ -151,11 +152,7 @@ class SupervisorWorkflow:
         undone = []
         if status != "completed":
             undone = await compensate(self._effects(), request.context, config.keep_effects)
-        answer = (
-            await self._synthesize(goal, reports, route)
-            if self._history_full is None
-            else f"Stopped: {self._history_full}. Every completed effect was undone."
-        )
+        answer = await self._synthesize(goal, reports, route)
         unverified = [r for r in reports if r.status == "unverified"]
         if unverified:
             answer += "\n\nNot verified against the tools' results: " + "; ".join(
@@ -184,8 +181,9 @@ class SupervisorWorkflow:
         )
 
     def _effects(self) -> list[CompletedEffect]:
-        """Side effects of the agents that finished, in the order they happened."""
-        return [e for result in self._results.values() for e in result.effects]
+        """Side effects of the agents that finished, in the order they happened: kept as soon
+        as an agent ends, so a goal stopped while it checks the agent's answer undoes them."""
+        return [e for effects in self._finished_effects.values() for e in effects]
 
     async def _ask(self, route: str, request: LlmRequest, summary: str) -> str:
         reply = await ask_model(route, request, summary)
@@ -271,6 +269,7 @@ class SupervisorWorkflow:
             return
         finally:
             self._closed.add(task.id)
+        self._finished_effects[task.id] = result.effects
         self._usage = self._usage.plus(result.usage)
         result = await grounded(result, agent_task, self._ask)
         self._results[task.id] = result
@@ -331,6 +330,8 @@ class SupervisorWorkflow:
         self._board.show(progress.status, len(progress.pending), progress.usage)
 
     async def _synthesize(self, goal: str, reports: list[TaskReport], route: str) -> str:
+        if self._history_full is not None:  # no room for more: say why the goal stopped
+            return f"Stopped: {self._history_full}. Every completed effect was undone."
         results = [
             UpstreamResult(task_id=r.id, agent=r.agent, answer=f"[{r.status}] {r.result}")
             for r in reports
