@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
@@ -23,19 +23,26 @@ def tool_name(tool: str | Callable[..., Any]) -> str:
     return name
 
 
+class SpecError(ValueError):
+    """An agent or route written wrong; the message is one line naming the field."""
+
+
 class Agent(BaseModel):
     """A specialist: `Agent("access", description=..., instructions=..., tools=[reset_password])`.
 
-    `tools` are the functions a ToolSet registered (or their names); `mcp` grants MCP servers
-    (`time`) or single MCP tools (`time__get_current_time`). `model` is a route of the agent's
-    own that overrides the goal's; `task_queue` runs it on a worker pool of its own.
+    `description` (1-500 characters) is what the planner reads to pick agents; `instructions`
+    (1-8000) is the agent's own prompt. `tools` are the functions a ToolSet registered (or
+    their names); `mcp` grants MCP servers (`time`) or single MCP tools
+    (`time__get_current_time`). `max_steps` (1-200, default 20) bounds the agent's model turns.
+    `model` is a route of the agent's own that overrides the goal's; `task_queue` runs it on a
+    worker pool of its own. A field out of bounds is a one-line SpecError, at definition.
     """
 
     name: str
     description: str = Field(min_length=1, max_length=500)
     instructions: str = Field(min_length=1, max_length=8000)
     tools: list[str] = Field(default_factory=list)
-    max_steps: int = Field(default=12, ge=1, le=200)
+    max_steps: int = Field(default=20, ge=1, le=200)
     model: str | None = None
     mcp: list[str] = Field(default_factory=list)
     # A worker pool of its own (a GPU pool for a local model, a pool next to a tool's data):
@@ -45,7 +52,10 @@ class Agent(BaseModel):
     def __init__(self, name: str | None = None, /, **data: Any) -> None:
         if name is not None:
             data["name"] = name
-        super().__init__(**data)
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            raise SpecError(one_line(err, f"agent {data.get('name')!r}")) from None
 
     @field_validator("name")
     @classmethod
@@ -72,6 +82,12 @@ class Route(BaseModel):
     pattern: str = Field(min_length=1, max_length=500)
     agents: list[str] = Field(min_length=1)
 
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            raise SpecError(one_line(err, f"route {data.get('pattern')!r}")) from None
+
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
@@ -89,3 +105,12 @@ def route_goal(goal: str, routes: list[Route], agents: list[str]) -> list[str]:
     the app has none): then the planner chooses among all of them."""
     found = {a for rule in routes if re.search(rule.pattern, goal, re.I) for a in rule.agents}
     return [name for name in agents if name in found] or list(agents)
+
+
+def one_line(err: ValidationError, what: str) -> str:
+    """A validation error as one line: what, the first field and its problem."""
+    first = err.errors(include_input=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "value"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    more = err.error_count() - 1
+    return f"{what}: {where}: {message}" + (f" (and {more} more)" if more else "")

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ValidationError
 
 from relay import Agent, App, GoalRequest, Route, ToolContext, ToolSet
 from relay.agents.models import CONTEXT_MAX_ENTRIES
+from relay.agents.specs import SpecError
 from relay.app import AppError, load_app
 
 tools = ToolSet()
@@ -35,7 +36,7 @@ def test_agents_take_tools_as_functions_and_names() -> None:
     assert agent(tools=[wipe, "note"]).tools == ["wipe", "note"]
     with pytest.raises(TypeError, match="is not a relay tool"):
         agent(tools=[print])
-    with pytest.raises(ValidationError, match="must be lowercase"):
+    with pytest.raises(SpecError, match="must be lowercase"):
         agent("Ops Team")
 
 

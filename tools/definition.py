@@ -1,5 +1,6 @@
 """One way to define a tool: a typed argument model, a risk level and the policy around it."""
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -9,6 +10,13 @@ from pydantic import BaseModel
 
 from relay.agents.models import ApprovalRule, Compensation, Risk, ToolInfo, ToolRetry
 from relay.tools.context import ToolContext
+from relay.tools.signature_args import (
+    ToolDefinitionError,
+    arguments_model,
+    check_returns,
+    keyword_handler,
+    split_docstring,
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,13 @@ class ToolDefinition:
     compensation: Compensation | None = None
     untrusted_output: bool = False  # returns open-world content: it taints the agent's context
     guard: Guard | None = None
+    # Exception types that are the tool's refusals, like ToolBusinessError: shown to the model
+    # at once, never retried.
+    business_errors: tuple[type[Exception], ...] = ()
+
+    @property
+    def refusals(self) -> tuple[type[Exception], ...]:
+        return (ToolBusinessError, *self.business_errors)
 
     @property
     def needs_ledger(self) -> bool:
@@ -128,8 +143,8 @@ class ToolSet:
 
     def tool(
         self,
-        args: type[BaseModel],
-        risk: Risk,
+        args: type[BaseModel] | None = None,
+        risk: Risk | None = None,
         approval: Approval | None = None,
         timeout_seconds: float = 30.0,
         heartbeat_seconds: float | None = None,
@@ -138,10 +153,23 @@ class ToolSet:
         compensation: Compensation | None = None,
         untrusted_output: bool = False,
         guard: Guard | None = None,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        business_errors: tuple[type[Exception], ...] = (),
     ) -> Callable[[Handler], Handler]:
-        """Decorator: registers the function under its name, its docstring as description.
-        The function is returned unchanged (with `relay_tool` set to its name), so an Agent can
-        list it in `tools=[...]`.
+        """Decorator: registers the function under its name (or `name`), its docstring's
+        summary (or `description`) as what the model reads. The function is returned unchanged
+        (with `relay_tool` set to its name), so an Agent can list it in `tools=[...]`.
+
+        Without `args`, the arguments come from the function's signature: each parameter with
+        its type hint (pydantic types, `Annotated[..., Field(...)]`) and default, described by
+        the docstring's `Args:` section; a parameter typed `ToolContext` (or named `ctx`)
+        gets the call's context. With `args=Model`, the function takes `(args, ctx)`.
+        `business_errors` are exception types that are the tool's refusals (like
+        ToolBusinessError): the model sees them at once, nothing retries them. A mistake in a
+        definition (unknown risk, no description, a signature that cannot take its arguments,
+        a result that is not JSON) is a one-line ToolDefinitionError here, at import.
 
         `approval` says when a call waits for a human (see Approval; irreversible tools always
         do unless they name their own rule).
@@ -157,16 +185,35 @@ class ToolSet:
         """
 
         def register(handler: Handler) -> Handler:
-            name = handler.__name__
-            if name in self._tools:
-                raise ValueError(f"tool {name!r} is defined twice")
-            if "__" in name:
-                raise ValueError(f"tool {name!r}: '__' is reserved for MCP tools (server__tool)")
-            self._tools[name] = ToolDefinition(
-                name=name,
-                description=(handler.__doc__ or name).strip(),
-                args_model=args,
-                handler=handler,
+            tool_name = name or getattr(handler, "__name__", "")
+            _check_name(tool_name, self._tools)
+            if risk not in RISKS:
+                raise ToolDefinitionError(
+                    f"tool {tool_name!r}: risk {risk!r} is not one of {', '.join(RISKS)}"
+                )
+            summary = description or split_docstring(handler.__doc__)[0]
+            if not summary.strip():
+                raise ToolDefinitionError(
+                    f"tool {tool_name!r} has no description: give it a docstring or description="
+                )
+            check_returns(tool_name, handler)
+            if args is None:
+                model, context = arguments_model(tool_name, handler)
+                call: Handler = keyword_handler(handler, context)
+            else:
+                model, call = args, handler
+                _check_takes_args_and_context(tool_name, handler)
+            for refusal in business_errors:
+                if not (isinstance(refusal, type) and issubclass(refusal, Exception)):
+                    raise ToolDefinitionError(
+                        f"tool {tool_name!r}: business_errors lists {refusal!r}, not an "
+                        "exception type"
+                    )
+            self._tools[tool_name] = ToolDefinition(
+                name=tool_name,
+                description=summary.strip(),
+                args_model=model,
+                handler=call,
                 risk=risk,
                 approval=approval,
                 timeout_seconds=timeout_seconds,
@@ -176,8 +223,9 @@ class ToolSet:
                 compensation=compensation,
                 untrusted_output=untrusted_output,
                 guard=guard,
+                business_errors=tuple(business_errors),
             )
-            handler.relay_tool = name  # type: ignore[attr-defined]
+            handler.relay_tool = tool_name  # type: ignore[attr-defined]
             return handler
 
         return register
@@ -187,3 +235,26 @@ class ToolSet:
 
     def names(self) -> list[str]:
         return list(self._tools)
+
+
+RISKS: tuple[Risk, ...] = ("read", "write", "irreversible")
+
+
+def _check_name(name: str, taken: dict[str, ToolDefinition]) -> None:
+    if not name.isidentifier():
+        raise ToolDefinitionError(f"tool name {name!r} must be a Python identifier")
+    if name in taken:
+        raise ToolDefinitionError(f"tool {name!r} is defined twice")
+    if "__" in name:
+        raise ToolDefinitionError(f"tool {name!r}: '__' is reserved for MCP tools (server__tool)")
+
+
+def _check_takes_args_and_context(name: str, handler: Handler) -> None:
+    """A tool with `args=Model` is called `handler(args, ctx)`."""
+    try:
+        inspect.signature(handler).bind(None, None)
+    except TypeError:
+        raise ToolDefinitionError(
+            f"tool {name!r}: with args=Model the function must take (args, ctx); "
+            f"it takes {inspect.signature(handler)}"
+        ) from None

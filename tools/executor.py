@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import to_jsonable_python
 
 from relay.agents.models import ToolObservation, ToolOutcome
 from relay.tools.context import ToolContext
-from relay.tools.definition import ToolBusinessError, ToolDefinition
+from relay.tools.definition import ToolDefinition, ToolPermanentError
 from relay.tools.store import LedgerRow, Store, Transaction
 
 
@@ -149,6 +150,18 @@ def _record(tx: Transaction, key: str, binding: CallBinding, observation: ToolOb
     tx.record(key, row)
 
 
+def _handled(tool: ToolDefinition, args: Any, ctx: ToolContext) -> ToolObservation:
+    """The handler's answer: its result as JSON, or its refusal (a business error). A
+    TypeError means the handler cannot take what it is given: retrying cannot help."""
+    try:
+        data = tool.handler(args, ctx)
+    except tool.refusals as err:
+        return ToolObservation(tool=tool.name, ok=False, error=str(err) or type(err).__name__)
+    except TypeError as err:
+        raise ToolPermanentError(f"{tool.name} could not be called: {err}") from err
+    return ToolObservation(tool=tool.name, ok=True, data=to_jsonable_python(data))
+
+
 def _in_transaction(
     tool: ToolDefinition,
     args: Any,
@@ -170,12 +183,10 @@ def _in_transaction(
         if answer is not None:
             tx.abort()
             return answer
-        try:
-            data = tool.handler(args, ctx)
-        except ToolBusinessError as err:
+        observation = _handled(tool, args, ctx)
+        if not observation.ok:
             tx.abort()
-            return ToolObservation(tool=tool.name, ok=False, error=str(err))
-        observation = ToolObservation(tool=tool.name, ok=True, data=data)
+            return observation
         if tool.needs_ledger:
             _record(tx, key, binding, observation)
     on_committed()
@@ -201,11 +212,8 @@ def _recorded_after(
             recorded = _recorded(tx, scope.idempotency_key, binding)
         if recorded is not None:
             return recorded
-    try:
-        observation = ToolObservation(tool=tool.name, ok=True, data=tool.handler(args, ctx))
-    except ToolBusinessError as err:
-        return ToolObservation(tool=tool.name, ok=False, error=str(err))
-    if tool.needs_ledger:
+    observation = _handled(tool, args, ctx)
+    if observation.ok and tool.needs_ledger:
         with store.transaction() as tx:
             _record(tx, scope.idempotency_key, binding, observation)
         on_committed()
