@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from examples.shop.app import app as shop_app
-from relay import ApprovalDecision, GoalRequest, SupervisorWorkflow
+from relay import Agent, ApprovalDecision, GoalRequest, SupervisorWorkflow
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer
 from relay.temporal.goals import start_goal
@@ -101,3 +101,22 @@ async def test_readme_plugin_worker_serves_the_helpdesk(
         worker.kill()
         await worker.wait()
     assert result.status == "completed" and result.answer == "U-1001 is unlocked."
+
+
+def test_the_readme_app_defines_a_working_app() -> None:
+    """ "Your own app"'s code, run as written (with stand-ins for the other agent and the
+    directory it names "in short"): the app holds together, its tools take typed arguments
+    as the README says."""
+    section = README.read_text().split("## Your own app", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    from examples.helpdesk.directory import open_directory
+
+    diagnostics = Agent("diagnostics", description="Checks services.", instructions="Check.")
+    scope: dict = {"diagnostics": diagnostics, "open_directory": open_directory}
+    exec(compile(code.group(1), "README.md", "exec"), scope)
+    app = scope["app"]
+    assert sorted(app.agents) == ["access", "diagnostics"]
+    reset = app.tools.get("reset_password").info()
+    assert reset.parameters["properties"]["user_id"]["pattern"] == r"^U-\d+$"
+    assert reset.always_approve == "reset_password is irreversible: a human decides every call"

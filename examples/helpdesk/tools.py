@@ -1,80 +1,73 @@
-"""The helpdesk's tools. `reset_password` is irreversible and names no approval rule, so a
-human decides every call."""
+"""The helpdesk's tools, written as typed functions: each one's arguments come from its
+signature. `reset_password` is irreversible and names no approval rule, so a human decides
+every call."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from examples.helpdesk.directory import Directory
 from relay import Compensation, ToolBusinessError, ToolContext, ToolSet
 
 HELPDESK = ToolSet()
 
-UserId = Field(pattern=r"^U-\d+$", description="User id, e.g. U-1001")
+UserId = Annotated[str, Field(pattern=r"^U-\d+$", description="User id, e.g. U-1001")]
 
 
 def directory(ctx: ToolContext) -> Directory:
     return ctx.resources
 
 
-class UserArgs(BaseModel):
-    user_id: str = UserId
-
-
-@HELPDESK.tool(args=UserArgs, risk="read", idempotent=True)
-def lookup_user(args: UserArgs, ctx: ToolContext) -> dict[str, Any]:
+@HELPDESK.tool(risk="read", idempotent=True)
+def lookup_user(user_id: UserId, ctx: ToolContext) -> dict[str, Any]:
     """A user's name, email and whether their account is locked."""
-    user = directory(ctx).user(args.user_id)
+    user = directory(ctx).user(user_id)
     if user is None:
-        raise ToolBusinessError(f"no user {args.user_id}")
+        raise ToolBusinessError(f"no user {user_id}")
     return user
 
 
-class ServiceArgs(BaseModel):
-    service: str = Field(min_length=1, max_length=40, description="e.g. vpn, email, wifi")
+@HELPDESK.tool(risk="read", idempotent=True)
+def check_service_status(
+    service: Annotated[str, Field(min_length=1, max_length=40)], ctx: ToolContext
+) -> dict[str, Any]:
+    """Whether an IT service is operational, with any known incident.
+
+    Args:
+        service: e.g. vpn, email, wifi
+    """
+    status = directory(ctx).service(service.lower())
+    if status is None:
+        raise ToolBusinessError(f"no service {service!r}; known: vpn, email, wifi")
+    return status
 
 
-@HELPDESK.tool(args=ServiceArgs, risk="read", idempotent=True)
-def check_service_status(args: ServiceArgs, ctx: ToolContext) -> dict[str, Any]:
-    """Whether an IT service is operational, with any known incident."""
-    service = directory(ctx).service(args.service.lower())
-    if service is None:
-        raise ToolBusinessError(f"no service {args.service!r}; known: vpn, email, wifi")
-    return service
-
-
-@HELPDESK.tool(args=UserArgs, risk="irreversible")
-def reset_password(args: UserArgs, ctx: ToolContext) -> dict[str, Any]:
+@HELPDESK.tool(risk="irreversible")
+def reset_password(user_id: UserId, ctx: ToolContext) -> dict[str, Any]:
     """Unlock the account and send the user a password reset link."""
-    if directory(ctx).user(args.user_id) is None:
-        raise ToolBusinessError(f"no user {args.user_id}")
+    if directory(ctx).user(user_id) is None:
+        raise ToolBusinessError(f"no user {user_id}")
     # relay's key goes on to the directory, so a retried call resets once.
-    return directory(ctx).reset_password(args.user_id, ctx.idempotency_key)
-
-
-class TicketArgs(BaseModel):
-    user_id: str = UserId
-    summary: str = Field(min_length=1, max_length=300)
+    return directory(ctx).reset_password(user_id, ctx.idempotency_key)
 
 
 @HELPDESK.tool(
-    args=TicketArgs,
     risk="write",
     compensation=Compensation(tool="close_ticket", arguments_from={"ticket_id": "ticket_id"}),
 )
-def open_ticket(args: TicketArgs, ctx: ToolContext) -> dict[str, Any]:
+def open_ticket(
+    user_id: UserId, summary: Annotated[str, Field(min_length=1, max_length=300)], ctx: ToolContext
+) -> dict[str, Any]:
     """Open a ticket for the IT team."""
-    return directory(ctx).open_ticket(args.user_id, args.summary, ctx.idempotency_key)
+    return directory(ctx).open_ticket(user_id, summary, ctx.idempotency_key)
 
 
-class CloseArgs(BaseModel):
-    ticket_id: str = Field(pattern=r"^TKT-\d+$")
-
-
-@HELPDESK.tool(args=CloseArgs, risk="write", idempotent=True)
-def close_ticket(args: CloseArgs, ctx: ToolContext) -> dict[str, Any]:
+@HELPDESK.tool(risk="write", idempotent=True)
+def close_ticket(
+    ticket_id: Annotated[str, Field(pattern=r"^TKT-\d+$")], ctx: ToolContext
+) -> dict[str, Any]:
     """Close a ticket (closing a closed one changes nothing)."""
-    closed = directory(ctx).close_ticket(args.ticket_id)
+    closed = directory(ctx).close_ticket(ticket_id)
     if closed is None:
-        raise ToolBusinessError(f"no ticket {args.ticket_id}")
+        raise ToolBusinessError(f"no ticket {ticket_id}")
     return closed
