@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from temporalio.exceptions import ApplicationError
 
 from relay.activities.providers.prices import priced_usage
@@ -35,11 +35,15 @@ Brain = Callable[[LlmRequest], tuple[str, list[ToolCall]]]
 
 
 class ScriptedCall(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str
     arguments: dict = Field(default_factory=dict)
 
 
 class ScriptedReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     content: str = ""
     tool_calls: list[ScriptedCall] = Field(default_factory=list)
     # The model fails here for good (a provider outage mid-conversation, for fault tests).
@@ -47,6 +51,14 @@ class ScriptedReply(BaseModel):
 
 
 class Script(BaseModel):
+    """A `scripted:FILE.json` route's replies, by purpose: `plan`, `agents` (by agent name),
+    `synthesize`, `verify` (by agent: the re-ask when an answer names ids or amounts its tools
+    never returned; none left: the task is marked unverified) and `summarize` (folding an
+    agent's older turns; none: a plain summary). Each list is played in order, its last reply
+    repeating. Unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
     plan: list[ScriptedReply] = Field(default_factory=list)
     agents: dict[str, list[ScriptedReply]] = Field(default_factory=dict)
     synthesize: list[ScriptedReply] = Field(default_factory=list)
@@ -63,9 +75,9 @@ class Script(BaseModel):
         return self.plan if request.purpose == "plan" else self.synthesize
 
 
-def _load_script(path: str) -> Script:
-    """The script at `path`. Its errors name the file and the problem, never the file's
-    contents: a route can name any file the worker may read."""
+def read_script(path: str) -> Script | str:
+    """The script at `path`, or what is wrong with it in one line naming the key. Never the
+    file's contents: a route can name any file the worker may read."""
     try:
         return Script.model_validate_json(Path(path).read_text())
     except OSError as err:
@@ -73,14 +85,20 @@ def _load_script(path: str) -> Script:
     except ValidationError as err:
         first = err.errors(include_input=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "the file"
-        problem = f"{err.error_count()} problem(s); first at {where}: {first['msg']}"
+        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+        problem = f"{where}: {first['msg']}{more}"
     except ValueError:
         problem = "not a readable script"
-    raise ApplicationError(
-        f"scripted model: cannot use script {path}: {problem}",
-        non_retryable=True,
-        type="ScriptInvalid",
-    )
+    return f"cannot use script {path}: {problem}"
+
+
+def _load_script(path: str) -> Script:
+    script = read_script(path)
+    if isinstance(script, str):
+        raise ApplicationError(
+            f"scripted model: {script}", non_retryable=True, type="ScriptInvalid"
+        )
+    return script
 
 
 def _approx_tokens(text: str) -> int:

@@ -120,3 +120,15 @@ def test_the_readme_app_defines_a_working_app() -> None:
     reset = app.tools.get("reset_password").info()
     assert reset.parameters["properties"]["user_id"]["pattern"] == r"^U-\d+$"
     assert reset.always_approve == "reset_password is irreversible: a human decides every call"
+
+
+async def test_the_readme_app_test_passes() -> None:
+    """ "Testing your app without a server": its test, run as written against the helpdesk."""
+    section = README.read_text().split("### Testing your app without a server", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    from examples.helpdesk.app import app
+
+    scope: dict = {"app": app}
+    exec(compile(code.group(1), "README.md", "exec"), scope)
+    await scope["test_a_reset_waits_for_a_human"]()

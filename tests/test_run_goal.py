@@ -2,11 +2,16 @@
 time-skipping test server, the model a FunctionModel, approvals answered by `decide`. Only the
 public API (`relay`, `relay.testing`) is used, as an app's tests would."""
 
+import json
 import time
+from pathlib import Path
 
 from examples.helpdesk.app import app as helpdesk
 from relay import Budget, PendingApproval
+from relay.temporal.devserver import DevServer
 from relay.testing import Decision, FunctionModel, LlmRequest, plan, run_goal, tool_call
+from tests.cli_runner import relay_cli
+from tests.conftest import running_relay
 
 UNLOCK = "My account U-1001 is locked"
 
@@ -93,3 +98,30 @@ async def test_a_budget_stops_a_model_that_never_stops() -> None:
     # The goal's 4 steps: the plan and the summary take theirs, the agent the rest.
     assert 1 <= len(run.tool_calls) < 4 and all(c.outcome == "ok" for c in run.tool_calls)
     assert "model turns is spent" in run.agents["access"].answer
+
+
+async def test_a_script_file_is_checked_by_relay_run_naming_the_key(tmp_path: Path) -> None:
+    for body, said in [
+        ({"plann": []}, "plann: Extra inputs are not permitted"),
+        ({"plan": "x"}, "plan: Input should be a valid array"),
+        ({"agents": {"a": [{"content": "x", "tool_call": []}]}}, "agents.a.0.tool_call: Extra"),
+    ]:
+        script = tmp_path / "script.json"
+        script.write_text(json.dumps(body))
+        outcome = await relay_cli("run", "Hi", "--model", f"scripted:{script}")
+        assert outcome.code == 1 and len(outcome.err.strip().splitlines()) == 1, outcome.err
+        assert f"cannot use script {script}: {said}" in outcome.err, outcome.err
+
+
+async def test_a_re_ask_with_no_scripted_answer_marks_the_task_unverified(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    script = {
+        "plan": [{"content": plan({"id": "a", "agent": "access", "instruction": "Look."})}],
+        "agents": {"access": [{"content": "U-9999 is locked."}]},  # no tool said U-9999
+        "synthesize": [{"content": "Checked."}],
+    }
+    async with running_relay(temporal_server, tmp_path, helpdesk) as relay:
+        result = await (await relay.start(model=relay.script(script), customer=None)).result()
+    [task] = result.tasks
+    assert task.status == "unverified" and "[unverified: U-9999" in task.result

@@ -3,6 +3,7 @@ must be in what its tools returned. Ungrounded claims are re-asked once with the
 stays ungrounded marks the task `unverified`, and dependent tasks do not build on it."""
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.llm_models import LlmRequest, Message
@@ -12,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
 from relay.workflows.grounding import ungrounded
 from relay.workflows.model_call import Ask
 
+UNANSWERED_PATCH = "unanswered-reask-is-unverified"  # older runs failed the goal there
 CHECKED = ("completed", "rejected")  # answers written by the model, which later tasks read
 
 
@@ -22,20 +24,27 @@ async def grounded(result: AgentResult, task: AgentTask, ask: Ask) -> AgentResul
     if not missing:
         return result
     workflow.logger.warning("%s reported ungrounded %s; re-asking once", task.agent, missing)
-    answer = await ask(
-        task.model,
-        LlmRequest(
-            model=task.model,
-            purpose="verify",
-            agent=task.agent,
-            messages=[
-                *agent_opening(task),
-                Message(role="assistant", content=result.answer),
-                Message(role="user", content=regrounding_prompt(missing, result.evidence)),
-            ],
-        ),
-        f"verify · {task.agent}",
-    )
+    try:
+        answer = await ask(
+            task.model,
+            LlmRequest(
+                model=task.model,
+                purpose="verify",
+                agent=task.agent,
+                messages=[
+                    *agent_opening(task),
+                    Message(role="assistant", content=result.answer),
+                    Message(role="user", content=regrounding_prompt(missing, result.evidence)),
+                ],
+            ),
+            f"verify · {task.agent}",
+        )
+    except (ActivityError, ApplicationError) as err:
+        if not workflow.patched(UNANSWERED_PATCH):
+            raise
+        # No model answered the re-ask: the answer stays as it was, and so unverified.
+        workflow.logger.warning("%s: the re-ask got no answer: %s", task.agent, err)
+        answer = result.answer
     still = ungrounded(answer, set(result.evidence), task.id_pattern)
     if not still:
         return result.model_copy(update={"answer": answer})

@@ -1,8 +1,6 @@
 """Checking a model route before anything starts: every entry must name a provider this
 version of relay has, with what that provider needs. Pure, and light to import (no SDKs)."""
 
-from pathlib import Path
-
 from relay.activities.providers.base import split_route_entry
 
 PROVIDERS = ("openai", "anthropic", "local", "scripted")
@@ -25,6 +23,10 @@ def route_problem(route: str) -> str | None:
             return f"model route entry {entry!r} names no model (e.g. {provider}:MODEL)"
         if provider == "local" and model not in LOCAL_MODELS:
             return f"model route entry {entry!r}: known local models: {', '.join(LOCAL_MODELS)}"
-        if provider == "scripted" and model and not Path(model).is_file():
-            return f"model route entry {entry!r}: no script file {model}"
+        if provider == "scripted" and model:
+            from relay.testing.scripted import read_script  # a test double, read when used
+
+            script = read_script(model)
+            if isinstance(script, str):
+                return f"model route entry {entry!r}: {script}"
     return None
