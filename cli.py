@@ -25,6 +25,7 @@ from relay.cli_serve import add_serve_command
 from relay.settings import ConfigError, Settings
 from relay.temporal.connect import TemporalUnreachable, connect_client
 from relay.temporal.deployment import describe_version
+from relay.temporal.devserver import SERVER_STOP_SECONDS
 from relay.temporal.logs import configure_logging
 
 
@@ -330,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        _stop_on_signals(settings.stop_seconds)
+        # `relay dev` and `relay demo` also stop the dev server they started (itself bounded).
+        server_stop = SERVER_STOP_SECONDS if args.command in ("dev", "demo") else 0
+        _stop_on_signals(settings.stop_seconds + server_stop)
         long_running = args.command in ("worker", "dev")  # demo: its own output reads best
         configure_logging(
             pretty=args.command in ("dev", "demo"),

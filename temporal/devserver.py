@@ -54,6 +54,7 @@ def free_port() -> int:
 
 
 CHOSEN_PORTS = (20_000, 32_000)
+SERVER_STOP_SECONDS = 15  # then the server is killed
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -120,7 +121,7 @@ class DevServer:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=SERVER_STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
