@@ -7,8 +7,10 @@
      "approvals": [{"tool": "issue_refund", "decision": "approve"}],
      "check": "examples.shop.checks:one_refund", "script": {...}}
 
-`script` holds scripted model replies (relay.testing's format): on the `scripted` route the case
-plays them, so it runs offline and deterministically; on a real model's route it is ignored.
+`script` holds scripted model replies (relay.testing's format): on a `scripted` route (with or
+without a file of its own) the case plays them, so it runs offline and deterministically; on a
+real model's route it is ignored. `check` names a function `check(ctx: CheckContext) -> str |
+None` (why the case failed, or None); `expected` is data for it.
 """
 
 import json
@@ -80,6 +82,8 @@ class EvalCase(Strict):
     forbidden_tools: list[ToolExpectation] = Field(default_factory=list)
     approvals: list[ApprovalExpectation] = Field(default_factory=list)
     check: str | None = Field(default=None, pattern=r"^[\w.]+:\w+$")  # module:function
+    # Data the case's check reads (`ctx.case.expected`): what the app's state must be after.
+    expected: dict[str, Any] | None = None
     script: Script | None = None
     timeout_seconds: float = Field(default=120, gt=0, le=3600)
 

@@ -60,6 +60,11 @@ class CheckContext:
     db: sqlite3.Connection | None
 
 
+def is_scripted(route: str) -> bool:
+    """The test double's route, bare or with a script file of its own."""
+    return route == "scripted" or route.startswith("scripted:")
+
+
 def _slug(route: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", route.lower()).strip("-")[:40] or "route"
 
@@ -86,7 +91,7 @@ class CaseRunner:
             }
         )
         model = route
-        if route == "scripted" and case.script is not None:
+        if is_scripted(route) and case.script is not None:
             script = run_dir / "script.json"
             script.write_text(case.script.model_dump_json())
             model = f"scripted:{script}"

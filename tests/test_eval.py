@@ -198,3 +198,31 @@ async def test_eval_starts_its_own_dev_server_without_an_address(tmp_path: Path)
     )
     assert outcome.code == 0, outcome.out + outcome.err
     assert "1/1 runs · 0 failing" in outcome.err, outcome.out + outcome.err
+
+
+async def test_a_case_carries_expected_data_for_its_check_and_plays_on_any_scripted_route(
+    relay: Relay, tmp_path: Path
+) -> None:
+    """`expected` reaches the check (`relay.evals.CheckContext`); the case's own script plays
+    on a `scripted:FILE` route too, not only the bare `scripted`."""
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"plan": [{"content": "not a plan"}]}))  # never played
+    right = {**APPROVED, "id": "one-refund", "expected": {"refunds": 1}}
+    wrong = {**APPROVED, "id": "two-refunds", "expected": {"refunds": 2}}
+    for case in (right, wrong):
+        case["check"] = "examples.shop.checks:refunds_as_expected"
+        case["script"] = {"synthesize": [{"content": "R-7001 is refunded."}]}
+    cases = write_cases(tmp_path / "cases.jsonl", right, wrong)
+    outcome = await relay_cli(
+        "eval",
+        str(cases),
+        "--model",
+        f"scripted:{other}",
+        "--out",
+        str(tmp_path / "o"),
+        env={"TEMPORAL_ADDRESS": relay.settings.temporal_address},
+    )
+    report = json.loads((tmp_path / "o" / "results.json").read_text())
+    passed = {r["case_id"]: r["passed"] for r in report["runs"]}
+    assert passed == {"one-refund": True, "two-refunds": False}, outcome.out + outcome.err
+    assert "1 refund(s), expected 2" in outcome.out

@@ -1,6 +1,6 @@
 """The shop's checks for `relay eval` cases: its own database after a run."""
 
-from relay.evals.runner import CheckContext
+from relay.evals import CheckContext
 
 
 def one_refund_per_return(ctx: CheckContext) -> str | None:
@@ -22,3 +22,11 @@ def no_refund(ctx: CheckContext) -> str | None:
     assert ctx.db is not None
     count = ctx.db.execute("SELECT COUNT(*) FROM refunds").fetchone()[0]
     return None if count == 0 else f"{count} refund(s) were issued"
+
+
+def refunds_as_expected(ctx: CheckContext) -> str | None:
+    """As many refunds as the case's `expected` data says (`{"refunds": N}`)."""
+    assert ctx.db is not None and ctx.case.expected is not None
+    count = ctx.db.execute("SELECT COUNT(*) FROM refunds").fetchone()[0]
+    wanted = ctx.case.expected["refunds"]
+    return None if count == wanted else f"{count} refund(s), expected {wanted}"
