@@ -118,7 +118,15 @@ async def cmd_codec_server(args: argparse.Namespace, settings: Settings) -> None
 async def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
     from relay.devstack import run_dev
 
-    await run_dev(settings, Path(args.data_dir), app_of(args))
+    for flag, port in (("--port", args.port), ("--ui-port", args.ui_port)):
+        if port is not None and not 1 <= port <= 65535:
+            raise CliError(f"{flag} {port}: a port is 1-65535")
+    if args.port is not None:
+        settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{args.port}"})
+    if args.ui_port is not None:
+        settings = settings.model_copy(update={"ui_url": f"http://localhost:{args.ui_port}"})
+    app = None if args.no_worker else app_of(args)
+    await run_dev(settings, Path(args.data_dir), app)
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
@@ -146,6 +154,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     dev = sub.add_parser("dev", help="dev server with Web UI + a worker; Ctrl-C stops both")
     dev.add_argument("--data-dir", default=".relay", help="where SQLite files live")
+    dev.add_argument(
+        "--port", type=int, help="the server's port (default: TEMPORAL_ADDRESS's, else 7233)"
+    )
+    dev.add_argument(
+        "--ui-port", type=int, help="the Web UI's port (default: RELAY_UI_URL's, else 8233)"
+    )
+    dev.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="the tuned dev server and its Web UI only (start workers yourself)",
+    )
     add_app_option(dev)
     dev.set_defaults(handler=cmd_dev)
 

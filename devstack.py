@@ -63,8 +63,13 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[bool]:
         print("stopped the Temporal dev server")
 
 
-async def run_dev(settings: Settings, data_dir: Path, app: App) -> None:
+async def run_dev(settings: Settings, data_dir: Path, app: App | None) -> None:
+    """The dev server and a worker for the app; without an app, the server alone."""
     async with dev_server(settings, data_dir):
+        if app is None:
+            print(f"dev server only at {settings.temporal_address}; Ctrl-C stops it")
+            await asyncio.Event().wait()
+            return
         client = await connect_client(settings, wait_seconds=30)
         print(
             f"worker for app {app.name!r} on task queue {settings.queue_for(app.name)!r}, "
