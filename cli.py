@@ -21,6 +21,7 @@ from relay.cli_app import (
 from relay.cli_eval import add_eval_command
 from relay.cli_goals import cmd_decide, cmd_run, cmd_status, existing_goal
 from relay.cli_init import add_init_command
+from relay.cli_list import add_list_commands
 from relay.cli_output import CliError, failure_text
 from relay.cli_serve import add_serve_command
 from relay.settings import ConfigError, Settings
@@ -280,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_command(sub)
     add_eval_command(sub)
     add_init_command(sub)
+    add_list_commands(sub)
 
     codec = sub.add_parser(
         "codec-server",
