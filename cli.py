@@ -4,9 +4,7 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import sys
-import threading
 from getpass import getuser
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from relay.cli_init import add_init_command
 from relay.cli_list import add_list_commands
 from relay.cli_output import CliError, failure_text
 from relay.cli_serve import add_serve_command
+from relay.cli_signals import Stopped, stopping_on_signals
 from relay.settings import ConfigError, Settings
 from relay.temporal.connect import TemporalUnreachable, connect_client
 from relay.temporal.deployment import describe_version
@@ -324,39 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _stop_on_signals(stop_seconds: float) -> None:
-    """SIGTERM and SIGHUP stop relay as Ctrl-C does: `relay dev` and `relay demo` then stop the
-    server they started, and a worker shuts down. The first signal also starts a clock: a
-    stop still under way after `stop_seconds` (a cleanup that hangs) ends the process anyway."""
-
-    def give_up() -> None:
-        print(
-            f"relay: error: still stopping after {stop_seconds:g} s (RELAY_STOP_SECONDS); "
-            "exiting now",
-            file=sys.stderr,
-            flush=True,
-        )
-        os._exit(1)
-
-    def interrupt(signum: int, frame: object) -> None:
-        if not deadline:
-            deadline.append(threading.Timer(stop_seconds, give_up))
-            deadline[0].daemon = True
-            deadline[0].start()
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    deadline: list[threading.Timer] = []
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(signum, interrupt)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
         # `relay dev` and `relay demo` also stop the dev server they started (itself bounded).
         server_stop = SERVER_STOP_SECONDS if args.command in ("dev", "demo") else 0
-        _stop_on_signals(settings.stop_seconds + server_stop)
         long_running = args.command in ("worker", "dev")  # demo: its own output reads best
         configure_logging(
             pretty=args.command in ("dev", "demo"),
@@ -364,8 +336,9 @@ def main(argv: list[str] | None = None) -> int:
             level=logging.INFO if long_running else logging.WARNING,
             confidential=settings.codec() is not None,
         )
-        asyncio.run(args.handler(args, settings))
-    except KeyboardInterrupt:
+        stop_seconds = settings.stop_seconds + server_stop
+        asyncio.run(stopping_on_signals(args.handler(args, settings), stop_seconds))
+    except (Stopped, KeyboardInterrupt):
         return 130
     except (CliError, ConfigError, TemporalUnreachable) as err:
         print(f"relay: error: {err}", file=sys.stderr)

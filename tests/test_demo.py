@@ -3,57 +3,16 @@ hints for a decision nobody has to make, a Web UI link that keeps working (`--ke
 refund decided in the approval inbox (`--inbox`)."""
 
 import asyncio
-import contextlib
-import os
 import signal
 import urllib.request
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 
 from relay.temporal.devserver import free_port, port_open
-from tests.cli_runner import RELAY, run_command
+from tests.cli_runner import RELAY, line_starting, relay_process, run_command
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@contextlib.asynccontextmanager
-async def demo_process(
-    tmp_path: Path, env: dict[str, str], *args: str
-) -> AsyncIterator[tuple[asyncio.subprocess.Process, Path]]:
-    """`relay demo ARGS` with its output in a log; killed if still running at the end."""
-    log = tmp_path / "demo.log"
-    with log.open("wb") as out:
-        process = await asyncio.create_subprocess_exec(
-            RELAY,
-            "demo",
-            *args,
-            "--data-dir",
-            str(tmp_path / "data"),
-            stdout=out,
-            stderr=out,
-            stdin=asyncio.subprocess.DEVNULL,
-            cwd=REPO,
-            env={**os.environ, **env},
-        )
-    try:
-        yield process, log
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-
-async def line_starting(process: asyncio.subprocess.Process, log: Path, prefix: str) -> str:
-    """The first line of the demo's output with this prefix, waiting up to 120 s for it."""
-    for _ in range(600):
-        found = [line for line in log.read_text().splitlines() if line.startswith(prefix)]
-        if found:
-            return found[0]
-        assert process.returncode is None, log.read_text()
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"no line {prefix!r} within 120 s: {log.read_text()}")
 
 
 def demo_env() -> tuple[dict[str, str], int]:
@@ -80,7 +39,10 @@ async def test_demo_decides_by_itself_and_says_how_to_see_the_run_again(tmp_path
 
 async def test_demo_keep_leaves_the_web_ui_up_until_ctrl_c(tmp_path: Path) -> None:
     env, ui_port = demo_env()
-    async with demo_process(tmp_path, env, "--approve-as", "alice", "--keep") as (process, log):
+    async with relay_process(tmp_path, "demo", env, "--approve-as", "alice", "--keep") as (
+        process,
+        log,
+    ):
         await line_starting(process, log, "the dev server, its Web UI and the worker stay up")
         link = (await line_starting(process, log, "web UI: ")).removeprefix("web UI: ")
         assert link.startswith(f"http://localhost:{ui_port}/namespaces/default/workflows/")
@@ -96,7 +58,7 @@ async def test_demo_inbox_waits_for_a_decision_made_in_the_inbox(tmp_path: Path)
     env, _ = demo_env()
     port = free_port()
     args = ("--inbox", "--inbox-port", str(port))
-    async with demo_process(tmp_path, env, *args) as (process, log):
+    async with relay_process(tmp_path, "demo", env, *args) as (process, log):
         prefix = "  decide in the approval inbox: "
         link = (await line_starting(process, log, prefix)).removeprefix(prefix)
         assert link.startswith(f"http://127.0.0.1:{port}/inbox#token=")

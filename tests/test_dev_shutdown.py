@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from relay.temporal.devserver import free_port, port_open
-from tests.cli_runner import RELAY
+from tests.cli_runner import RELAY, line_starting, relay_process
 from tests.reliability import Describe
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,36 +84,13 @@ async def test_two_dev_servers_side_by_side_one_without_a_worker(tmp_path: Path)
     """`relay dev --port P --ui-port Q --no-worker`: the server and its Web UI on the ports
     asked, no worker; Ctrl-C stops it."""
     port, ui_port = free_port(), free_port()
-    log = tmp_path / "dev.log"
-    with log.open("wb") as out:
-        process = await asyncio.create_subprocess_exec(
-            RELAY,
-            "dev",
-            "--port",
-            str(port),
-            "--ui-port",
-            str(ui_port),
-            "--no-worker",
-            "--data-dir",
-            str(tmp_path / "data"),
-            stdout=out,
-            stderr=out,
-            stdin=asyncio.subprocess.DEVNULL,
-            cwd=REPO,
-        )
-    try:
-        for _ in range(600):
-            if b"dev server only at" in log.read_bytes():
-                break
-            assert process.returncode is None, log.read_text()
-            await asyncio.sleep(0.2)
+    flags = ("--port", str(port), "--ui-port", str(ui_port), "--no-worker")
+    async with relay_process(tmp_path, "dev", {}, *flags) as (process, log):
+        await line_starting(process, log, "dev server only at")
         assert port_open(port) and port_open(ui_port)
         assert f"dev server only at 127.0.0.1:{port}" in log.read_text()
         assert "worker for app" not in log.read_text()
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), 60) == 130
-    finally:
-        if process.returncode is None:
-            process.kill()
     assert await released(port, ui_port)
     assert "stopped the Temporal dev server" in log.read_text()

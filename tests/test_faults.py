@@ -371,3 +371,32 @@ async def polled(client: Client, queue: str) -> None:
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"no worker polls {queue}")
+
+
+@pytest.mark.faults
+async def test_a_worker_that_served_goals_stops_at_once_on_sigterm(
+    reliability: Describe, temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """SIGTERM to a worker on a queue of its own with a goal waiting for a human (three times:
+    the hang this guards against came one stop in four): it shuts down through the SDK and
+    exits 130 well within RELAY_STOP_SECONDS, never cut off by the clock."""
+    case = reliability(
+        "SIGTERM to a worker that served goals",
+        "SIGTERM to a worker on its own queue while a goal waits for a human, three times",
+        "each time the worker exits 130 within 10 s, by its own shutdown, not the clock",
+    )
+    relay = await relay_for_worker_processes(temporal_server, tmp_path)
+    settings = relay.settings.model_copy(update={"task_queue": "served-" + tmp_path.name[-8:]})
+    relay = Relay(client=relay.client, settings=settings, tmp_path=tmp_path)
+    log = tmp_path / "workers.log"
+    for _ in range(3):
+        async with worker_process(settings, log) as worker:
+            await relay.next_pending(await relay.start())
+            relay.rows("UPDATE returns SET status = 'cancelled'")  # the next goal's item again
+            worker.send_signal(signal.SIGTERM)
+            case.fault_injected()
+            code = await asyncio.wait_for(worker.wait(), 30)
+            case.recovered()
+        assert code == 130, log.read_text()[-2000:]
+        assert case.recovery_seconds is not None and case.recovery_seconds < 10
+    assert "still stopping" not in log.read_text()
