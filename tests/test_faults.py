@@ -389,9 +389,11 @@ async def test_a_worker_that_served_goals_stops_at_once_on_sigterm(
     settings = relay.settings.model_copy(update={"task_queue": "served-" + tmp_path.name[-8:]})
     relay = Relay(client=relay.client, settings=settings, tmp_path=tmp_path)
     log = tmp_path / "workers.log"
+    waiting = []
     for _ in range(3):
         async with worker_process(settings, log) as worker:
-            await relay.next_pending(await relay.start())
+            waiting.append(await relay.start())
+            await relay.next_pending(waiting[-1])
             relay.rows("UPDATE returns SET status = 'cancelled'")  # the next goal's item again
             worker.send_signal(signal.SIGTERM)
             case.fault_injected()
@@ -400,3 +402,7 @@ async def test_a_worker_that_served_goals_stops_at_once_on_sigterm(
         assert code == 130, log.read_text()[-2000:]
         assert case.recovery_seconds is not None and case.recovery_seconds < 10
     assert "still stopping" not in log.read_text()
+    # No worker serves these any more: goals waiting on the shared server would hold up every
+    # later listing of waiting approvals (the inbox asks each one).
+    for handle in waiting:
+        await handle.terminate("test done")
