@@ -11,7 +11,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import BaseModel
+
 from relay.agents.specs import NAME, Agent, Route
+from relay.agents.typed_output import output_schema
 from relay.testing.scripted import Brain
 from relay.tools.definition import ToolDefinition, ToolSet
 from relay.tools.stored_results import READ_STORED_RESULT
@@ -57,6 +60,8 @@ class App:
     - `scripted`: the behaviour of the bare `scripted` test-double route for this app.
     - `id_pattern`: a regular expression for the ids grounding checks in answers.
     - `demo`: the goal `relay demo` runs.
+    - `output`: a pydantic model class for the goal's final answer: the synthesis must
+      validate against it (sent back once with the errors) and is `GoalResult.output`.
     """
 
     def __init__(
@@ -72,6 +77,7 @@ class App:
         scripted: Brain | None = None,
         id_pattern: str = DEFAULT_ID_PATTERN,
         demo: Demo | None = None,
+        output: type[BaseModel] | None = None,
     ) -> None:
         if not NAME.match(name):
             raise AppError(f"app name {name!r} must be lowercase letters, digits, '-' or '_'")
@@ -85,6 +91,13 @@ class App:
         self.scripted = scripted
         self.id_pattern = id_pattern
         self.demo = demo
+        self.output = output
+        self.output_schema: dict[str, Any] | None = None
+        if output is not None:
+            try:
+                self.output_schema = output_schema(output, f"app {name!r}")
+            except ValueError as err:
+                raise AppError(str(err)) from None
         self._check(agents)
 
     def _check(self, agents: Sequence[Agent]) -> None:
@@ -123,6 +136,8 @@ class App:
             "tools": [t.info().model_dump(mode="json") for t in tools if t is not None],
             "routes": [r.model_dump(mode="json") for r in self.routes],
         }
+        if self.output_schema is not None:  # so untyped apps keep the digest they had
+            described["output"] = self.output_schema
         text = json.dumps(described, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -143,6 +158,13 @@ class App:
                 f"these agents are on different task queues ({named}); start one worker per queue"
             )
         return queues.pop() if queues else None
+
+    def output_model(self, agent: str | None) -> type[BaseModel] | None:
+        """What an agent's final answer (None: the goal's) must validate against, if typed."""
+        if agent is None:
+            return self.output
+        spec = self.agents.get(agent)
+        return spec.output if spec is not None else None
 
     def tool(self, agent: str, name: str) -> ToolDefinition | None:
         """The tool, when the agent may use it; None otherwise."""

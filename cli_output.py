@@ -73,6 +73,8 @@ def print_result(result: GoalResult) -> None:
     for warning in result.warnings:
         print(f"warning: {warning}")
     print(f"\n{result.answer}")
+    if result.output is not None:
+        print(f"\noutput: {json.dumps(result.output)}")
 
 
 async def wait_for_result(

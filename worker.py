@@ -16,6 +16,7 @@ from temporalio.plugin import SimplePlugin
 from temporalio.worker import Worker, WorkerConfig
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from relay.activities.answers import AnswerActivities
 from relay.activities.approvals import ApprovalActivities
 from relay.activities.faults import hang_if
 from relay.activities.llm import LlmActivities
@@ -73,6 +74,7 @@ class RelayPlugin(SimplePlugin):
                 approvals.verify_decision,
                 approvals.sign_notice,
                 approvals.verify_notice,
+                AnswerActivities(app).check_answer,
             ],
         )
 

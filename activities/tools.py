@@ -108,6 +108,7 @@ class ToolActivities:
             context_tokens=self._settings.context_window_tokens,
             lean_bookkeeping=True,
             history_limit=self._settings.history_limit,
+            output_schema=self._app.output_schema,
         )
 
     def _native(self, agent: Agent) -> list[ToolInfo]:

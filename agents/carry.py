@@ -38,6 +38,7 @@ class AgentCarry(BaseModel):
     audit: list[DecisionAudit] = Field(default_factory=list)
     refusals_omitted: int = 0  # refused decisions dropped from the audit, counted
     runs: int = 1  # this run and the ones it continues
+    output_reasks: int = 0  # typed answers sent back for not validating
 
     def result(
         self,
@@ -46,6 +47,7 @@ class AgentCarry(BaseModel):
         answer: str,
         approvals: list[ApprovalRecord],
         info: Any,
+        output: Any = None,
     ) -> AgentResult:
         """The agent's result from its working state (`info`: the workflow's info)."""
         return AgentResult(
@@ -65,4 +67,5 @@ class AgentCarry(BaseModel):
             refused_servers=self.refused_servers,
             effects=self.effects,
             evidence=sorted(self.evidence),
+            output=output,
         )

@@ -278,6 +278,7 @@ class AgentTask(BaseModel):
     # Set when a long conversation continues as new: an AgentCarry (agents/carry.py) as JSON,
     # validated by the agent (carry.py builds on this module, so it cannot be named here).
     carry: dict[str, Any] | None = None
+    output_schema: dict[str, Any] | None = None  # the agent's typed answer (Agent.output)
 
 
 class TurnRecord(BaseModel):
@@ -328,6 +329,7 @@ class AgentResult(BaseModel):
     audit_omitted: int = 0  # the oldest refused decisions past the audit's cap, counted
     # Ids and amounts the agent's tool results and inputs contain (the grounding check's facts).
     evidence: list[str] = Field(default_factory=list)
+    output: Any = None  # a typed agent's answer as validated JSON data (Agent.output)
 
 
 class TaskReport(BaseModel):
@@ -339,6 +341,7 @@ class TaskReport(BaseModel):
     result: str
     workflow_id: str = ""
     usage: Usage = Field(default_factory=Usage)
+    output: Any = None  # the agent's typed answer, when it has one (Agent.output)
 
 
 class GoalResult(BaseModel):
@@ -356,6 +359,9 @@ class GoalResult(BaseModel):
     # are counted in audit_omitted instead.
     audit: list[DecisionAudit] = Field(default_factory=list)
     audit_omitted: int = 0
+    # The goal's typed answer (App.output) as validated JSON data; None when the app has no
+    # output model, or the answer did not validate (a warning says why).
+    output: Any = None
 
 
 class RunConfigRequest(BaseModel):
@@ -392,3 +398,4 @@ class RunConfig(BaseModel):
     # runs started before replay as they ran, with no patch marker in every new history.
     lean_bookkeeping: bool = False
     history_limit: HistoryLimit = Field(default_factory=HistoryLimit)
+    output_schema: dict[str, Any] | None = None  # the goal's typed answer (App.output)

@@ -6,6 +6,7 @@ from typing import Any
 from relay.agents.llm_models import Message
 from relay.agents.models import AgentTask, Plan, UpstreamResult
 from relay.agents.specs import Agent
+from relay.agents.typed_output import output_rule
 
 
 def context_lines(context: dict[str, str]) -> list[str]:
@@ -101,8 +102,11 @@ def regrounding_prompt(missing: list[str], evidence: list[str]) -> str:
 def agent_opening(task: AgentTask) -> list[Message]:
     """How an agent's conversation starts: its instructions, then its task as the user's turn.
     The grounding re-ask starts from the same two messages."""
+    system = f"{task.instructions}\n{TOOL_DATA_RULE}"
+    if task.output_schema is not None:
+        system += "\n" + output_rule(task.output_schema)
     return [
-        Message(role="system", content=f"{task.instructions}\n{TOOL_DATA_RULE}"),
+        Message(role="system", content=system),
         Message(role="user", content=task_prompt(task.instruction, task.context, task.upstream)),
     ]
 

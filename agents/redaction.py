@@ -6,6 +6,7 @@ run on every log line (temporal/logs.py).
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -71,3 +72,14 @@ def redact(text: str, rules: Redaction) -> str:
     for pattern in _extra(tuple(rules.patterns)):
         text = pattern.sub(SECRET, text)
     return text
+
+
+def redact_data(value: Any, rules: Redaction) -> Any:
+    """Every string inside JSON data (a typed answer) redacted; the structure kept."""
+    if isinstance(value, str):
+        return redact(value, rules)
+    if isinstance(value, list):
+        return [redact_data(item, rules) for item in value]
+    if isinstance(value, dict):
+        return {key: redact_data(item, rules) for key, item in value.items()}
+    return value

@@ -8,7 +8,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator
+
+from relay.agents.typed_output import output_schema
 
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
@@ -35,7 +37,9 @@ class Agent(BaseModel):
     their names); `mcp` grants MCP servers (`time`) or single MCP tools
     (`time__get_current_time`). `max_steps` (1-200, default 20) bounds the agent's model turns.
     `model` is a route of the agent's own that overrides the goal's; `task_queue` runs it on a
-    worker pool of its own. A field out of bounds is a one-line SpecError, at definition.
+    worker pool of its own. `output` (a pydantic model class) types the agent's final answer:
+    it must validate, or it is sent back once with the errors (see `AgentResult.output`). A
+    field out of bounds is a one-line SpecError, at definition.
     """
 
     name: str
@@ -48,14 +52,30 @@ class Agent(BaseModel):
     # A worker pool of its own (a GPU pool for a local model, a pool next to a tool's data):
     # the agent's workflow and all its activities run on this task queue.
     task_queue: str | None = Field(default=None, min_length=1, max_length=200)
+    # The JSON schema of `output`, which runs carry (the class stays on the workers).
+    output_schema: dict[str, Any] | None = None
+    _output: type[BaseModel] | None = PrivateAttr(default=None)
 
     def __init__(self, name: str | None = None, /, **data: Any) -> None:
         if name is not None:
             data["name"] = name
+        what = f"agent {data.get('name')!r}"
+        output = data.pop("output", None)
+        if output is not None:
+            try:
+                data["output_schema"] = output_schema(output, what)
+            except ValueError as err:
+                raise SpecError(str(err)) from None
         try:
             super().__init__(**data)
         except ValidationError as err:
-            raise SpecError(one_line(err, f"agent {data.get('name')!r}")) from None
+            raise SpecError(one_line(err, what)) from None
+        self._output = output
+
+    @property
+    def output(self) -> type[BaseModel] | None:
+        """The model the agent's final answer must validate against (None: free text)."""
+        return self._output
 
     @field_validator("name")
     @classmethod

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from relay.agents.prompts import agent_opening, tool_output_body
     from relay.agents.tool_digest import tools_digest
+    from relay.agents.typed_output import OUTPUT_REASKS, AnswerVerdict
 
 from relay.workflows.approval_book import ApprovalBook
 from relay.workflows.budget import extended, spent
@@ -49,6 +50,7 @@ from relay.workflows.tool_call import (
     observed,
     outcome_of_failed,
 )
+from relay.workflows.typed_answer import check_answer, sent_back, unverified_text
 from relay.workflows.ui import RunBoard
 
 MORE_BUDGET = "continue_with_more_budget"  # the "tool" of a budget escalation approval
@@ -178,7 +180,14 @@ class AgentWorkflow:
             if reply.model not in self._s.models:
                 self._s.models.append(reply.model)
             if not reply.tool_calls:
-                return self._result(self._book.final_status(), reply.content)
+                if task.output_schema is None:
+                    return self._result(self._book.final_status(), reply.content)
+                verdict = await check_answer(task.agent, reply.content)
+                if verdict.error is None or self._s.output_reasks >= OUTPUT_REASKS:
+                    return self._typed_result(reply.content, verdict)
+                self._s.output_reasks += 1  # sent back with the errors, once
+                self._s.messages += sent_back(reply.content, verdict.error)
+                continue
             self._s.messages.append(
                 Message(role="assistant", content=reply.content, tool_calls=reply.tool_calls)
             )
@@ -391,11 +400,15 @@ class AgentWorkflow:
             self._history_full = history_problem(self._task.history_limit)
         return entry
 
-    def _result(self, status: Any, answer: str) -> AgentResult:
+    def _result(self, status: Any, answer: str, output: Any = None) -> AgentResult:
         assert self._task is not None
-        return self._s.result(
-            self._task, status, answer, list(self._book.decided.values()), workflow.info()
-        )
+        decided = list(self._book.decided.values())
+        return self._s.result(self._task, status, answer, decided, workflow.info(), output)
+
+    def _typed_result(self, answer: str, verdict: AnswerVerdict) -> AgentResult:
+        if verdict.error is not None:  # still invalid after the re-ask
+            return self._result("unverified", unverified_text(answer, verdict.error))
+        return self._result(self._book.final_status(), answer, verdict.output)
 
     # Decisions are taken loosely (`Model | Any`): a malformed one is refused with a reason
     # naming the field, instead of failing to decode.

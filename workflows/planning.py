@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.models import Plan
     from relay.agents.prompts import plan_schema, planning_prompt
     from relay.agents.specs import Agent
+    from relay.agents.typed_output import strip_fences
 
 from relay.workflows.model_call import Ask
 from relay.workflows.plan_check import plan_error
@@ -39,7 +40,7 @@ async def make_plan(
             f"plan · try {attempt}",
         )
         try:
-            plan = Plan.model_validate_json(_strip_fences(content))
+            plan = Plan.model_validate_json(strip_fences(content))
         except ValidationError as err:
             malformed += 1
             error = f"the answer is not a valid plan: {err.errors()[0]['msg']}"
@@ -67,12 +68,3 @@ async def make_plan(
                 content=f"That plan is invalid: {error}. Answer again with a corrected plan.",
             ),
         ]
-
-
-def _strip_fences(text: str) -> str:
-    """Models often wrap JSON in ``` fences; the plan is what is inside."""
-    text = text.strip()
-    if text.startswith("```"):
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        text = text.rsplit("```", 1)[0]
-    return text

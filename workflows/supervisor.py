@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
         PendingApproval,
     )
     from relay.agents.guardrails import GOAL_HARD_LIMIT, goal_problem
-    from relay.agents.llm_models import LlmRequest, Message, Usage
+    from relay.agents.llm_models import LlmRequest, Usage
     from relay.agents.models import (
         AgentResult,
         AgentTask,
@@ -36,8 +36,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from relay.agents.notices import AgentNotice
     from relay.agents.progress import GoalProgress, TaskProgress
-    from relay.agents.prompts import synthesis_prompt
-    from relay.agents.redaction import Redaction, redact
+    from relay.agents.redaction import Redaction, redact, redact_data
     from relay.agents.specs import Agent, route_goal
 
 from relay.workflows.agent import AgentWorkflow
@@ -49,6 +48,7 @@ from relay.workflows.goal_status import goal_status
 from relay.workflows.history_guard import history_problem
 from relay.workflows.model_call import ask_model
 from relay.workflows.planning import make_plan
+from relay.workflows.synthesis import Synthesis, synthesize
 from relay.workflows.ui import RunBoard, progress_table, start_attributes
 from relay.workflows.verification import grounded
 
@@ -152,7 +152,8 @@ class SupervisorWorkflow:
         undone = []
         if status != "completed":
             undone = await compensate(self._effects(), request.context, config.keep_effects)
-        answer = await self._synthesize(goal, reports, route)
+        synthesis = await self._synthesize(goal, reports, route, config.output_schema)
+        answer = synthesis.answer
         unverified = [r for r in reports if r.status == "unverified"]
         if unverified:
             answer += "\n\nNot verified against the tools' results: " + "; ".join(
@@ -174,10 +175,12 @@ class SupervisorWorkflow:
             warnings=[
                 f"MCP server {server!r} was refused for the rest of the run: {why}"
                 for server, why in self._refused_servers.items()
-            ],
+            ]
+            + ([synthesis.warning] if synthesis.warning else []),
             compensations=undone,
             audit=audit,
             audit_omitted=audit_omitted,
+            output=redact_data(synthesis.output, self._redaction),
         )
 
     def _effects(self) -> list[CompletedEffect]:
@@ -253,6 +256,7 @@ class SupervisorWorkflow:
             context_tokens=config.context_tokens,
             lean_bookkeeping=config.lean_bookkeeping,
             history_limit=config.history_limit,
+            output_schema=spec.output_schema,
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         try:
@@ -276,7 +280,7 @@ class SupervisorWorkflow:
         self._models += [m for m in result.models if m not in self._models]
         self._switches += [f"{task.agent}: {s}" for s in result.model_switches]
         self._refused_servers.update(result.refused_servers)
-        self._report(task, result.status, result.answer, child_id, result.usage)
+        self._report(task, result.status, result.answer, child_id, result.usage, result.output)
 
     def _report(
         self,
@@ -285,6 +289,7 @@ class SupervisorWorkflow:
         result: str,
         workflow_id: str = "",
         usage: Usage | None = None,
+        output: Any = None,
     ) -> None:
         self._reports[task.id] = TaskReport.model_validate(
             {
@@ -296,6 +301,7 @@ class SupervisorWorkflow:
                 "result": redact(result, self._redaction),
                 "workflow_id": workflow_id,
                 "usage": usage or Usage(),
+                "output": redact_data(output, self._redaction),
             }
         )
         self._show()
@@ -329,27 +335,13 @@ class SupervisorWorkflow:
         workflow.set_current_details(progress_table(progress))
         self._board.show(progress.status, len(progress.pending), progress.usage)
 
-    async def _synthesize(self, goal: str, reports: list[TaskReport], route: str) -> str:
+    async def _synthesize(
+        self, goal: str, reports: list[TaskReport], route: str, schema: dict[str, Any] | None
+    ) -> Synthesis:
         if self._history_full is not None:  # no room for more: say why the goal stopped
-            return f"Stopped: {self._history_full}. Every completed effect was undone."
-        results = [
-            UpstreamResult(task_id=r.id, agent=r.agent, answer=f"[{r.status}] {r.result}")
-            for r in reports
-        ]
-        exhausted = goal_spent(self._budget, self._usage, workflow.now(), self._deadline)
-        if exhausted is not None:  # no room for a model call: the task results speak for it
-            lines = "\n".join(f"- {r.task_id} ({r.agent}): {r.answer}" for r in results)
-            return f"Stopped before the final summary: {exhausted}. Task results:\n{lines}"
-        return await self._ask(
-            route,
-            LlmRequest(
-                model=route,
-                purpose="synthesize",
-                agent="supervisor",
-                messages=[Message(role="user", content=synthesis_prompt(goal, results))],
-            ),
-            summary="synthesize",
-        )
+            return Synthesis(f"Stopped: {self._history_full}. Every completed effect was undone.")
+        spent = goal_spent(self._budget, self._usage, workflow.now(), self._deadline)
+        return await synthesize(goal, reports, route, self._ask, schema, spent)
 
     # --- approvals: agents report here; decisions are routed to the agent that asked ---
 

@@ -12,6 +12,7 @@ with workflow.unsafe.imports_passed_through():
 
 from relay.workflows.grounding import ungrounded
 from relay.workflows.model_call import Ask
+from relay.workflows.typed_answer import check_answer
 
 UNANSWERED_PATCH = "unanswered-reask-is-unverified"  # older runs failed the goal there
 CHECKED = ("completed", "rejected")  # answers written by the model, which later tasks read
@@ -45,8 +46,13 @@ async def grounded(result: AgentResult, task: AgentTask, ask: Ask) -> AgentResul
         # No model answered the re-ask: the answer stays as it was, and so unverified.
         workflow.logger.warning("%s: the re-ask got no answer: %s", task.agent, err)
         answer = result.answer
+    output = result.output
+    if task.output_schema is not None and answer != result.answer:
+        verdict = await check_answer(task.agent, answer)  # a typed answer must stay typed
+        answer, output = (result.answer, output) if verdict.error else (answer, verdict.output)
     still = ungrounded(answer, set(result.evidence), task.id_pattern)
     if not still:
-        return result.model_copy(update={"answer": answer})
+        return result.model_copy(update={"answer": answer, "output": output})
     flag = f"[unverified: {', '.join(still)} not found in {task.agent}'s tool results]"
-    return result.model_copy(update={"status": "unverified", "answer": f"{answer} {flag}"})
+    update = {"status": "unverified", "answer": f"{answer} {flag}", "output": None}
+    return result.model_copy(update=update)
