@@ -307,6 +307,7 @@ class ToolCallRecord(BaseModel):
     arguments: dict[str, Any]
     outcome: Literal["ok", "error", "refused", "invalid", "rejected"]
     detail: str = ""
+    replayed: bool = False  # the idempotency ledger answered: the effect happened before
 
 
 class AgentResult(BaseModel):

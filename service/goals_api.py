@@ -184,7 +184,7 @@ async def events(
 
     async def held() -> AsyncIterator[str]:
         with state.stream_for(person.name):
-            async for event in progress_stream(handle, after):
+            async for event in progress_stream(state.client, handle, after):
                 yield event
 
     return StreamingResponse(

@@ -11,6 +11,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle
 
+from relay.agents.models import AgentResult, GoalResult
+from relay.temporal.goal_history import decoded
 from relay.temporal.search_attributes import RELAY_COST_USD, RELAY_PENDING_APPROVALS, RELAY_STATUS
 
 CHILD_ENDED = {
@@ -37,8 +39,10 @@ EVIDENCE_ITEMS = 10  # the latest tool results of the agent
 EVIDENCE_CHARS = 2000  # of each, as JSON
 
 
-def progress_event(event: HistoryEvent) -> tuple[str, dict[str, Any]] | None:
-    """A supervisor history event as (SSE event name, data), or None for bookkeeping."""
+async def progress_event(client: Client, event: HistoryEvent) -> tuple[str, dict[str, Any]] | None:
+    """A supervisor history event as (SSE event name, data), or None for bookkeeping. An end
+    carries relay's status (an agent's `unverified`, a goal's `partial` or `rejected`) and
+    Temporal's as `execution`."""
     kind = event.event_type
     if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
         return "started", {}
@@ -47,9 +51,13 @@ def progress_event(event: HistoryEvent) -> tuple[str, dict[str, Any]] | None:
         return "agent_started", {"workflow_id": child.workflow_id}
     if kind in CHILD_ENDED:
         attributes = _child_attributes(event)
+        agent = None
+        if kind == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
+            agent = await decoded(client, attributes.result, AgentResult)
         return "agent_ended", {
             "workflow_id": attributes.workflow_execution.workflow_id,
-            "status": CHILD_ENDED[kind],
+            "status": agent.status if agent is not None else CHILD_ENDED[kind],
+            "execution": CHILD_ENDED[kind],
         }
     if kind == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
         fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
@@ -60,7 +68,12 @@ def progress_event(event: HistoryEvent) -> tuple[str, dict[str, Any]] | None:
         }
         return ("progress", changed) if changed else None
     if kind in GOAL_ENDED:
-        return "ended", {"status": GOAL_ENDED[kind]}
+        goal = None
+        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+            result = event.workflow_execution_completed_event_attributes.result
+            goal = await decoded(client, result, GoalResult)
+        status = goal.status if goal is not None else GOAL_ENDED[kind]
+        return "ended", {"status": status, "execution": GOAL_ENDED[kind]}
     return None
 
 
@@ -77,12 +90,12 @@ def _child_attributes(event: HistoryEvent) -> Any:
     raise ValueError(f"event {event.event_id} is not a child's end")
 
 
-async def progress_stream(handle: WorkflowHandle, after: int) -> AsyncIterator[str]:
+async def progress_stream(client: Client, handle: WorkflowHandle, after: int) -> AsyncIterator[str]:
     """SSE messages for the goal's progress after event `after`, until the goal ends."""
     async for event in handle.fetch_history_events(wait_new_event=True):
         if event.event_id <= after:
             continue
-        shown = progress_event(event)
+        shown = await progress_event(client, event)
         if shown is not None:
             name, data = shown
             body = json.dumps({"goal_id": handle.id, **data})

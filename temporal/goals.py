@@ -1,15 +1,25 @@
 """Starting a goal the way every relay client does: with the Web UI's static summary (the goal,
 shortened) and details (context, model route, budget, requester)."""
 
-from typing import Any
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
 
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.service import RPCError, RPCStatusCode
 
 from relay.agents.models import GoalRequest, GoalResult
 from relay.workflows.supervisor import SupervisorWorkflow
 
 SUMMARY_CHARS = 120
+# How long a query may wait for a worker: the server lists a worker that stopped as a poller
+# for minutes, and a query to a run nobody serves waits for one until its deadline.
+QUERY_SECONDS = 5.0
+T = TypeVar("T")
 
 
 def goal_summary(request: GoalRequest) -> str:
@@ -63,3 +73,31 @@ async def start_goal(
         memo={"requested_by": request.requested_by} if request.requested_by else None,
         **options,
     )
+
+
+async def has_workers(client: Client, task_queue: str) -> bool:
+    """Whether any worker polls the task queue for workflow tasks now: without one, a query
+    or an update waits for a worker instead of answering."""
+    described = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    return bool(described.pollers)
+
+
+async def ask_if_served(
+    client: Client, handle: WorkflowHandle, task_queue: str, query: Callable[..., T]
+) -> T | None:
+    """The query's answer, or None when no worker answers it within QUERY_SECONDS (none
+    polls the task queue, or the one the server lists has gone)."""
+    if not await has_workers(client, task_queue):
+        return None
+    try:
+        return await handle.query(query, rpc_timeout=timedelta(seconds=QUERY_SECONDS))
+    except RPCError as err:
+        if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            return None
+        raise

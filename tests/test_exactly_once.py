@@ -17,7 +17,9 @@ from relay.agents.approvals import ApprovalDecision
 from relay.agents.models import GoalRequest
 from relay.temporal.devserver import DevServer
 from relay.workflows.supervisor import SupervisorWorkflow
+from tests.cli_runner import relay_cli
 from tests.reliability import Describe
+from tests.test_cli import env_for
 from tests.worker_process import relay_for_worker_processes, worker_process
 
 
@@ -67,3 +69,7 @@ async def test_refund_happens_once_when_the_worker_dies_after_committing(
     ]
     assert refund.attempt == 2 and refund.result["replayed"] is True
     assert refund.result["data"] == json.loads(ledger[0]["result"])["data"]
+    # relay status says the ledger answered the retry.
+    status = await relay_cli("status", handle.id, env=env_for(relay))
+    assert "↳ issue_refund(" in status.out, status.out
+    assert "· ok, replayed from the ledger" in status.out

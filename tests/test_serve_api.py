@@ -125,7 +125,10 @@ async def test_start_follow_approve_and_audit_over_http(
             {**bearer("ada"), "Last-Event-ID": str(first[-1][0])},
             lambda e: e[1] == "ended",
         )
-        assert rest[-1][1:] == ("ended", {"goal_id": goal_id, "status": "completed"})
+        assert rest[-1][1:] == (
+            "ended",
+            {"goal_id": goal_id, "status": "completed", "execution": "completed"},
+        )
         whole = await sse(http, events, bearer("fiona"), lambda e: e[1] == "ended")
         assert [e[0] for e in first + rest] == [e[0] for e in whole]
 
@@ -186,3 +189,30 @@ async def test_only_the_requester_or_an_admin_cancels_a_goal(
     # The open return was undone when the goal was cancelled; nothing was refunded.
     assert relay.rows("SELECT status FROM returns") == [{"status": "cancelled"}]
     assert relay.rows("SELECT * FROM refunds") == []
+
+
+async def test_sse_ends_with_relays_status_not_temporals(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """A rejected refund: Temporal's run completed, relay's goal is `rejected`, and the
+    events say both, for the goal and for the agent whose call was rejected."""
+    async with (
+        served_shop(temporal_server, tmp_path) as (relay, url),
+        httpx.AsyncClient(base_url=url, timeout=60) as http,
+    ):
+        started = await http.post("/goals", json=SHOWCASE, headers=bearer("ada"))
+        goal_id = started.json()["id"]
+        events = f"/goals/{goal_id}/events"
+        await sse(http, events, bearer("ada"), lambda e: e[2].get("pending_approvals") == 1)
+        inbox = (await http.get("/approvals", headers=bearer("fiona"))).json()
+        [item] = [i for i in inbox if i["goal_id"] == goal_id]
+        decision = f"/approvals/{goal_id}/{item['approval']['approval_id']}"
+        rejected = await http.post(
+            decision, json={"decision": "reject", "reason": "no"}, headers=bearer("fiona")
+        )
+        assert rejected.status_code == 200, rejected.text
+        seen = await sse(http, events, bearer("ada"), lambda e: e[1] == "ended")
+    ends = {data["workflow_id"]: data for _, name, data in seen if name == "agent_ended"}
+    assert ends[f"{goal_id}/returns-1"]["status"] == "rejected"
+    assert ends[f"{goal_id}/returns-1"]["execution"] == "completed"
+    assert seen[-1][2] == {"goal_id": goal_id, "status": "rejected", "execution": "completed"}

@@ -258,9 +258,14 @@ class AgentWorkflow:
     ) -> tuple[ToolCallRecord, ToolObservation]:
         step, key = self._s.steps, call_key(place)
 
-        def record(outcome: Any, detail: str) -> ToolCallRecord:
+        def record(outcome: Any, detail: str, replayed: bool = False) -> ToolCallRecord:
             return ToolCallRecord(
-                step=step, tool=call.name, arguments=call.arguments, outcome=outcome, detail=detail
+                step=step,
+                tool=call.name,
+                arguments=call.arguments,
+                outcome=outcome,
+                detail=detail,
+                replayed=replayed,
             )
 
         def refused(outcome: Any, detail: str) -> tuple[ToolCallRecord, ToolObservation]:
@@ -318,7 +323,7 @@ class AgentWorkflow:
                 completed_effect(task.agent, call, tool.compensation, observation.data)
             )
         outcome = "ok" if observation.ok else "refused" if observation.refused else "error"
-        return record(outcome, observation.error or ""), observation
+        return record(outcome, observation.error or "", observation.replayed), observation
 
     def _refusal(
         self, call: ToolCall, outcome: Any, detail: str
