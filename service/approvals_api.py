@@ -4,10 +4,13 @@ The approver of a decision is the signed-in person, never a field of the request
 signs it with the workers' secret, so the workflow's own checks (policy, no self-approval,
 signature, expiry, audit) decide whether it counts, exactly as for `relay approve`."""
 
+import asyncio
+import base64
+import binascii
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
@@ -19,21 +22,21 @@ from relay.agents.approvals import (
     PendingApproval,
     authorization_refusal,
     sign_decision,
+    signature_for,
+    signature_matches,
 )
+from relay.agents.specs import NAME
 from relay.cli_output import failure_text
 from relay.service.errors import ApiError
 from relay.service.history_views import evidence
 from relay.service.identities import Person
 from relay.service.state import ServiceState, signed_in, state_of
-from relay.temporal.search_attributes import RELAY_PENDING_APPROVALS
+from relay.service.waiting_agents import waiting_page, waiting_query
 from relay.workflows.supervisor import SupervisorWorkflow
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
-WAITING = (
-    f"WorkflowType = 'SupervisorWorkflow' AND ExecutionStatus = 'Running' "
-    f"AND {RELAY_PENDING_APPROVALS.name} > 0"
-)
-MAX_GOALS = 200  # goals looked at per listing
+PAGE = 50  # waiting agent runs per page, unless `limit` says otherwise
+MAX_PAGE = 200
 SIGNATURE_VALID = timedelta(minutes=5)  # a decision the service signs counts this long
 
 
@@ -47,7 +50,9 @@ class ToolResultSeen(BaseModel):
 class InboxItem(BaseModel):
     goal_id: str
     goal: str | None  # the goal's text, shortened (the run's summary)
-    approval: PendingApproval
+    agent_workflow_id: str
+    approval: PendingApproval | None  # None: its details cannot be read right now
+    unreadable: str | None = None  # why, when approval is None
     evidence: list[ToolResultSeen]
 
 
@@ -65,31 +70,78 @@ def _approver(person: Person) -> None:
 async def inbox(
     person: Annotated[Person, Depends(signed_in)],
     state: Annotated[ServiceState, Depends(state_of)],
+    response: Response,
+    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE,
+    agent: Annotated[str | None, Query(pattern=NAME.pattern)] = None,
+    tool: Annotated[str | None, Query(max_length=200)] = None,
+    requester: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[InboxItem]:
-    """Pending approvals across all running goals (from visibility), only those this person
-    may decide: allowed by the approval policy, and not on a goal they requested."""
+    """Pending approvals this person may decide (allowed by the approval policy, not on a goal
+    they requested), a page of waiting agent runs at a time, from visibility: `X-Next-Cursor`
+    names the next page (pass it as `cursor`), `X-Total-Count` counts the agent runs waiting
+    that match. An approval whose details cannot be read right now is listed, marked."""
     _approver(person)
-    items: list[InboxItem] = []
-    async for listed in state.client.list_workflows(WAITING, limit=MAX_GOALS):
-        handle = state.client.get_workflow_handle_for(SupervisorWorkflow.run, listed.id)
-        try:
-            pending = await handle.query(SupervisorWorkflow.pending_approvals)
-            summary = await (await handle.describe()).static_summary()
-        except RPCError:
-            continue  # ended since it was listed
-        for approval in pending:
-            if authorization_refusal(approval, person.name) is not None:
-                continue
-            seen = await evidence(state.client, approval.workflow_id)
-            items.append(
-                InboxItem(
-                    goal_id=listed.id,
-                    goal=summary,
-                    approval=approval,
-                    evidence=[ToolResultSeen.model_validate(s) for s in seen],
-                )
-            )
-    return sorted(items, key=lambda i: i.approval.requested_at)
+    token = _token(cursor, state.approval_secret) if cursor else None
+    page = await waiting_page(state.client, waiting_query(agent), limit, token)
+    if page.next_token:
+        response.headers["X-Next-Cursor"] = _cursor(page.next_token, state.approval_secret)
+    response.headers["X-Total-Count"] = str(page.total)
+    shown = [
+        (waiting, approval)
+        for waiting in page.agents
+        for approval in (waiting.approvals or [None])
+        if approval is None or _shown(approval, person, tool, requester)
+    ]
+    goals = sorted({w.goal_id for w, _ in shown})
+    found = await asyncio.gather(*(_summary(state, g) for g in goals))
+    summaries = dict(zip(goals, found, strict=True))
+    seen = await asyncio.gather(*(evidence(state.client, w.workflow_id) for w, _ in shown))
+    items = [
+        InboxItem(
+            goal_id=waiting.goal_id,
+            goal=summaries[waiting.goal_id],
+            agent_workflow_id=waiting.workflow_id,
+            approval=approval,
+            unreadable=waiting.unreadable if approval is None else None,
+            evidence=[ToolResultSeen.model_validate(s) for s in tool_results],
+        )
+        for (waiting, approval), tool_results in zip(shown, seen, strict=True)
+    ]
+    return sorted(items, key=lambda i: i.approval.requested_at.isoformat() if i.approval else "")
+
+
+def _cursor(token: bytes, secret: str) -> str:
+    """Visibility's page token, signed: a cursor the service did not give never reaches the
+    server (which answers a forged token with an internal error)."""
+    mac = signature_for(secret, b"relay-inbox-cursor\n" + token)
+    return base64.urlsafe_b64encode(token).decode() + "." + mac
+
+
+def _token(cursor: str, secret: str) -> bytes:
+    encoded, _, mac = cursor.rpartition(".")
+    try:
+        token = base64.b64decode(encoded, altchars=b"-_", validate=True)
+    except (ValueError, binascii.Error):
+        token = b""
+    if not token or not signature_matches(secret, b"relay-inbox-cursor\n" + token, mac):
+        raise ApiError(422, "cursor: not a cursor this service gave")
+    return token
+
+
+def _shown(
+    approval: PendingApproval, person: Person, tool: str | None, requester: str | None
+) -> bool:
+    if authorization_refusal(approval, person.name) is not None:
+        return False
+    return tool in (None, approval.tool) and requester in (None, approval.requested_by)
+
+
+async def _summary(state: ServiceState, goal_id: str) -> str | None:
+    try:
+        return await (await state.client.get_workflow_handle(goal_id).describe()).static_summary()
+    except RPCError:
+        return None  # ended since it was listed: the card still shows the goal id
 
 
 @router.post("/{goal_id}/{approval_id}")

@@ -197,7 +197,7 @@ async def test_sse_ends_with_relays_status_not_temporals(
     """A rejected refund: Temporal's run completed, relay's goal is `rejected`, and the
     events say both, for the goal and for the agent whose call was rejected."""
     async with (
-        served_shop(temporal_server, tmp_path) as (relay, url),
+        served_shop(temporal_server, tmp_path) as (_relay, url),
         httpx.AsyncClient(base_url=url, timeout=60) as http,
     ):
         started = await http.post("/goals", json=SHOWCASE, headers=bearer("ada"))

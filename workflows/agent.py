@@ -115,6 +115,7 @@ class AgentWorkflow:
         pending = len(self._book.pending)
         status = final or ("waiting_for_approval" if pending else "running")
         self._board.show(status, pending, self._s.usage)
+        self._board.publish_pending(list(self._book.pending.values()))
 
     async def _run_within_deadline(self, task: AgentTask) -> AgentResult:
         deadline = task.lease.deadline

@@ -5,7 +5,9 @@ from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 with workflow.unsafe.imports_passed_through():
+    from relay.agents.approvals import PendingApproval
     from relay.agents.llm_models import Usage
+    from relay.agents.pending_memo import PENDING_MEMO, memo_entries
     from relay.agents.progress import GoalProgress
     from relay.temporal.search_attributes import (
         RELAY_AGENT,
@@ -13,6 +15,9 @@ with workflow.unsafe.imports_passed_through():
         RELAY_PENDING_APPROVALS,
         RELAY_STATUS,
     )
+
+
+PENDING_MEMO_PATCH = "pending-approvals-in-memo"  # runs from before it keep no such memo
 
 
 class RunBoard:
@@ -26,6 +31,7 @@ class RunBoard:
         self._enabled = False
         self._lean = False
         self._shown: tuple[str, int, float] | None = None
+        self._published: list[str] = []  # approval ids in the memo
 
     def enable(self, enabled: bool, lean: bool = False) -> None:
         self._enabled = enabled
@@ -48,6 +54,17 @@ class RunBoard:
             updates.append(RELAY_AGENT.value_set(self._agent))
         self._shown = (status, pending, cost)
         workflow.upsert_search_attributes(updates)
+
+    def publish_pending(self, approvals: list[PendingApproval]) -> None:
+        """Keep the run's memo listing the approvals it waits on, for the inbox to read from
+        visibility (agents/pending_memo.py); an upsert only when they change."""
+        ids = [a.approval_id for a in approvals]
+        if not self._enabled or not self._lean or ids == self._published:
+            return
+        if not workflow.patched(PENDING_MEMO_PATCH):
+            return
+        self._published = ids
+        workflow.upsert_memo({PENDING_MEMO: memo_entries(approvals)})
 
 
 def start_attributes(agent: str) -> TypedSearchAttributes:

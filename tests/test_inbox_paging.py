@@ -1,0 +1,94 @@
+"""The approval inbox reads waiting agents from visibility a page at a time (each agent's memo
+holds its approvals): every approval appears once across the pages, one whose details cannot
+be read is listed marked instead of dropped, and a decision from a later page lands on its own
+goal. `relay serve` in its own process, a real dev server and worker."""
+
+import uuid
+from pathlib import Path
+
+import httpx
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+from relay.temporal.devserver import DevServer
+from relay.temporal.search_attributes import RELAY_AGENT, RELAY_PENDING_APPROVALS
+from tests.serve_process import bearer, served_shop
+
+GOALS = 5
+PAGE = 2
+
+
+async def test_every_approval_is_listed_across_pages_and_decided_on_its_goal(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    async with (
+        served_shop(temporal_server, tmp_path) as (relay, url),
+        httpx.AsyncClient(base_url=url, timeout=60) as http,
+    ):
+        handles = []
+        for _ in range(GOALS):
+            handles.append(await relay.start(requested_by="ada"))
+            await relay.next_pending(handles[-1])
+            relay.rows("UPDATE returns SET status = 'cancelled'")  # the next goal's item again
+        # An agent run that waits, but whose approvals nobody can read now (no memo, no worker).
+        stuck = await relay.client.start_workflow(
+            "AgentWorkflow",
+            {},
+            id=f"stuck-{uuid.uuid4().hex[:6]}/returns-1",
+            task_queue="nobody-polls-" + tmp_path.name[-8:],
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(RELAY_PENDING_APPROVALS, 1),
+                    SearchAttributePair(RELAY_AGENT, "returns"),
+                ]
+            ),
+        )
+        try:
+            ours = {h.id for h in handles} | {stuck.id.split("/")[0]}
+            pages, items, cursor = 0, [], None
+            while True:
+                params = {"limit": PAGE, **({"cursor": cursor} if cursor else {})}
+                listed = await http.get("/approvals", params=params, headers=bearer("fiona"))
+                assert listed.status_code == 200, listed.text
+                assert int(listed.headers["X-Total-Count"]) >= GOALS + 1
+                items += [i for i in listed.json() if i["goal_id"] in ours]
+                pages += 1
+                cursor = listed.headers.get("X-Next-Cursor")
+                if cursor is None:
+                    break
+            assert pages >= 3
+            readable = [i for i in items if i["approval"] is not None]
+            assert sorted(i["goal_id"] for i in readable) == sorted(h.id for h in handles)
+            assert {i["approval"]["tool"] for i in readable} == {"issue_refund"}
+            [marked] = [i for i in items if i["approval"] is None]
+            assert marked["agent_workflow_id"] == stuck.id
+            assert "could not be read" in marked["unreadable"]
+
+            # Filters: by agent (in the visibility query) and by tool.
+            only = await http.get(
+                "/approvals", params={"agent": "orders", "limit": 50}, headers=bearer("fiona")
+            )
+            assert [i for i in only.json() if i["goal_id"] in ours] == []
+            for forged in ("%%", "bm90IGEgdG9rZW4="):
+                bad = await http.get(
+                    "/approvals", params={"cursor": forged}, headers=bearer("fiona")
+                )
+                assert bad.json() == {"error": "cursor: not a cursor this service gave"}
+
+            # A decision from the last page lands on that goal, and only there.
+            target = readable[-1]
+            decided = await http.post(
+                f"/approvals/{target['goal_id']}/{target['approval']['approval_id']}",
+                json={"decision": "approve", "reason": "paged"},
+                headers=bearer("fiona"),
+            )
+            assert decided.status_code == 200, decided.text
+            [handle] = [h for h in handles if h.id == target["goal_id"]]
+            result = await handle.result()
+            assert [(a.verdict, a.approver) for a in result.approvals] == [("approved", "fiona")]
+            for other in handles:
+                if other.id != handle.id:
+                    assert (await other.describe()).status.name == "RUNNING"  # type: ignore[union-attr]
+        finally:
+            for other in [*handles, stuck]:
+                if (await other.describe()).status.name == "RUNNING":  # type: ignore[union-attr]
+                    await other.terminate("test done")
