@@ -109,6 +109,7 @@ class ToolActivities:
             lean_bookkeeping=True,
             history_limit=self._settings.history_limit,
             output_schema=self._app.output_schema,
+            pending_memo=True,
         )
 
     def _native(self, agent: Agent) -> list[ToolInfo]:

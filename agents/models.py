@@ -279,6 +279,7 @@ class AgentTask(BaseModel):
     # validated by the agent (carry.py builds on this module, so it cannot be named here).
     carry: dict[str, Any] | None = None
     output_schema: dict[str, Any] | None = None  # the agent's typed answer (Agent.output)
+    pending_memo: bool = False  # see RunConfig
 
 
 class TurnRecord(BaseModel):
@@ -400,3 +401,6 @@ class RunConfig(BaseModel):
     lean_bookkeeping: bool = False
     history_limit: HistoryLimit = Field(default_factory=HistoryLimit)
     output_schema: dict[str, Any] | None = None  # the goal's typed answer (App.output)
+    # Set by workers since the inbox reads visibility: agents keep the approvals they wait on
+    # in their memo (agents/pending_memo.py). Recorded like lean_bookkeeping: no patch marker.
+    pending_memo: bool = False

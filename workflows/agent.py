@@ -78,7 +78,7 @@ class AgentWorkflow:
             self._s.lease = task.lease
         self._breaker = LoopBreaker(task.lease.loop_limit)
         self._board = RunBoard(task.agent)
-        self._board.enable(task.search_attributes, task.lean_bookkeeping)
+        self._board.enable(task.search_attributes, task.lean_bookkeeping, task.pending_memo)
         self._show()
         try:
             result = await self._run_within_deadline(task)

@@ -257,6 +257,7 @@ class SupervisorWorkflow:
             lean_bookkeeping=config.lean_bookkeeping,
             history_limit=config.history_limit,
             output_schema=spec.output_schema,
+            pending_memo=config.pending_memo,
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         try:

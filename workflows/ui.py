@@ -17,9 +17,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
-PENDING_MEMO_PATCH = "pending-approvals-in-memo"  # runs from before it keep no such memo
-
-
 class RunBoard:
     """Publishes one run's agent, status, pending approvals and cost, upserting only changes
     (each upsert is an event in history). In a lean run (RunConfig.lean_bookkeeping) a change
@@ -31,11 +28,13 @@ class RunBoard:
         self._enabled = False
         self._lean = False
         self._shown: tuple[str, int, float] | None = None
+        self._memo = False
         self._published: list[str] = []  # approval ids in the memo
 
-    def enable(self, enabled: bool, lean: bool = False) -> None:
+    def enable(self, enabled: bool, lean: bool = False, memo: bool = False) -> None:
         self._enabled = enabled
         self._lean = lean
+        self._memo = memo  # publish pending approvals in the memo (RunConfig.pending_memo)
         if enabled and lean:  # a run may start with its attributes (start_attributes)
             self._shown = _shown_at_start(workflow.info().typed_search_attributes)
 
@@ -59,9 +58,7 @@ class RunBoard:
         """Keep the run's memo listing the approvals it waits on, for the inbox to read from
         visibility (agents/pending_memo.py); an upsert only when they change."""
         ids = [a.approval_id for a in approvals]
-        if not self._enabled or not self._lean or ids == self._published:
-            return
-        if not workflow.patched(PENDING_MEMO_PATCH):
+        if not (self._enabled and self._memo) or ids == self._published:
             return
         self._published = ids
         workflow.upsert_memo({PENDING_MEMO: memo_entries(approvals)})
