@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo dev test test-faults lint eval bench bench-scale bench-conversation bench-agentdojo
+.PHONY: install demo dev test test-faults lint eval bench bench-scale bench-pending bench-conversation bench-agentdojo
 
 install: $(STAMP)
 
@@ -49,6 +49,9 @@ bench-scale: install
 	$(BIN)/python -m benchmarks.scale
 
 # One agent, 200 model turns with a few-KB tool result each: how history grows per turn.
+bench-pending: install
+	$(BIN)/python -m benchmarks.pending
+
 bench-conversation: install
 	$(BIN)/python -m benchmarks.conversation
 

@@ -101,6 +101,11 @@ class Settings(BaseModel):
     # A `relay` command stopped by SIGTERM/SIGINT that has not finished stopping after this
     # long exits anyway (RELAY_STOP_SECONDS): a stuck shutdown never keeps a worker around.
     stop_seconds: float = Field(default=15.0, gt=0, le=3600)
+    # Workflows a worker keeps in memory between their steps (RELAY_MAX_CACHED_WORKFLOWS). Past
+    # it, a step of an evicted workflow (a decision, an activity's result) replays its whole
+    # history first. A goal waiting on a person keeps two open (supervisor and agent); see
+    # docs/PERFORMANCE.md for the memory each costs.
+    max_cached_workflows: int = Field(default=4000, ge=0, le=100_000)
     # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
     fault: str | None = None
     # Benchmarks: the scripted test double answers after (low, high) ms (RELAY_SCRIPTED_LATENCY_MS).
@@ -172,6 +177,7 @@ class Settings(BaseModel):
             ],
             "serve_streams_per_person": os.environ.get("RELAY_SERVE_STREAMS_PER_PERSON"),
             "stop_seconds": os.environ.get("RELAY_STOP_SECONDS"),
+            "max_cached_workflows": os.environ.get("RELAY_MAX_CACHED_WORKFLOWS"),
             "history_limit": {
                 k: v
                 for k, v in {

@@ -126,5 +126,6 @@ async def relay_worker(
 
 async def run_worker(settings: Settings, app: App, agents: Sequence[str] | None = None) -> None:
     client = await connect_client(settings)
-    async with relay_worker(client, settings, app, agents) as worker:
+    cached = settings.max_cached_workflows
+    async with relay_worker(client, settings, app, agents, max_cached_workflows=cached) as worker:
         await worker.run()

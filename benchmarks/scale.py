@@ -40,7 +40,7 @@ def identity(worker: asyncio.subprocess.Process) -> str:
     return f"{worker.pid}@{os.uname().nodename}"
 
 
-async def until_polled(client: Client, workers: list) -> None:
+async def until_polled(client: Client, workers: list, queue: str = "scale") -> None:
     """Wait until these workers poll the queue (a worker process takes seconds to start); the
     server lists the pollers it saw recently, so after 30 s the run goes on regardless."""
     expected = {identity(w) for w in workers}
@@ -53,7 +53,7 @@ async def until_polled(client: Client, workers: list) -> None:
             described = await client.workflow_service.describe_task_queue(
                 DescribeTaskQueueRequest(
                     namespace=client.namespace,
-                    task_queue=TaskQueue(name="scale"),
+                    task_queue=TaskQueue(name=queue),
                     task_queue_type=kind,
                 )
             )
