@@ -48,10 +48,11 @@ bench: install
 bench-scale: install
 	$(BIN)/python -m benchmarks.scale
 
-# One agent, 200 model turns with a few-KB tool result each: how history grows per turn.
+# N goals waiting on people at once (BENCH_PENDING=100,300,1000), then all approved.
 bench-pending: install
 	$(BIN)/python -m benchmarks.pending
 
+# One agent, 200 model turns with a few-KB tool result each: how history grows per turn.
 bench-conversation: install
 	$(BIN)/python -m benchmarks.conversation
 

@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from relay.activities.providers.credentials import missing_credentials
 from relay.activities.providers.routes import route_problem
-from relay.agents.approvals import ApprovalDecision, DecisionRequest, sign_decision
+from relay.agents.approvals import DecisionRequest, sign_decision
 from relay.agents.guardrails import goal_problem
 from relay.agents.models import Budget, GoalRequest
 from relay.cli_app import app_of, context_of
@@ -32,8 +32,8 @@ from relay.cli_output import (
 )
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
-from relay.temporal.goal_history import read_goal
-from relay.temporal.goals import ask_if_served, start_goal
+from relay.temporal.decisions import deliver, open_approvals
+from relay.temporal.goals import start_goal
 from relay.workflows.supervisor import SupervisorWorkflow
 
 
@@ -142,11 +142,10 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
     client = await connect_client(settings)
     handle = await existing_goal(client, args.workflow_id)
     queue = (await _require_running(handle)).task_queue
-    # Without a worker a query or an update would wait for one: read the approvals from
-    # history and send the decision as a signal, which waits in history for a worker.
-    asked = await ask_if_served(client, handle, queue, SupervisorWorkflow.pending_approvals)
-    workers = asked is not None
-    pending = asked if asked is not None else (await read_goal(client, handle.id)).pending
+    # Without a worker a query or an update would wait for one: the approvals come from
+    # history and the decision goes as a signal (temporal/decisions.py).
+    found = await open_approvals(client, handle, queue)
+    pending = found.approvals
     ids = ", ".join(p.approval_id for p in pending) or "none"
     if args.approval_id is None and len(pending) != 1:
         raise CliError(f"name the approval: {len(pending)} pending ({ids})")
@@ -164,20 +163,17 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
         expires_at = datetime.now(UTC) + timedelta(seconds=args.valid_for)
         secret = settings.approval_secret.get_secret_value()
         request = sign_decision(request, target, secret, expires_at)
-    if not workers:
-        decision = ApprovalDecision.model_validate(request.model_dump(exclude={"approve"}))
-        signal = SupervisorWorkflow.approve if request.approve else SupervisorWorkflow.reject
-        await handle.signal(signal, decision)
-        print(
-            f"{wanted}: {args.command} sent as a signal; no worker polls task queue {queue!r}, "
-            "so it takes effect when one returns (relay status shows the outcome then)"
-        )
-        return
     try:
-        record = await handle.execute_update(SupervisorWorkflow.decide, request)
+        record = await deliver(handle, request, found.served)
     except WorkflowUpdateFailedError as err:
         raise CliError(f"{args.command} refused: {failure_text(err)}") from err
     except RPCError:
         await _require_running(handle)  # the run may have ended since the check above
         raise
+    if record is None:
+        print(
+            f"{wanted}: {args.command} sent as a signal; no worker polls task queue {queue!r}, "
+            "so it takes effect when one returns (relay status shows the outcome then)"
+        )
+        return
     print(f"{record.approval_id}: {record.verdict} by {record.approver}")

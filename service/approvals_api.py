@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from relay.agents.approvals import (
@@ -32,6 +32,7 @@ from relay.service.history_views import evidence
 from relay.service.identities import Person
 from relay.service.state import ServiceState, signed_in, state_of
 from relay.service.waiting_agents import waiting_page, waiting_query
+from relay.temporal.decisions import deliver, open_approvals
 from relay.workflows.supervisor import SupervisorWorkflow
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
@@ -54,6 +55,15 @@ class InboxItem(BaseModel):
     approval: PendingApproval | None  # None: its details cannot be read right now
     unreadable: str | None = None  # why, when approval is None
     evidence: list[ToolResultSeen]
+
+
+class DecisionSent(BaseModel):
+    """A decision sent as a signal while no worker runs the goal: it takes effect (or is
+    refused, and audited) when a worker returns."""
+
+    approval_id: str
+    decision: Literal["approve", "reject"]
+    sent_as: Literal["signal"] = "signal"
 
 
 class Decision(BaseModel):
@@ -151,15 +161,21 @@ async def decide(
     body: Decision,
     person: Annotated[Person, Depends(signed_in)],
     state: Annotated[ServiceState, Depends(state_of)],
-) -> ApprovalRecord:
-    """Approve or reject as the signed-in person; the workflow's record of the decision."""
+    response: Response,
+) -> ApprovalRecord | DecisionSent:
+    """Approve or reject as the signed-in person: the workflow's record of the decision; or,
+    while no worker runs the goal, 202 and the decision sent as a signal that takes effect
+    when a worker returns (its outcome is in the goal's audit then)."""
     _approver(person)
     handle = state.client.get_workflow_handle_for(SupervisorWorkflow.run, goal_id)
     try:
-        pending = await handle.query(SupervisorWorkflow.pending_approvals)
+        info = await handle.describe()
+        if info.status != WorkflowExecutionStatus.RUNNING:
+            raise ApiError(404, f"no running goal {goal_id!r}")
+        found = await open_approvals(state.client, handle, info.task_queue)
     except RPCError:
         raise ApiError(404, f"no running goal {goal_id!r}") from None
-    target = next((p for p in pending if p.approval_id == approval_id), None)
+    target = next((p for p in found.approvals if p.approval_id == approval_id), None)
     if target is None:
         raise ApiError(404, f"no pending approval {approval_id!r} in goal {goal_id!r}")
     refusal = authorization_refusal(target, person.name)
@@ -177,6 +193,10 @@ async def decide(
         datetime.now(UTC) + SIGNATURE_VALID,
     )
     try:
-        return await handle.execute_update(SupervisorWorkflow.decide, request)
+        record = await deliver(handle, request, found.served)
     except WorkflowUpdateFailedError as err:
         raise ApiError(409, f"{body.decision} refused: {failure_text(err)}") from None
+    if record is None:
+        response.status_code = 202
+        return DecisionSent(approval_id=approval_id, decision=body.decision)
+    return record

@@ -6,9 +6,12 @@ import asyncio
 import signal
 from pathlib import Path
 
+import httpx
+
 from relay.temporal.devserver import DevServer
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay
+from tests.serve_process import bearer, serve_process
 from tests.test_agent_loop import call
 from tests.test_cli import env_for
 from tests.worker_process import relay_for_worker_processes, worker_process
@@ -25,6 +28,9 @@ async def test_status_and_approve_work_while_no_worker_runs(
     async with worker_process(settings, log) as worker:
         handle = await relay.start(requested_by="ada")
         pending = await relay.next_pending(handle)
+        relay.rows("UPDATE returns SET status = 'cancelled'")  # the next goal's item again
+        other = await relay.start(requested_by="ada")
+        other_pending = await relay.next_pending(other)
         worker.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(worker.wait(), 30) == 130
 
@@ -37,18 +43,38 @@ async def test_status_and_approve_work_while_no_worker_runs(
     assert '↳ create_return({"order_id": "O-5002"' in out and " · ok" in out  # the orders agent
     assert "step 1 · scripted" in out
 
+    # The first goal's return was set aside for the second: approve the second, by the CLI,
+    # and reject the first, from the inbox (202: sent as a signal).
     approve = await asyncio.wait_for(
-        relay_cli("approve", handle.id, pending.approval_id, "--as", "fiona", env=env), 60
+        relay_cli("approve", other.id, other_pending.approval_id, "--as", "fiona", env=env), 60
     )
     assert approve.code == 0, approve.err
-    assert f"{pending.approval_id}: approve sent as a signal; no worker polls task queue" in (
+    assert f"{other_pending.approval_id}: approve sent as a signal; no worker polls task" in (
         approve.out
     )
+    async with (
+        serve_process(relay, tmp_path / "serve.log") as url,
+        httpx.AsyncClient(base_url=url, timeout=60) as http,
+    ):
+        sent = await http.post(
+            f"/approvals/{handle.id}/{pending.approval_id}",
+            json={"decision": "reject", "reason": "not now"},
+            headers=bearer("fiona"),
+        )
+    assert sent.status_code == 202, sent.text
+    assert sent.json() == {
+        "approval_id": pending.approval_id,
+        "decision": "reject",
+        "sent_as": "signal",
+    }
 
-    async with worker_process(settings, log):  # the decision takes effect when a worker returns
-        result = await asyncio.wait_for(handle.result(), 90)
-    assert result.status == "completed", result.answer
-    assert [(a.verdict, a.approver) for a in result.approvals] == [("approved", "fiona")]
+    async with worker_process(settings, log):  # the decisions take effect when a worker returns
+        approved = await asyncio.wait_for(other.result(), 90)
+        rejected = await asyncio.wait_for(handle.result(), 90)
+    assert approved.status == "completed", approved.answer
+    assert [(a.verdict, a.approver) for a in approved.approvals] == [("approved", "fiona")]
+    assert rejected.status == "rejected"
+    assert [(a.verdict, a.approver) for a in rejected.approvals] == [("rejected", "fiona")]
     assert len(relay.rows("SELECT * FROM refunds")) == 1
 
 
