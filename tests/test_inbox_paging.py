@@ -3,15 +3,21 @@ holds its approvals): every approval appears once across the pages, one whose de
 be read is listed marked instead of dropped, and a decision from a later page lands on its own
 goal. `relay serve` in its own process, a real dev server and worker."""
 
+import asyncio
 import uuid
 from pathlib import Path
 
 import httpx
+from temporalio.client import WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
+from relay import GoalRequest, start_goal
 from relay.temporal.devserver import DevServer
 from relay.temporal.search_attributes import RELAY_AGENT, RELAY_PENDING_APPROVALS
-from tests.serve_process import bearer, served_shop
+from tests.conftest import running_relay
+from tests.payments_app import PAY
+from tests.payments_app import app as payments
+from tests.serve_process import bearer, serve_process, served_shop
 
 GOALS = 5
 PAGE = 2
@@ -92,3 +98,48 @@ async def test_every_approval_is_listed_across_pages_and_decided_on_its_goal(
             for other in [*handles, stuck]:
                 if (await other.describe()).status.name == "RUNNING":  # type: ignore[union-attr]
                     await other.terminate("test done")
+
+
+async def test_more_than_200_waiting_goals_are_all_in_the_inbox(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """The inbox once stopped at 200 waiting goals: now every one is there, over pages."""
+    many = 210
+    async with running_relay(temporal_server, tmp_path / "payments", app=payments) as relay:
+        route = relay.script(PAY)
+        gate = asyncio.Semaphore(30)
+
+        async def waiting() -> WorkflowHandle:
+            async with gate:
+                return await start_goal(
+                    relay.client,
+                    GoalRequest(goal="Pay me 1", model=route),
+                    f"pay-{uuid.uuid4().hex[:10]}",
+                    relay.settings.task_queue,
+                )
+
+        handles = await asyncio.gather(*(waiting() for _ in range(many)))
+        ours = {h.id for h in handles}
+        try:
+            async with (
+                serve_process(relay, tmp_path / "serve.log") as url,
+                httpx.AsyncClient(base_url=url, timeout=60) as http,
+            ):
+                for _ in range(600):  # until every goal waits (visibility counts them)
+                    first = await http.get("/approvals", headers=bearer("fiona"))
+                    if int(first.headers["X-Total-Count"]) >= many:
+                        break
+                    await asyncio.sleep(0.2)
+                seen, cursor, pages = set(), None, 0
+                while True:
+                    params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+                    page = await http.get("/approvals", params=params, headers=bearer("fiona"))
+                    assert page.status_code == 200, page.text
+                    seen |= {i["goal_id"] for i in page.json() if i["approval"] is not None}
+                    pages += 1
+                    cursor = page.headers.get("X-Next-Cursor")
+                    if cursor is None:
+                        break
+            assert pages >= 3 and ours <= seen, len(ours - seen)
+        finally:
+            await asyncio.gather(*(h.terminate("test done") for h in handles))
