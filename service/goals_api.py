@@ -25,7 +25,8 @@ from relay.service.errors import ApiError
 from relay.service.history_views import progress_stream
 from relay.service.identities import Person
 from relay.service.state import ServiceState, signed_in, state_of
-from relay.temporal.goals import start_goal
+from relay.temporal.goal_history import read_goal
+from relay.temporal.goals import ask_if_served, start_goal
 from relay.workflows.supervisor import SupervisorWorkflow
 
 router = APIRouter(prefix="/goals", tags=["goals"])
@@ -164,7 +165,11 @@ async def audit(
         return (await handle.result()).audit
     if described.status != WorkflowExecutionStatus.RUNNING:
         raise ApiError(409, f"goal {goal_id!r} ended without a result; see GET /goals/{goal_id}")
-    return await handle.query(SupervisorWorkflow.audit)
+    # While no worker answers, the decisions as the agents reported them, from history.
+    asked = await ask_if_served(
+        state.client, handle, described.task_queue, SupervisorWorkflow.audit
+    )
+    return asked if asked is not None else (await read_goal(state.client, goal_id)).audit
 
 
 @router.get("/{goal_id}/events")

@@ -13,7 +13,7 @@ from temporalio.api.common.v1 import Payloads
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 
-from relay.agents.approvals import ApprovalRecord, PendingApproval
+from relay.agents.approvals import ApprovalRecord, DecisionAudit, PendingApproval
 from relay.agents.llm_models import LlmRequest, LlmResponse, Usage
 from relay.agents.models import (
     AgentResult,
@@ -81,6 +81,7 @@ class GoalHistory:
     pending: list[PendingApproval] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)  # the supervisor's own model calls
     undone: list[UndoView] = field(default_factory=list)  # undone by the supervisor
+    audit: list[DecisionAudit] = field(default_factory=list)  # as the agents reported it
 
 
 @dataclass
@@ -265,7 +266,7 @@ async def read_goal(client: Client, workflow_id: str) -> GoalHistory:
             if attributes.signal_name == "agent_notice":
                 notice = await reader.value(attributes.input, AgentNotice)
                 if notice is not None and notice.sender in children:
-                    _note(pending, notice)
+                    _note(pending, goal.audit, notice)
     started = {t.id: t for t in children.values()}
     planned = plan.tasks if plan is not None else []
     goal.tasks = [
@@ -283,9 +284,11 @@ def _plan(content: str) -> Plan | None:
         return None
 
 
-def _note(pending: dict[str, PendingApproval], notice: AgentNotice) -> None:
-    """Keep the supervisor's view of open approvals: a request opens one; a settlement (or a
-    decision that settles) closes it."""
+def _note(
+    pending: dict[str, PendingApproval], audit: list[DecisionAudit], notice: AgentNotice
+) -> None:
+    """Keep the supervisor's view of open approvals and of the decisions: a request opens an
+    approval; a settlement (or a decision that settles) closes it; a decision is audited."""
     try:
         body = json.loads(notice.body)
         if notice.kind == "requested":
@@ -293,7 +296,11 @@ def _note(pending: dict[str, PendingApproval], notice: AgentNotice) -> None:
             pending[approval.approval_id] = approval
         elif notice.kind == "settled":
             pending.pop(ApprovalRecord.model_validate(body).approval_id, None)
+        elif notice.kind == "audited":
+            audit.append(DecisionAudit.model_validate(body))
         elif notice.kind == "decided":
-            pending.pop(Decided.model_validate(body).record.approval_id, None)
+            decided = Decided.model_validate(body)
+            pending.pop(decided.record.approval_id, None)
+            audit.append(decided.audit)
     except (ValueError, ValidationError):
         return

@@ -61,6 +61,12 @@ async def test_status_and_approve_work_while_no_worker_runs(
             json={"decision": "reject", "reason": "not now"},
             headers=bearer("fiona"),
         )
+        # The API reads the goal and its audit from history too, instead of waiting.
+        goal = await http.get(f"/goals/{other.id}", headers=bearer("bob"))
+        assert goal.json()["no_worker"] == settings.task_queue
+        assert goal.json()["status"] == "waiting_for_approval"
+        audit = await http.get(f"/goals/{other.id}/audit", headers=bearer("bob"))
+        assert audit.status_code == 200 and audit.json() == []
     assert sent.status_code == 202, sent.text
     assert sent.json() == {
         "approval_id": pending.approval_id,
