@@ -27,7 +27,14 @@ from temporalio.service import RPCError
 from benchmarks.scale import effects, start_workers, stop, until_polled
 from benchmarks.showcase import cpu_ms, seed_customers
 from examples.shop.app import SHOWCASE_GOAL
-from relay import ApprovalDecision, GoalRequest, Settings, SupervisorWorkflow, start_goal
+from relay import (
+    ApprovalDecision,
+    GoalRequest,
+    GoalResult,
+    Settings,
+    SupervisorWorkflow,
+    start_goal,
+)
 from relay.service.history_views import evidence
 from relay.service.waiting_agents import WAITING_AGENTS, WaitingAgent, waiting_page
 from relay.temporal.connect import connect_client
@@ -36,6 +43,7 @@ from relay.temporal.devserver import DevServer, free_port
 QUEUE = "pending"
 IN_FLIGHT = 50  # goals being started at once
 PAGE = 50
+WAITING_ON = 100  # goal results awaited at once
 
 
 def rss_mib(pid: int) -> float:
@@ -88,6 +96,18 @@ async def query_seconds(client: Client, handles: list[WorkflowHandle]) -> tuple[
             continue
         times.append(time.perf_counter() - started)
     return times, failed
+
+
+async def results_of(handles: list[WorkflowHandle]) -> list[GoalResult]:
+    """Each goal's result, waiting on at most WAITING_ON at once: every wait is a long poll, and
+    the server refuses more than a namespace's limit of them at a time."""
+    gate = asyncio.Semaphore(WAITING_ON)
+
+    async def one(handle: WorkflowHandle) -> GoalResult:
+        async with gate:
+            return await handle.result()
+
+    return list(await asyncio.gather(*(one(h) for h in handles)))
 
 
 def p(values: list[float], q: int) -> float:
@@ -151,7 +171,7 @@ async def one_size(count: int, tmp: Path, customers: list[str]) -> None:
                 if a.approvals
             )
         )
-        results = await asyncio.gather(*(h.result() for h in handles))
+        results = await results_of(handles)
         drain = time.perf_counter() - started
         done = sum(1 for r in results if r.status == "completed")
         print(
