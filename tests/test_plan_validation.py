@@ -4,7 +4,7 @@ import pytest
 from temporalio.client import WorkflowFailureError
 
 from relay.agents.models import Plan, PlannedTask
-from relay.workflows.plan_check import plan_error
+from relay.workflows.plan_check import plan_error, renumbered
 from tests.conftest import ORDERS_ONLY, Relay
 
 UNKNOWN_AGENT = {"content": '{"tasks": [{"id": "x", "agent": "shipping", "instruction": "go"}]}'}
@@ -73,3 +73,32 @@ async def test_answer_that_is_not_json_is_re_asked(relay: Relay) -> None:
         )
     )
     assert (await handle.result()).status == "completed"
+
+
+def test_repeated_ids_are_renumbered_unless_a_task_depends_on_one() -> None:
+    plan = Plan(tasks=[task("Flights"), task("Flights", "catalog"), task("Flights-2", "returns")])
+    assert [t.id for t in renumbered(plan).tasks] == ["Flights", "Flights-3", "Flights-2"]
+    assert plan_error(renumbered(plan), ["orders", "catalog", "returns"]) is None
+    ambiguous = Plan(tasks=[task("a"), task("a"), task("b", "catalog", "a")])
+    assert renumbered(ambiguous) == ambiguous
+
+
+async def test_a_plan_with_repeated_ids_runs_without_a_re_ask(relay: Relay) -> None:
+    """A small model repeats task ids (smollm2: `repeated: Flights`): relay renumbers them."""
+    repeated = {
+        "content": '{"tasks": [{"id": "t", "agent": "orders", "instruction": "Last order."},'
+        '{"id": "t", "agent": "catalog", "instruction": "Similar to P-101."}]}'
+    }
+    script = relay.script(
+        {
+            "plan": [repeated],
+            "agents": {
+                "orders": [{"content": "No tool needed."}],
+                "catalog": [{"content": "No tool needed either."}],
+            },
+            "synthesize": [{"content": "Done."}],
+        }
+    )
+    result = await (await relay.start(model=script)).result()
+    assert [(t.id, t.agent) for t in result.tasks] == [("t", "orders"), ("t-2", "catalog")]
+    assert result.usage.llm_calls == 4  # one plan, two agents, the synthesis: no re-ask

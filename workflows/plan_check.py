@@ -11,7 +11,7 @@ def plan_error(plan: Plan, agents: list[str]) -> str | None:
     if not plan.tasks:
         return "the plan has no tasks"
     ids = [t.id for t in plan.tasks]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    duplicates = repeated_ids(plan)
     if duplicates:
         return f"task ids must be unique; repeated: {', '.join(duplicates)}"
     for task in plan.tasks:
@@ -24,6 +24,30 @@ def plan_error(plan: Plan, agents: list[str]) -> str | None:
     if cycle:
         return f"the dependencies form a cycle: {' -> '.join(cycle)}"
     return None
+
+
+def repeated_ids(plan: Plan) -> list[str]:
+    ids = [t.id for t in plan.tasks]
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+def renumbered(plan: Plan) -> Plan:
+    """The plan with repeated task ids made unique (`Flights`, `Flights-2`), as small models
+    repeat them; unchanged when a task depends on a repeated id (which one would it mean?)."""
+    repeated = set(repeated_ids(plan))
+    if any(d in repeated for t in plan.tasks for d in t.depends_on):
+        return plan
+    given = {t.id for t in plan.tasks}  # a new id never takes one the model gave
+    seen: set[str] = set()
+    tasks = []
+    for task in plan.tasks:
+        new_id, n = task.id, 1
+        while new_id in seen or (new_id != task.id and new_id in given):
+            n += 1
+            new_id = f"{task.id[:35]}-{n}"
+        seen.add(new_id)
+        tasks.append(task.model_copy(update={"id": new_id}))
+    return plan.model_copy(update={"tasks": tasks})
 
 
 def _cycle(plan: Plan) -> list[str] | None:

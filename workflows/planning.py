@@ -14,7 +14,11 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.typed_output import strip_fences
 
 from relay.workflows.model_call import Ask
-from relay.workflows.plan_check import plan_error
+from relay.workflows.plan_check import plan_error, renumbered, repeated_ids
+
+# Repeated task ids are renumbered, not sent back (older runs re-asked the model). Asked only
+# when ids repeat, so other runs carry no patch marker.
+RENUMBER_PATCH = "renumber-repeated-task-ids"
 
 
 async def make_plan(
@@ -51,6 +55,8 @@ async def make_plan(
                     type="PlanInvalid",
                 ) from None
         else:
+            if repeated_ids(plan) and workflow.patched(RENUMBER_PATCH):
+                plan = renumbered(plan)
             error = plan_error(plan, names) or ""
             if not error:
                 return plan
