@@ -101,7 +101,8 @@ async def run_demo(
         )
     print(
         f"model route: {app.default_route(settings.model)} (set RELAY_MODEL to pick another, e.g. "
-        "RELAY_MODEL=local:smollm2 for the embedded offline model)"
+        "openai:gpt-4o-mini; local:smollm2, the embedded 135M model, exercises the offline path "
+        "but is too small to finish the showcase)"
     )
 
     async def decide(pending: list[PendingApproval]) -> None:
