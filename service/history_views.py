@@ -12,7 +12,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle
 
 from relay.agents.models import AgentResult, GoalResult
-from relay.temporal.goal_history import decoded
+from relay.temporal.goal_history import decoded, tool_results
 from relay.temporal.search_attributes import RELAY_COST_USD, RELAY_PENDING_APPROVALS, RELAY_STATUS
 
 CHILD_ENDED = {
@@ -104,29 +104,13 @@ async def progress_stream(client: Client, handle: WorkflowHandle, after: int) ->
 
 async def evidence(client: Client, agent_workflow_id: str) -> list[dict[str, Any]]:
     """The agent's latest tool results: what it had seen when it asked for a human."""
-    handle = client.get_workflow_handle(agent_workflow_id)
-    requests: dict[int, Any] = {}
-    seen: list[dict[str, Any]] = []
-    async for event in handle.fetch_history_events():
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            scheduled = event.activity_task_scheduled_event_attributes
-            if scheduled.activity_type.name in ("tool", "mcp_tool"):
-                [request] = await client.data_converter.decode(scheduled.input.payloads)
-                requests[event.event_id] = request
-        elif event.HasField("activity_task_completed_event_attributes"):
-            done = event.activity_task_completed_event_attributes
-            request = requests.get(done.scheduled_event_id)
-            if request is None or request.get("check_only"):
-                continue
-            [result] = await client.data_converter.decode(done.result.payloads)
-            seen.append(
-                {
-                    "tool": request.get("tool"),
-                    "arguments": request.get("arguments"),
-                    "ok": result.get("ok"),
-                    "result": json.dumps(result.get("data") or result.get("error"))[
-                        :EVIDENCE_CHARS
-                    ],
-                }
-            )
+    seen = [
+        {
+            "tool": request.tool,
+            "arguments": request.arguments,
+            "ok": observation.ok,
+            "result": json.dumps(observation.data or observation.error)[:EVIDENCE_CHARS],
+        }
+        for request, observation in await tool_results(client, agent_workflow_id)
+    ]
     return seen[-EVIDENCE_ITEMS:]

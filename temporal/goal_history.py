@@ -209,6 +209,26 @@ async def _replies(
     return replies
 
 
+async def tool_results(
+    client: Client, workflow_id: str
+) -> list[tuple[ToolRequest, ToolObservation]]:
+    """The tool calls of a run that returned, with what each returned, in order."""
+    reader = _Reader(client)
+    results = []
+    for entry in _activities(await reader.events(workflow_id)):
+        ended = entry.ended
+        if entry.kind not in TOOL_ACTIVITIES or ended is None:
+            continue
+        if not ended.HasField("activity_task_completed_event_attributes"):
+            continue
+        request = await reader.value(entry.input, ToolRequest)
+        result = ended.activity_task_completed_event_attributes.result
+        observation = await reader.value(result, ToolObservation)
+        if request is not None and observation is not None and not request.check_only:
+            results.append((request, observation))
+    return results
+
+
 async def read_agent(client: Client, workflow_id: str) -> AgentHistory:
     """An agent's model turns, tool calls and undone effects, from its history."""
     reader = _Reader(client)
