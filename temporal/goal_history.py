@@ -190,23 +190,37 @@ async def _tool_calls(
     return calls, undone
 
 
+R = TypeVar("R")
+
+
+async def _completed(
+    reader: _Reader,
+    activities: list[_Activity],
+    kinds: tuple[str, ...],
+    asked: type[T],
+    answered: type[R],
+) -> list[tuple[T, R]]:
+    """The activities of these kinds that completed: what each was asked, what it answered."""
+    pairs = []
+    for entry in activities:
+        ended = entry.ended
+        if entry.kind not in kinds or ended is None:
+            continue
+        if not ended.HasField("activity_task_completed_event_attributes"):
+            continue
+        request = await reader.value(entry.input, asked)
+        result = ended.activity_task_completed_event_attributes.result
+        answer = await reader.value(result, answered)
+        if request is not None and answer is not None:
+            pairs.append((request, answer))
+    return pairs
+
+
 async def _replies(
     reader: _Reader, activities: list[_Activity]
 ) -> list[tuple[LlmRequest, LlmResponse]]:
     """The model calls that were answered, with what was asked."""
-    replies = []
-    for entry in activities:
-        ended = entry.ended
-        if entry.kind != "llm" or ended is None:
-            continue
-        if not ended.HasField("activity_task_completed_event_attributes"):
-            continue
-        request = await reader.value(entry.input, LlmRequest)
-        result = ended.activity_task_completed_event_attributes.result
-        reply = await reader.value(result, LlmResponse)
-        if request is not None and reply is not None:
-            replies.append((request, reply))
-    return replies
+    return await _completed(reader, activities, ("llm",), LlmRequest, LlmResponse)
 
 
 async def tool_results(
@@ -214,19 +228,9 @@ async def tool_results(
 ) -> list[tuple[ToolRequest, ToolObservation]]:
     """The tool calls of a run that returned, with what each returned, in order."""
     reader = _Reader(client)
-    results = []
-    for entry in _activities(await reader.events(workflow_id)):
-        ended = entry.ended
-        if entry.kind not in TOOL_ACTIVITIES or ended is None:
-            continue
-        if not ended.HasField("activity_task_completed_event_attributes"):
-            continue
-        request = await reader.value(entry.input, ToolRequest)
-        result = ended.activity_task_completed_event_attributes.result
-        observation = await reader.value(result, ToolObservation)
-        if request is not None and observation is not None and not request.check_only:
-            results.append((request, observation))
-    return results
+    activities = _activities(await reader.events(workflow_id))
+    pairs = await _completed(reader, activities, TOOL_ACTIVITIES, ToolRequest, ToolObservation)
+    return [(request, seen) for request, seen in pairs if not request.check_only]
 
 
 async def read_agent(client: Client, workflow_id: str) -> AgentHistory:
