@@ -24,13 +24,12 @@ from relay.activities.result_store import by_reference
 from relay.activities.telemetry import tool_span
 from relay.activities.tool_catalog import ToolCatalog
 from relay.agents.models import (
-    RunConfig,
-    RunConfigRequest,
     ToolInfo,
     ToolObservation,
     ToolOutcome,
     ToolRequest,
 )
+from relay.agents.run_config import RunConfig, RunConfigRequest
 from relay.agents.specs import Agent
 from relay.settings import Settings
 from relay.tools.definition import ToolDefinition, ToolPermanentError

@@ -29,14 +29,13 @@ with workflow.unsafe.imports_passed_through():
         HistoryLimit,
         Plan,
         PlannedTask,
-        RunConfig,
-        RunConfigRequest,
         TaskReport,
         UpstreamResult,
     )
     from relay.agents.notices import AgentNotice
     from relay.agents.progress import GoalProgress, TaskProgress
     from relay.agents.redaction import Redaction, redact, redact_data
+    from relay.agents.run_config import RunConfig, RunConfigRequest
     from relay.agents.specs import Agent, route_goal
 
 from relay.workflows.agent import AgentWorkflow

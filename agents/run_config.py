@@ -1,0 +1,52 @@
+"""What a run records of the app and the worker when it starts (`load_run_config`): agents,
+routes, the tool catalog and the worker's defaults, kept in history so a redeploy never
+changes a run in flight."""
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from relay.agents.approvals import ApprovalPolicy
+from relay.agents.models import Budget, HistoryLimit, ToolInfo
+from relay.agents.redaction import Redaction
+from relay.agents.specs import Agent, Route
+
+
+class RunConfigRequest(BaseModel):
+    goal_id: str
+    app: str | None = None  # the goal's (GoalRequest.app); None: any app may run it
+    app_digest: str | None = None
+
+
+class RunConfig(BaseModel):
+    """The app (agents, routes, tool catalog) and the worker's defaults, fetched once per run
+    and kept in history: a worker redeployed with other agents does not change a run."""
+
+    app: str
+    agents: list[Agent]
+    routes: list[Route] = Field(default_factory=list)
+    id_pattern: str
+    default_model: str | None
+    budget: Budget = Field(default_factory=Budget)
+    loop_limit: int = 3
+    max_calls_per_turn: int = 5
+    approval_timeout_seconds: float
+    agent_models: dict[str, str] = Field(default_factory=dict)  # agent -> its own route
+    tools: dict[str, list[ToolInfo]]  # agent name -> the tools it may use
+    approval_policy: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+    signed_decisions: bool = False
+    redaction: Redaction = Field(default_factory=Redaction)
+    keep_effects: list[str] = Field(default_factory=list)  # tools whose effects a failure keeps
+    max_goal_bytes: int = 8 * 1024
+    search_attributes: bool = False  # relay's search attributes are registered
+    context_tokens: int | None = None  # each agent's model input window
+    # Set by workers since the bookkeeping cut: the Web UI's search attributes change with a
+    # run's status and pending approvals only (not its cost on every model call), agents start
+    # with theirs, and an agent tells its supervisor of a decision in one notice. Recorded, so
+    # runs started before replay as they ran, with no patch marker in every new history.
+    lean_bookkeeping: bool = False
+    history_limit: HistoryLimit = Field(default_factory=HistoryLimit)
+    output_schema: dict[str, Any] | None = None  # the goal's typed answer (App.output)
+    # Set by workers since the inbox reads visibility: agents keep the approvals they wait on
+    # in their memo (agents/pending_memo.py). Recorded like lean_bookkeeping: no patch marker.
+    pending_memo: bool = False
