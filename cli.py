@@ -20,6 +20,7 @@ from relay.cli_eval import add_eval_command
 from relay.cli_goals import cmd_decide, cmd_run, cmd_status, existing_goal
 from relay.cli_init import add_init_command
 from relay.cli_list import add_list_commands
+from relay.cli_models import add_models_command
 from relay.cli_output import CliError, failure_text
 from relay.cli_serve import add_serve_command
 from relay.cli_signals import Stopped, stopping_on_signals
@@ -281,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval_command(sub)
     add_init_command(sub)
     add_list_commands(sub)
+    add_models_command(sub)
 
     codec = sub.add_parser(
         "codec-server",

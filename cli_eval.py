@@ -9,7 +9,8 @@ from relay.cli_output import CliError
 from relay.settings import Settings
 
 USAGE = """\
-relay eval CASES.jsonl [--app M:A] [--model ROUTE ...] [--repeat K] [--concurrency N] [--out DIR]
+relay eval CASES.jsonl [--app M:A] [--model ROUTE ...] [--repeat K] [--sample N]
+                       [--concurrency N] [--out DIR]
 relay eval --compare OLD.json NEW.json
 relay eval record (WORKFLOW_ID | HISTORY.json) [--into CASES.jsonl]"""
 
@@ -34,6 +35,9 @@ def add_eval_command(sub: argparse._SubParsersAction) -> None:
         help="a model route to evaluate (repeatable); default: the app's",
     )
     evaluate.add_argument("--repeat", type=int, default=1, metavar="K", help="runs per case")
+    evaluate.add_argument(
+        "--sample", type=int, metavar="N", help="N cases spread evenly over the file"
+    )
     evaluate.add_argument("--concurrency", type=int, default=4, metavar="N", help="at once")
     evaluate.add_argument("--out", metavar="DIR", help="write results.json and report.html")
     evaluate.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="two results.json")
@@ -54,6 +58,8 @@ async def cmd_eval(args: argparse.Namespace, settings: Settings) -> None:
         raise CliError("name one cases file: relay eval CASES.jsonl (see relay eval --help)")
     if not 1 <= args.repeat <= 100 or not 1 <= args.concurrency <= 64:
         raise CliError("--repeat is 1 to 100, --concurrency 1 to 64")
+    if args.sample is not None and args.sample < 1:
+        raise CliError("--sample is at least 1")
     failed = await _run(args, settings)
     if failed:
         raise CliError(f"{failed} case run(s) failed")
@@ -69,6 +75,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         cases = load_cases(path)
     except CasesError as err:
         raise CliError(str(err)) from None
+    if args.sample is not None and args.sample < len(cases):
+        # Every k-th case, so a sample of an expensive route spans the file's kinds of case.
+        cases = [cases[i * len(cases) // args.sample] for i in range(args.sample)]
     app = app_of(args)
     routes = args.model or [settings.model or app.model or ""]
     if not routes[0]:

@@ -40,6 +40,8 @@ class Settings(BaseModel):
     data_dir: Path = Path(".relay")
     db_path: Path | None = None  # the app's SQLite database; default <data_dir>/<app>.db
     store_path: Path | None = None  # relay's own store; default <data_dir>/relay.db
+    # Where `relay models pull` puts local models' weights (shared by every checkout).
+    models_dir: Path = Path.home() / ".cache" / "relay" / "models"
     # PostgreSQL instead (RELAY_DB / RELAY_STORE set to a postgresql:// URL): one ledger for
     # workers on many hosts.
     db_url: str | None = Field(default=None, pattern=POSTGRES_URL)
@@ -136,6 +138,7 @@ class Settings(BaseModel):
             "task_queue": os.environ.get("RELAY_TASK_QUEUE"),
             "model": os.environ.get("RELAY_MODEL"),
             "data_dir": os.environ.get("RELAY_DATA_DIR"),
+            "models_dir": os.environ.get("RELAY_MODELS_DIR"),
             **_location("RELAY_DB", "db"),
             **_location("RELAY_STORE", "store"),
             "deployment_name": os.environ.get("RELAY_DEPLOYMENT_NAME"),

@@ -19,6 +19,7 @@ from relay.activities.failures import failures_that_fit
 from relay.activities.faults import kill_if
 from relay.activities.ledger_keys import call_key
 from relay.activities.mcp_tools import McpToolActivities
+from relay.activities.providers.routes import LOCAL_WINDOW_TOKENS
 from relay.activities.readers import Readers
 from relay.activities.result_store import by_reference
 from relay.activities.telemetry import tool_span
@@ -109,6 +110,8 @@ class ToolActivities:
             history_limit=self._settings.history_limit,
             output_schema=self._app.output_schema,
             pending_memo=True,
+            direct_single_agent=True,
+            local_context_tokens=LOCAL_WINDOW_TOKENS,
         )
 
     def _native(self, agent: Agent) -> list[ToolInfo]:

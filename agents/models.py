@@ -231,10 +231,13 @@ class ToolOutcome(BaseModel):
     observation: ToolObservation | None = None
 
 
+INSTRUCTION_MAX_CHARS = 400
+
+
 class PlannedTask(BaseModel):
     id: str = Field(min_length=1, max_length=40)
     agent: str
-    instruction: str = Field(min_length=1, max_length=400)
+    instruction: str = Field(min_length=1, max_length=INSTRUCTION_MAX_CHARS)
     depends_on: list[str] = Field(default_factory=list, max_length=8)
 
 

@@ -95,7 +95,8 @@ def regrounding_prompt(missing: list[str], evidence: list[str]) -> str:
     return (
         f"Your answer states {', '.join(missing)}, which none of your tool results or inputs "
         f"contain. The ids and amounts you actually saw are: {', '.join(evidence) or 'none'}. "
-        "Answer again using only those; say plainly what you do not know."
+        "Write your whole answer again: keep everything the results support, and state no id "
+        "or amount outside that list (leave out what you computed or guessed)."
     )
 
 

@@ -50,3 +50,15 @@ class RunConfig(BaseModel):
     # Set by workers since the inbox reads visibility: agents keep the approvals they wait on
     # in their memo (agents/pending_memo.py). Recorded like lean_bookkeeping: no patch marker.
     pending_memo: bool = False
+    # Set by workers since small local models: a goal routed to one candidate agent becomes that
+    # agent's task without asking the planner. Recorded like lean_bookkeeping: no patch marker.
+    direct_single_agent: bool = False
+    # Set by workers since the local routes' 4,096-token context: the window of an agent on a
+    # route with a local model when context_tokens sets none. Recorded: no patch marker.
+    local_context_tokens: int | None = None
+
+    def window_for(self, route: str) -> int | None:
+        """An agent's input window on `route` (a fallback list may reach a local model)."""
+        if self.context_tokens is not None or "local:" not in route:
+            return self.context_tokens
+        return self.local_context_tokens

@@ -4,6 +4,8 @@ server (TEMPORAL_ADDRESS, or a dev server started for the evaluation), with a pr
 import asyncio
 import contextlib
 import os
+import platform
+import resource
 import shutil
 import sys
 import tempfile
@@ -108,6 +110,9 @@ async def evaluate(plan: EvalPlan, app: App, settings: Settings, work: Path | No
 
             runs = await asyncio.gather(*(one(*job) for job in jobs))
     return EvalReport(
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux
+        load_average=os.getloadavg(),
+        machine=f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         app=app.name,
         cases_file=str(plan.cases_file),
         started_at=started_at,

@@ -39,6 +39,11 @@ class EvalReport(BaseModel):
     repeat: int
     routes: list[RouteSummary]
     runs: list[CaseRun]
+    # Where it ran: the evaluating process's peak RSS (its worker, and so any local model,
+    # included), the load average at the end, and the machine.
+    peak_rss_mb: float | None = None
+    load_average: tuple[float, float, float] | None = None
+    machine: str | None = None
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -90,6 +95,11 @@ def table(report: EvalReport) -> str:
             f"{s.route[:28]:<28} {s.pass_rate:>6.0%} {s.pass_k:>7.0%} {s.tool_match:>6.0%} "
             f"{s.p50_latency_s:>6.2f} {s.p95_latency_s:>6.2f} {s.tokens_per_goal:>8.0f} "
             f"{_cost(s.cost_per_goal_usd):>10}"
+        )
+    if report.peak_rss_mb is not None and report.load_average is not None:
+        lines.append(
+            f"peak RSS {report.peak_rss_mb:.0f} MB · load average "
+            f"{' '.join(f'{x:.2f}' for x in report.load_average)} · {report.machine}"
         )
     for s in report.routes:
         if s.failing:

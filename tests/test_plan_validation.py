@@ -6,6 +6,7 @@ from temporalio.client import WorkflowFailureError
 from relay.agents.models import Plan, PlannedTask
 from relay.workflows.plan_check import plan_error, renumbered
 from tests.conftest import ORDERS_ONLY, Relay
+from tests.test_agent_loop import call
 
 UNKNOWN_AGENT = {"content": '{"tasks": [{"id": "x", "agent": "shipping", "instruction": "go"}]}'}
 CYCLE = {
@@ -102,3 +103,34 @@ async def test_a_plan_with_repeated_ids_runs_without_a_re_ask(relay: Relay) -> N
     result = await (await relay.start(model=script)).result()
     assert [(t.id, t.agent) for t in result.tasks] == [("t", "orders"), ("t-2", "catalog")]
     assert result.usage.llm_calls == 4  # one plan, two agents, the synthesis: no re-ask
+
+
+async def test_a_goal_routed_to_one_agent_is_its_task_without_a_planner(relay: Relay) -> None:
+    """`order` routes to the orders agent alone: no plan call (a small model's plan adds only
+    ways to fail); the goal is the agent's instruction."""
+    script = relay.script(
+        {
+            "agents": {
+                "orders": [
+                    call("get_last_order", customer_id="C-1001"),
+                    {"content": "Your last order is O-5002."},
+                ]
+            },
+            "synthesize": [{"content": "Your last order is O-5002."}],
+        }
+    )
+    goal = "What was my last order?"
+    result = await (await relay.start(goal=goal, model=script)).result()
+
+    assert result.status == "completed"
+    assert [(t.id, t.agent, t.instruction) for t in result.tasks] == [("t1", "orders", goal)]
+    assert result.usage.llm_calls == 3  # the agent's two turns and the synthesis
+
+
+async def test_a_goal_too_long_for_an_instruction_is_still_planned(relay: Relay) -> None:
+    goal = "What was my last order? " + "Please be thorough. " * 25  # over 400 characters
+    script = relay.script({"plan": [ORDERS_ONLY], "synthesize": [{"content": "Done."}]})
+    result = await (await relay.start(goal=goal, model=script)).result()
+
+    assert [(t.id, t.agent) for t in result.tasks] == [("o", "orders")]
+    assert result.usage.llm_calls == 4  # the plan, the agent's two turns, the synthesis

@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
     from relay.agents.llm_models import LlmRequest, Message
-    from relay.agents.models import Plan
+    from relay.agents.models import INSTRUCTION_MAX_CHARS, Plan, PlannedTask
     from relay.agents.prompts import plan_schema, planning_prompt
     from relay.agents.specs import Agent
     from relay.agents.typed_output import strip_fences
@@ -19,6 +19,15 @@ from relay.workflows.plan_check import plan_error, renumbered, repeated_ids
 # Repeated task ids are renumbered, not sent back (older runs re-asked the model). Asked only
 # when ids repeat, so other runs carry no patch marker.
 RENUMBER_PATCH = "renumber-repeated-task-ids"
+
+
+def direct_plan(goal: str, candidates: list[Agent]) -> Plan | None:
+    """The goal as the one candidate agent's task, with no model call: a planner choosing among
+    one agent adds only ways to fail. None when there are more, or the goal is longer than a
+    planned instruction may be (the planner then condenses it)."""
+    if len(candidates) != 1 or len(goal) > INSTRUCTION_MAX_CHARS:
+        return None
+    return Plan(tasks=[PlannedTask(id="t1", agent=candidates[0].name, instruction=goal)])
 
 
 async def make_plan(

@@ -46,7 +46,7 @@ from relay.workflows.compensation import compensate, compensation_note
 from relay.workflows.goal_status import goal_status
 from relay.workflows.history_guard import history_problem
 from relay.workflows.model_call import ask_model
-from relay.workflows.planning import make_plan
+from relay.workflows.planning import direct_plan, make_plan
 from relay.workflows.synthesis import Synthesis, synthesize
 from relay.workflows.ui import RunBoard, progress_table, start_attributes
 from relay.workflows.verification import grounded
@@ -117,8 +117,9 @@ class SupervisorWorkflow:
         self._budget = (request.budget or Budget()).over(config.budget)
         if self._budget.max_seconds is not None:
             self._deadline = workflow.now() + timedelta(seconds=self._budget.max_seconds)
-        plan = await make_plan(
-            goal, request.context, [self._specs[c] for c in candidates], route, self._ask
+        agents = [self._specs[c] for c in candidates]
+        plan = (config.direct_single_agent and direct_plan(goal, agents)) or await make_plan(
+            goal, request.context, agents, route, self._ask
         )
         self._tasks = plan.tasks
         self._show()
@@ -230,6 +231,7 @@ class SupervisorWorkflow:
         child_id = f"{workflow.info().workflow_id}/{task.agent}-{same_agent.index(task.id) + 1}"
         self._children[task.id] = child_id
         self._show()
+        agent_route = config.agent_models.get(task.agent) or spec.model or route
         agent_task = AgentTask(
             goal_id=workflow.info().workflow_id,
             task_id=task.id,
@@ -238,7 +240,7 @@ class SupervisorWorkflow:
             instructions=spec.instructions,
             context=request.context,
             id_pattern=config.id_pattern,
-            model=config.agent_models.get(task.agent) or spec.model or route,
+            model=agent_route,
             upstream=[
                 UpstreamResult(task_id=u.id, agent=u.agent, answer=u.result) for u in upstream
             ],
@@ -252,7 +254,7 @@ class SupervisorWorkflow:
             requested_by=request.requested_by,
             search_attributes=config.search_attributes,
             keep_effects=config.keep_effects,
-            context_tokens=config.context_tokens,
+            context_tokens=config.window_for(agent_route),
             lean_bookkeeping=config.lean_bookkeeping,
             history_limit=config.history_limit,
             output_schema=spec.output_schema,

@@ -12,7 +12,7 @@ def build_providers(settings: Settings, brain: Brain | None) -> dict[str, Provid
     """`brain`: the app's behaviour for the bare `scripted` test-double route."""
     return {
         "scripted": ScriptedProvider(brain, settings.scripted_latency_ms),
-        "local": LocalProvider(),
+        "local": LocalProvider(settings.models_dir),
         "openai": OpenAIProvider(settings.llm_timeout_seconds),
         "anthropic": AnthropicProvider(settings.llm_timeout_seconds),
     }

