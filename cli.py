@@ -276,7 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="SECONDS",
             help="with RELAY_APPROVAL_SECRET: how long the signed decision stays valid",
         )
-        decide.set_defaults(handler=cmd_decide)
+        if verb == "approve":
+            decide.add_argument(
+                "--edit",
+                metavar="JSON",
+                help="approve with changed arguments: a JSON object of the fields to change "
+                "(e.g. '{\"amount\": 40}'); the tool's checks run on the result",
+            )
+        decide.set_defaults(handler=cmd_decide, edit=None)
 
     add_serve_command(sub)
     add_eval_command(sub)

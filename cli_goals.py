@@ -3,8 +3,10 @@ approvals (`approve`, `reject`)."""
 
 import argparse
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 from temporalio.client import (
@@ -19,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from relay.activities.providers.credentials import missing_credentials
 from relay.activities.providers.routes import route_problem
-from relay.agents.approvals import DecisionRequest, sign_decision
+from relay.agents.approvals import DecisionRequest, PendingApproval, sign_decision, with_edits
 from relay.agents.guardrails import goal_problem
 from relay.agents.models import Budget, GoalRequest
 from relay.cli_app import app_of, context_of
@@ -153,12 +155,16 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
     target = next((p for p in pending if p.approval_id == wanted), None)
     if target is None:
         raise CliError(f"no pending approval {wanted!r} in {handle.id}; pending: {ids}")
-    request = DecisionRequest(
-        approval_id=wanted,
-        approver=args.approver,
-        reason=args.reason,
-        approve=args.command == "approve",
-    )
+    try:
+        request = DecisionRequest(
+            approval_id=wanted,
+            approver=args.approver,
+            reason=args.reason,
+            approve=args.command == "approve",
+            edited_arguments=edited_arguments(target, args.edit),
+        )
+    except ValidationError as err:
+        raise CliError(validation_text(err, "the decision")) from None
     if settings.approval_secret is not None:
         expires_at = datetime.now(UTC) + timedelta(seconds=args.valid_for)
         secret = settings.approval_secret.get_secret_value()
@@ -176,4 +182,18 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
             "so it takes effect when one returns (relay status shows the outcome then)"
         )
         return
-    print(f"{record.approval_id}: {record.verdict} by {record.approver}")
+    edits = "" if record.edited_arguments is None else f" with {record.edited_arguments}"
+    print(f"{record.approval_id}: {record.verdict} by {record.approver}{edits}")
+
+
+def edited_arguments(pending: PendingApproval, edit: str | None) -> dict[str, Any] | None:
+    """The call's arguments with `--edit`'s fields changed; None without --edit."""
+    if edit is None:
+        return None
+    try:
+        changes = json.loads(edit)
+    except json.JSONDecodeError as err:
+        raise CliError(f"--edit is not JSON: {err.msg} at character {err.pos}") from None
+    if not isinstance(changes, dict) or not changes:
+        raise CliError("--edit is a JSON object of the fields to change, e.g. '{\"amount\": 40}'")
+    return with_edits(pending, changes)

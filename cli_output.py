@@ -57,6 +57,11 @@ def print_result(result: GoalResult) -> None:
         print(
             f"  approval {a.approval_id}: {a.verdict} by {a.approver}"
             + (f" ({a.reason})" if a.reason else "")
+            + (
+                f"; edited {a.arguments} to {a.edited_arguments}"
+                if a.edited_arguments is not None
+                else ""
+            )
         )
     for entry in result.audit:
         if not entry.accepted:

@@ -24,7 +24,9 @@ class ApprovalActivities:
             return SignatureVerdict(refusal="this worker has no RELAY_APPROVAL_SECRET to check it")
         if not check.signature or check.expires_at is None:
             return SignatureVerdict(refusal="the decision is not signed")
-        text = signed_text(check, check.verdict, check.approver, check.expires_at)
+        text = signed_text(
+            check, check.verdict, check.approver, check.expires_at, check.edited_arguments
+        )
         if not signature_matches(self._secret.get_secret_value(), text, check.signature):
             return SignatureVerdict(
                 refusal="the signature does not match this decision (forged or altered, or "

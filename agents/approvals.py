@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 Verdict = Literal["approved", "rejected", "expired"]
 ANYONE = "*"
@@ -23,6 +23,7 @@ APPROVER_MAX_CHARS = 200
 REASON_MAX_CHARS = 2000
 SIGNATURE_MAX_CHARS = 128
 AUDIT_FIELD_CHARS = 200
+EDITED_ARGUMENTS_MAX_BYTES = 8 * 1024  # an approver's edited arguments, as JSON
 # Refused decisions an agent (and the supervisor) keep in full; older ones become a count.
 AUDIT_MAX_REFUSED = 50
 
@@ -37,6 +38,16 @@ class ApprovalDecision(BaseModel):
     signature: str | None = Field(default=None, max_length=SIGNATURE_MAX_CHARS)
     # Set by the supervisor when it forwards an update, to find the decision's audit entry.
     decision_id: str | None = Field(default=None, max_length=64)
+    # An approval with edits: the call runs with these arguments instead (all of them, not a
+    # patch), once the tool's argument model and guard accept them. Signed decisions cover them.
+    edited_arguments: dict[str, Any] | None = None
+
+    @field_validator("edited_arguments")
+    @classmethod
+    def _bounded(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and len(_canonical(value)) > EDITED_ARGUMENTS_MAX_BYTES:
+            raise ValueError(f"edited arguments are over {EDITED_ARGUMENTS_MAX_BYTES} bytes")
+        return value
 
 
 class DecisionRequest(ApprovalDecision):
@@ -76,6 +87,7 @@ class ApprovalRecord(BaseModel):
     reason: str | None = None
     requested_at: datetime
     decided_at: datetime
+    edited_arguments: dict[str, Any] | None = None  # what ran instead of `arguments`
 
 
 class DecisionAudit(BaseModel):
@@ -92,6 +104,7 @@ class DecisionAudit(BaseModel):
     signed: bool = False
     at: datetime
     decision_id: str | None = None
+    edited_arguments: dict[str, Any] | None = None  # the approver's edits, taken or refused
 
 
 class ApproverRule(BaseModel):
@@ -125,6 +138,11 @@ class ApprovalPolicy(BaseModel):
         return names
 
 
+def with_edits(pending: PendingApproval, changes: dict[str, Any]) -> dict[str, Any]:
+    """The waiting call's arguments with an approver's changed fields: what would run."""
+    return {**pending.arguments, **changes}
+
+
 def authorization_refusal(pending: PendingApproval, approver: str) -> str | None:
     """Why this approver may not decide this request; None when they may."""
     if not approver.strip():
@@ -139,10 +157,13 @@ def authorization_refusal(pending: PendingApproval, approver: str) -> str | None
     return None
 
 
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, default=str).encode()
+
+
 def call_digest(tool: str, arguments: dict[str, Any]) -> str:
     """A digest of one call: a decision signed for it counts for no other arguments."""
-    text = json.dumps({"tool": tool, "arguments": arguments}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_canonical({"tool": tool, "arguments": arguments})).hexdigest()
 
 
 class DecisionBinding(BaseModel):
@@ -166,10 +187,15 @@ class DecisionBinding(BaseModel):
 
 
 def signed_text(
-    binding: DecisionBinding, verdict: Verdict, approver: str, expires_at: datetime
+    binding: DecisionBinding,
+    verdict: Verdict,
+    approver: str,
+    expires_at: datetime,
+    edited: dict[str, Any] | None = None,
 ) -> bytes:
-    """What a decision's signature covers. Newline-separated: no field can contain another."""
-    fields = (
+    """What a decision's signature covers. Newline-separated: no field can contain another.
+    Edited arguments add their digest, so a signature made without them does not cover them."""
+    fields = [
         binding.workflow_id,
         binding.run_id,
         binding.nonce,
@@ -178,7 +204,9 @@ def signed_text(
         verdict,
         approver,
         expires_at.isoformat(),
-    )
+    ]
+    if edited is not None:
+        fields.append("edited " + hashlib.sha256(_canonical(edited)).hexdigest())
     return "\n".join(f.replace("\n", " ") for f in fields).encode()
 
 
@@ -198,6 +226,7 @@ class SignatureCheck(DecisionBinding):
     approver: str
     expires_at: datetime | None = None
     signature: str | None = None
+    edited_arguments: dict[str, Any] | None = None
 
 
 class SignatureVerdict(BaseModel):
@@ -210,7 +239,8 @@ def sign_decision(
     """The request with a signature that the run which asked (`pending`) will accept, for
     this request and call only."""
     verdict: Verdict = "approved" if request.approve else "rejected"
-    text = signed_text(DecisionBinding.of(pending), verdict, request.approver, expires_at)
+    binding = DecisionBinding.of(pending)
+    text = signed_text(binding, verdict, request.approver, expires_at, request.edited_arguments)
     return request.model_copy(
         update={"expires_at": expires_at, "signature": signature_for(secret, text)}
     )

@@ -8,10 +8,10 @@ import asyncio
 import base64
 import binascii
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, model_validator
 from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
@@ -24,9 +24,10 @@ from relay.agents.approvals import (
     sign_decision,
     signature_for,
     signature_matches,
+    with_edits,
 )
 from relay.agents.specs import NAME
-from relay.cli_output import failure_text
+from relay.cli_output import failure_text, validation_text
 from relay.service.errors import ApiError
 from relay.service.history_views import evidence
 from relay.service.identities import Person
@@ -69,6 +70,14 @@ class DecisionSent(BaseModel):
 class Decision(BaseModel):
     decision: Literal["approve", "reject"]
     reason: str | None = Field(default=None, max_length=REASON_MAX_CHARS)
+    # Approve with changed arguments: the fields to change; the tool's checks run on the result.
+    edit: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _edits_approve(self) -> "Decision":
+        if self.edit is not None and self.decision != "approve":
+            raise ValueError("only an approval can edit the arguments")
+        return self
 
 
 def _approver(person: Person) -> None:
@@ -181,13 +190,18 @@ async def decide(
     refusal = authorization_refusal(target, person.name)
     if refusal is not None:
         raise ApiError(403, refusal)
-    request = sign_decision(
-        DecisionRequest(
+    try:
+        unsigned = DecisionRequest(
             approval_id=approval_id,
             approver=person.name,
             reason=body.reason,
             approve=body.decision == "approve",
-        ),
+            edited_arguments=None if body.edit is None else with_edits(target, body.edit),
+        )
+    except ValidationError as err:
+        raise ApiError(422, validation_text(err, "the decision")) from None
+    request = sign_decision(
+        unsigned,
         target,
         state.approval_secret,
         datetime.now(UTC) + SIGNATURE_VALID,

@@ -207,6 +207,14 @@ async def test_sse_ends_with_relays_status_not_temporals(
         inbox = (await http.get("/approvals", headers=bearer("fiona"))).json()
         [item] = [i for i in inbox if i["goal_id"] == goal_id]
         decision = f"/approvals/{goal_id}/{item['approval']['approval_id']}"
+        # Edits come only with an approval, and only those the tool's checks accept.
+        edited_rejection = {"decision": "reject", "edit": {"amount": 1}}
+        refused = await http.post(decision, json=edited_rejection, headers=bearer("fiona"))
+        assert refused.status_code == 422 and "only an approval can edit" in refused.text
+        negative = {"decision": "approve", "edit": {"amount": -1}}
+        refused = await http.post(decision, json=negative, headers=bearer("fiona"))
+        assert refused.status_code == 409
+        assert "edited arguments for issue_refund: amount:" in refused.json()["error"]
         rejected = await http.post(
             decision, json={"decision": "reject", "reason": "no"}, headers=bearer("fiona")
         )

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.typed_output import OUTPUT_REASKS, AnswerVerdict
 
 from relay.workflows.approval_book import ApprovalBook
+from relay.workflows.approval_edits import ApprovalEdits
 from relay.workflows.budget import extended, spent
 from relay.workflows.client_input import clipped, read_input
 from relay.workflows.compensation import compensate, compensation_note
@@ -61,6 +62,7 @@ QUIET_FLOOD_PATCH = "refusals-past-the-cap-stay-local"  # older runs told each o
 class AgentWorkflow:
     def __init__(self) -> None:
         self._book = ApprovalBook()
+        self._edits = ApprovalEdits()
         self._task: AgentTask | None = None
         self._s = AgentCarry()  # the working state; carried over by continue-as-new
         self._breaker = LoopBreaker(3)
@@ -300,13 +302,17 @@ class AgentWorkflow:
                     return refused("error", f"{call.name} could not be checked: {err.cause or err}")
                 if checked.refused:
                     return refused("refused", checked.error or "refused by the tool's guard")
-            decision = await self._await_approval(task, call, tool.risk, step, reason)
+            decision = await self._await_approval(
+                task, call, tool.risk, step, reason, editable=(tool, key)
+            )
             if decision.verdict != "approved":
                 return refused(
                     "rejected",
                     f"{call.name} was {decision.verdict} by "
                     f"{decision.approver}: {decision.reason or 'no reason'}",
                 )
+            if decision.edited_arguments is not None:  # checked when the decision was taken
+                call = call.model_copy(update={"arguments": decision.edited_arguments})
         try:
             observation = await call_tool(task, tool, call, key)
         except ActivityError as err:
@@ -339,9 +345,19 @@ class AgentWorkflow:
         return record, ToolObservation(tool=call.name, ok=False, error=detail)
 
     async def _await_approval(
-        self, task: AgentTask, call: ToolCall, risk: str | None, step: int, reason: str
+        self,
+        task: AgentTask,
+        call: ToolCall,
+        risk: str | None,
+        step: int,
+        reason: str,
+        editable: tuple[ToolInfo, str] | None = None,
     ) -> ApprovalRecord:
+        """Ask for a decision and wait for it; `editable` (the tool and the call's ledger key):
+        an approver may approve with edited arguments."""
         approval_id = f"{task.task_id}-{call.name}-{step}"
+        if editable is not None:
+            self._edits.offer(approval_id, editable[0], call, editable[1])
         request = PendingApproval(
             approval_id=approval_id,
             agent=task.agent,
@@ -370,6 +386,8 @@ class AgentWorkflow:
             waited = f"no decision within {task.approval_timeout_seconds:g}s"
             await self._settle_by_relay(approval_id, "relay:timeout", waited)
             return self._book.decided[approval_id]
+        finally:
+            self._edits.withdraw(approval_id)
         record = self._book.decided[approval_id]
         self._show()
         if not lean(task):  # a lean run said so with the decision
@@ -395,7 +413,7 @@ class AgentWorkflow:
             entry = self._book.refuse_malformed(clipped(raw), verdict, decision)
         else:
             signed = self._task is not None and self._task.signed_decisions
-            entry = await self._book.take(decision, verdict, signed)
+            entry = await self._book.take(decision, verdict, signed, self._edit_refusal)
         settled = self._book.decided[entry.approval_id] if entry.accepted else None
         # Past the audit's cap a refusal is only counted, here and not at the supervisor: a
         # flood of refused signals costs no notice, no signature and no check each.
@@ -405,6 +423,10 @@ class AgentWorkflow:
         if self._task is not None and self._history_full is None:
             self._history_full = history_problem(self._task.history_limit)
         return entry
+
+    async def _edit_refusal(self, pending: PendingApproval, edited: dict[str, Any]) -> str | None:
+        assert self._task is not None
+        return await self._edits.refusal(self._task, pending, edited)
 
     def _result(self, status: Any, answer: str, output: Any = None) -> AgentResult:
         assert self._task is not None

@@ -5,8 +5,9 @@ is not the goal's requester, and, when decisions must be signed, its signature i
 expired. Everything else is refused and audited, never silently dropped.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -25,6 +26,10 @@ with workflow.unsafe.imports_passed_through():
         Verdict,
         authorization_refusal,
     )
+
+
+# Why edited arguments cannot run (the tool's argument model, its guard); None when they can.
+EditCheck = Callable[[PendingApproval, dict[str, Any]], Awaitable[str | None]]
 
 
 def keep_audited(audit: list[DecisionAudit], entry: DecisionAudit) -> int:
@@ -76,15 +81,22 @@ class ApprovalBook:
         return None
 
     async def take(
-        self, decision: ApprovalDecision, verdict: Verdict, signed: bool
+        self, decision: ApprovalDecision, verdict: Verdict, signed: bool, check_edit: EditCheck
     ) -> DecisionAudit:
-        """Check a decision from outside and settle its approval when it counts."""
+        """Check a decision from outside and settle its approval when it counts. Edited
+        arguments count only with an approval, and only when `check_edit` finds no problem."""
         pending = self.pending.get(decision.approval_id)
         refusal = self.refusal(decision.approval_id)
         if refusal is None and pending is not None:
             refusal = authorization_refusal(pending, decision.approver)
         if refusal is None and signed and pending is not None:
             refusal = await _signature_refusal(decision, verdict, pending)
+        edited = decision.edited_arguments
+        if refusal is None and pending is not None and edited is not None:
+            if verdict != "approved":
+                refusal = "only an approval can edit the arguments"
+            else:
+                refusal = await check_edit(pending, edited)
         if refusal is None:  # another decision may have landed while the signature was checked
             refusal = self.refusal(decision.approval_id)
         if refusal is not None:
@@ -113,6 +125,7 @@ class ApprovalBook:
             reason=decision.reason,
             requested_at=request.requested_at,
             decided_at=workflow.now(),
+            edited_arguments=decision.edited_arguments,
         )
         return self._audited(decision, verdict, request, None, signed)
 
@@ -136,6 +149,7 @@ class ApprovalBook:
             signed=signed and refusal is None,
             at=workflow.now(),
             decision_id=decision.decision_id,
+            edited_arguments=decision.edited_arguments,
         )
         self.refusals_omitted += keep_audited(self.audit, entry)
         return entry
@@ -167,6 +181,7 @@ async def _signature_refusal(
                 approver=decision.approver,
                 expires_at=decision.expires_at,
                 signature=decision.signature,
+                edited_arguments=decision.edited_arguments,
             ),
             result_type=SignatureVerdict,
             start_to_close_timeout=timedelta(seconds=10),

@@ -1,0 +1,61 @@
+"""Approvals with edited arguments: which waiting calls an approver may edit, and whether the
+edits can run. Edits are checked like the model's own arguments: the tool's argument schema
+first, then its guard (an activity, so a call to another customer's order is refused before it
+is approved, not after). Workflow code: deterministic."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from relay.agents.approvals import PendingApproval
+    from relay.agents.llm_models import ToolCall
+    from relay.agents.models import AgentTask, ToolInfo
+
+from relay.workflows.policy import argument_errors
+from relay.workflows.tool_call import call_tool
+
+
+@dataclass
+class EditableCall:
+    tool: ToolInfo
+    call: ToolCall
+    key: str  # the call's ledger key; each check of edits gets its own below it
+    checks: int = 0
+
+
+class ApprovalEdits:
+    def __init__(self) -> None:
+        self._calls: dict[str, EditableCall] = {}
+
+    def offer(self, approval_id: str, tool: ToolInfo, call: ToolCall, key: str) -> None:
+        self._calls[approval_id] = EditableCall(tool, call, key)
+
+    def withdraw(self, approval_id: str) -> None:
+        self._calls.pop(approval_id, None)
+
+    async def refusal(
+        self, task: AgentTask, pending: PendingApproval, edited: dict[str, Any]
+    ) -> str | None:
+        """Why the approver's edited arguments cannot run; None when they can."""
+        waiting = self._calls.get(pending.approval_id)
+        if waiting is None:
+            return f"{pending.tool} has no arguments an approver can edit"
+        invalid = argument_errors(waiting.tool, edited)
+        if invalid is not None:
+            return f"edited arguments for {pending.tool}: {invalid}"
+        if not waiting.tool.guarded:
+            return None
+        waiting.checks += 1
+        edited_call = waiting.call.model_copy(update={"arguments": edited})
+        try:
+            checked = await call_tool(
+                task, waiting.tool, edited_call, f"{waiting.key}.edit-{waiting.checks}", True
+            )
+        except ActivityError as err:
+            return f"edited arguments for {pending.tool} could not be checked: {err.cause or err}"
+        if checked.refused:
+            return f"edited arguments for {pending.tool}: {checked.error or 'refused by its guard'}"
+        return None
