@@ -1,7 +1,8 @@
 """The approval inbox in a real browser: headless Chromium (Debian's), driven by Playwright.
 fiona signs in to an empty inbox; a goal's refund arrives by itself; she sees the tool, its
-arguments, why it needs a human and the evidence, approves with a reason, and the approval
-leaves the list and shows in the goal's audit. Screenshots go to `artifacts/`."""
+arguments, why it needs a human and the evidence, approves a lower amount with a reason, and
+the approval leaves the list, shows in the goal's audit, and the lower amount is refunded.
+Screenshots go to `artifacts/`."""
 
 from pathlib import Path
 
@@ -50,17 +51,22 @@ async def test_an_approver_decides_a_refund_in_the_inbox(
         await expect(card).to_contain_text("left")  # time before it expires
         await page.screenshot(path=str(ARTIFACTS / "inbox-pending.png"), full_page=True)
 
-        await card.get_by_label("reason").fill("within policy")
+        await card.get_by_label("reason").fill("within policy, 40 of it")
+        await card.get_by_text("Edit the arguments before approving").click()
+        arguments = card.get_by_label("arguments to approve")
+        await arguments.fill(
+            (await arguments.input_value()).replace('"amount": 79', '"amount": 40')
+        )
         await card.get_by_role("button", name="Approve").click()
         # Workers here replay every step (no cache), so a signed decision takes a while.
         await expect(page.locator("#pending .card")).to_have_count(0, timeout=90_000)
         audit = page.locator(f'#audit [data-goal="{goal_id}"]')
         await expect(audit).to_contain_text("fiona")
         await expect(audit).to_contain_text("approved issue_refund")
-        await expect(audit).to_contain_text("within policy")
+        await expect(audit).to_contain_text("within policy, 40 of it")
         await page.screenshot(path=str(ARTIFACTS / "inbox-decided.png"), full_page=True)
         await browser.close()
 
     goal = await relay.client.get_workflow_handle(goal_id).result()
     assert goal["status"] == "completed"
-    assert len(relay.rows("SELECT * FROM refunds")) == 1
+    assert [r["amount_cents"] for r in relay.rows("SELECT * FROM refunds")] == [4000]
