@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from relay.agents.questions import ASK_HUMAN
 from relay.agents.specs import NAME, Agent, Route
 from relay.agents.typed_output import output_schema
 from relay.testing.scripted import Brain
@@ -105,10 +106,11 @@ class App:
             raise AppError(f"app {self.name!r} has no agents")
         if len(self.agents) != len(agents):
             raise AppError(f"app {self.name!r} names an agent twice")
-        if self.tools.get(READ_STORED_RESULT) is not None:
-            raise AppError(f"{READ_STORED_RESULT!r} is relay's own tool; name yours otherwise")
+        for own in (READ_STORED_RESULT, ASK_HUMAN):
+            if self.tools.get(own) is not None:
+                raise AppError(f"{own!r} is relay's own tool; name yours otherwise")
         for agent in agents:
-            unknown = [t for t in agent.tools if self.tools.get(t) is None]
+            unknown = [t for t in agent.tools if t != ASK_HUMAN and self.tools.get(t) is None]
             if unknown:
                 raise AppError(
                     f"agent {agent.name!r} of app {self.name!r} lists tools the app's ToolSet "

@@ -261,8 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.set_defaults(handler=cmd_status)
 
-    for verb in ("approve", "reject"):
-        decide = sub.add_parser(verb, help=f"{verb} a pending approval of a goal")
+    verbs = {
+        "approve": "approve a pending approval of a goal",
+        "reject": "reject a pending approval, or decline an agent's question",
+        "answer": "answer a question an agent asked the goal's requester (ask_human)",
+    }
+    for verb, what in verbs.items():
+        decide = sub.add_parser(verb, help=what)
         decide.add_argument("workflow_id")
         decide.add_argument(
             "approval_id", nargs="?", help="which approval (optional when exactly one is pending)"
@@ -283,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
                 help="approve with changed arguments: a JSON object of the fields to change "
                 "(e.g. '{\"amount\": 40}'); the tool's checks run on the result",
             )
-        decide.set_defaults(handler=cmd_decide, edit=None)
+        if verb == "answer":
+            decide.add_argument("--text", required=True, help="the answer (up to 4,000 chars)")
+        decide.set_defaults(handler=cmd_decide, edit=None, text=None)
 
     add_serve_command(sub)
     add_eval_command(sub)

@@ -135,7 +135,10 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
     print(redraw + render(shot))
     print(f"\nweb UI: {settings.run_url(handle.id)}")
     for p in shot.pending_approvals:
-        print(f"approve: relay approve {handle.id} {p.approval_id} --as NAME")
+        if p.kind == "question":
+            print(f"answer: relay answer {handle.id} {p.approval_id} --as NAME --text TEXT")
+        else:
+            print(f"approve: relay approve {handle.id} {p.approval_id} --as NAME")
 
 
 async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
@@ -155,13 +158,21 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
     target = next((p for p in pending if p.approval_id == wanted), None)
     if target is None:
         raise CliError(f"no pending approval {wanted!r} in {handle.id}; pending: {ids}")
+    if target.kind == "question" and args.command == "approve":
+        raise CliError(
+            f"{wanted} is a question from {target.agent}: relay answer {handle.id} {wanted} "
+            "--as NAME --text TEXT (or relay reject to decline it)"
+        )
+    if target.kind != "question" and args.command == "answer":
+        raise CliError(f"{wanted} is an approval, not a question: relay approve or relay reject")
     try:
         request = DecisionRequest(
             approval_id=wanted,
             approver=args.approver,
             reason=args.reason,
-            approve=args.command == "approve",
+            approve=args.command != "reject",
             edited_arguments=edited_arguments(target, args.edit),
+            answer=args.text,
         )
     except ValidationError as err:
         raise CliError(validation_text(err, "the decision")) from None
@@ -181,6 +192,9 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
             f"{wanted}: {args.command} sent as a signal; no worker polls task queue {queue!r}, "
             "so it takes effect when one returns (relay status shows the outcome then)"
         )
+        return
+    if record.answer is not None:
+        print(f"{record.approval_id}: answered by {record.approver}")
         return
     edits = "" if record.edited_arguments is None else f" with {record.edited_arguments}"
     print(f"{record.approval_id}: {record.verdict} by {record.approver}{edits}")

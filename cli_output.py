@@ -35,6 +35,15 @@ def failure_text(err: BaseException) -> str:
 def print_pending(pending: list[PendingApproval], workflow_id: str, hints: bool = True) -> None:
     """Each pending approval; `hints`: how to decide it, when a person is to run a command."""
     for p in pending:
+        if p.kind == "question":
+            print(f"  question {p.approval_id} from {p.agent}: {p.reason}")
+            if p.requested_by:
+                print(f"    answers: {p.requested_by}")
+            if hints:
+                print(
+                    f"    answer:  relay answer {workflow_id} {p.approval_id} --as NAME --text TEXT"
+                )
+            continue
         print(
             f"  waiting for approval {p.approval_id}: {p.agent} wants {p.tool}"
             f"({json.dumps(p.arguments)}) because {p.reason}"
@@ -62,6 +71,7 @@ def print_result(result: GoalResult) -> None:
                 if a.edited_arguments is not None
                 else ""
             )
+            + (f"; answered: {a.answer}" if a.answer is not None else "")
         )
     for entry in result.audit:
         if not entry.accepted:

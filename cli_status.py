@@ -157,7 +157,9 @@ def render(shot: GoalSnapshot) -> str:
         unpolled = f" · no worker polls task queue {node.no_worker!r}" if node.no_worker else ""
         lines.append(("└── " if last else "├── ") + _task_line(node.task) + unpolled)
         children = _steps(node) + [
-            f"waiting for approval {p.approval_id}: {p.tool}({json.dumps(p.arguments)}) "
+            f"waiting for an answer to {p.approval_id}: {p.reason}"
+            if p.kind == "question"
+            else f"waiting for approval {p.approval_id}: {p.tool}({json.dumps(p.arguments)}) "
             f"because {p.reason}"
             for p in shot.pending_approvals
             if p.workflow_id == node.task.workflow_id

@@ -25,7 +25,12 @@ class ApprovalActivities:
         if not check.signature or check.expires_at is None:
             return SignatureVerdict(refusal="the decision is not signed")
         text = signed_text(
-            check, check.verdict, check.approver, check.expires_at, check.edited_arguments
+            check,
+            check.verdict,
+            check.approver,
+            check.expires_at,
+            check.edited_arguments,
+            check.answer,
         )
         if not signature_matches(self._secret.get_secret_value(), text, check.signature):
             return SignatureVerdict(

@@ -30,6 +30,7 @@ from relay.agents.models import (
     ToolOutcome,
     ToolRequest,
 )
+from relay.agents.questions import ASK_HUMAN, ASK_HUMAN_TOOL
 from relay.agents.run_config import RunConfig, RunConfigRequest
 from relay.agents.specs import Agent
 from relay.settings import Settings
@@ -116,9 +117,10 @@ class ToolActivities:
 
     def _native(self, agent: Agent) -> list[ToolInfo]:
         """The agent's own tools and relay's, as a run records them."""
-        return [self._known(agent.name, name).info() for name in agent.tools] + [
-            self._runtime.read_stored.info()
-        ]
+        return [
+            ASK_HUMAN_TOOL if name == ASK_HUMAN else self._known(agent.name, name).info()
+            for name in agent.tools
+        ] + [self._runtime.read_stored.info()]
 
     def _native_catalogs(self) -> list[list[ToolInfo]]:
         return [self._native(agent) for agent in self._app.agents.values()]

@@ -24,6 +24,7 @@ REASON_MAX_CHARS = 2000
 SIGNATURE_MAX_CHARS = 128
 AUDIT_FIELD_CHARS = 200
 EDITED_ARGUMENTS_MAX_BYTES = 8 * 1024  # an approver's edited arguments, as JSON
+ANSWER_MAX_CHARS = 4000  # a person's answer to an agent's question
 # Refused decisions an agent (and the supervisor) keep in full; older ones become a count.
 AUDIT_MAX_REFUSED = 50
 
@@ -41,6 +42,8 @@ class ApprovalDecision(BaseModel):
     # An approval with edits: the call runs with these arguments instead (all of them, not a
     # patch), once the tool's argument model and guard accept them. Signed decisions cover them.
     edited_arguments: dict[str, Any] | None = None
+    # The answer to a question an agent asked (`ask_human`); a question's approval carries one.
+    answer: str | None = Field(default=None, max_length=ANSWER_MAX_CHARS)
 
     @field_validator("edited_arguments")
     @classmethod
@@ -73,6 +76,9 @@ class PendingApproval(BaseModel):
     run_id: str = ""
     nonce: str = ""
     call_digest: str = ""
+    # "question": an agent asks the goal's requester (`ask_human`); the question is `reason`,
+    # an approval with an `answer` answers it, a rejection declines it.
+    kind: Literal["approval", "question"] = "approval"
 
 
 class ApprovalRecord(BaseModel):
@@ -88,6 +94,8 @@ class ApprovalRecord(BaseModel):
     requested_at: datetime
     decided_at: datetime
     edited_arguments: dict[str, Any] | None = None  # what ran instead of `arguments`
+    answer: str | None = None  # a question's answer
+    kind: Literal["approval", "question"] = "approval"
 
 
 class DecisionAudit(BaseModel):
@@ -105,6 +113,7 @@ class DecisionAudit(BaseModel):
     at: datetime
     decision_id: str | None = None
     edited_arguments: dict[str, Any] | None = None  # the approver's edits, taken or refused
+    answer: str | None = None  # a question's answer, taken or refused
 
 
 class ApproverRule(BaseModel):
@@ -144,9 +153,14 @@ def with_edits(pending: PendingApproval, changes: dict[str, Any]) -> dict[str, A
 
 
 def authorization_refusal(pending: PendingApproval, approver: str) -> str | None:
-    """Why this approver may not decide this request; None when they may."""
+    """Why this approver may not decide this request; None when they may. A question is the
+    requester's to answer; an approval anyone's the policy allows but theirs."""
     if not approver.strip():
         return "a decision needs an approver's name"
+    if pending.kind == "question":
+        if pending.requested_by and approver != pending.requested_by:
+            return f"only {pending.requested_by}, who started the goal, answers its questions"
+        return None
     if pending.requested_by and approver == pending.requested_by:
         return f"{approver} requested this goal and cannot decide their own {pending.tool}"
     if ANYONE not in pending.approvers and approver not in pending.approvers:
@@ -192,9 +206,11 @@ def signed_text(
     approver: str,
     expires_at: datetime,
     edited: dict[str, Any] | None = None,
+    answer: str | None = None,
 ) -> bytes:
     """What a decision's signature covers. Newline-separated: no field can contain another.
-    Edited arguments add their digest, so a signature made without them does not cover them."""
+    Edited arguments and an answer add their digests: a signature made without them does not
+    cover them."""
     fields = [
         binding.workflow_id,
         binding.run_id,
@@ -207,6 +223,8 @@ def signed_text(
     ]
     if edited is not None:
         fields.append("edited " + hashlib.sha256(_canonical(edited)).hexdigest())
+    if answer is not None:
+        fields.append("answer " + hashlib.sha256(answer.encode()).hexdigest())
     return "\n".join(f.replace("\n", " ") for f in fields).encode()
 
 
@@ -227,6 +245,7 @@ class SignatureCheck(DecisionBinding):
     expires_at: datetime | None = None
     signature: str | None = None
     edited_arguments: dict[str, Any] | None = None
+    answer: str | None = None
 
 
 class SignatureVerdict(BaseModel):
@@ -240,7 +259,9 @@ def sign_decision(
     this request and call only."""
     verdict: Verdict = "approved" if request.approve else "rejected"
     binding = DecisionBinding.of(pending)
-    text = signed_text(binding, verdict, request.approver, expires_at, request.edited_arguments)
+    text = signed_text(
+        binding, verdict, request.approver, expires_at, request.edited_arguments, request.answer
+    )
     return request.model_copy(
         update={"expires_at": expires_at, "signature": signature_for(secret, text)}
     )

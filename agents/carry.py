@@ -29,6 +29,7 @@ class AgentCarry(BaseModel):
     effects: list[CompletedEffect] = Field(default_factory=list)
     steps: int = 0
     escalations: int = 0
+    questions: int = 0  # asked of the requester (ask_human), bounded by MAX_QUESTIONS
     lease: Lease = Field(default_factory=lambda: Lease(max_steps=0))
     # Why the context holds untrusted content (None while it does not): from then on every
     # write needs a human decision.

@@ -16,6 +16,7 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from relay.agents.approvals import (
+    ANSWER_MAX_CHARS,
     REASON_MAX_CHARS,
     ApprovalRecord,
     DecisionRequest,
@@ -72,11 +73,12 @@ class Decision(BaseModel):
     reason: str | None = Field(default=None, max_length=REASON_MAX_CHARS)
     # Approve with changed arguments: the fields to change; the tool's checks run on the result.
     edit: dict[str, Any] | None = None
+    answer: str | None = Field(default=None, max_length=ANSWER_MAX_CHARS)  # to a question
 
     @model_validator(mode="after")
-    def _edits_approve(self) -> "Decision":
-        if self.edit is not None and self.decision != "approve":
-            raise ValueError("only an approval can edit the arguments")
+    def _only_with_approve(self) -> "Decision":
+        if self.decision != "approve" and (self.edit is not None or self.answer is not None):
+            raise ValueError("only an approval can edit the arguments or answer a question")
         return self
 
 
@@ -96,11 +98,14 @@ async def inbox(
     tool: Annotated[str | None, Query(max_length=200)] = None,
     requester: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[InboxItem]:
-    """Pending approvals this person may decide (allowed by the approval policy, not on a goal
-    they requested), a page of waiting agent runs at a time, from visibility: `X-Next-Cursor`
+    """Pending approvals this person may decide (approvers: allowed by the approval policy,
+    not on a goal they requested) and agents' questions to them (requesters: on goals they
+    requested), a page of waiting agent runs at a time, from visibility: `X-Next-Cursor`
     names the next page (pass it as `cursor`), `X-Total-Count` counts the agent runs waiting
-    that match. An approval whose details cannot be read right now is listed, marked."""
-    _approver(person)
+    that match. An approval whose details cannot be read right now is listed, marked, to
+    approvers."""
+    if not (person.may("approver") or person.may("requester")):
+        raise ApiError(403, f"{person.name} may not decide approvals or answer questions")
     token = _token(cursor, state.approval_secret) if cursor else None
     page = await waiting_page(state.client, waiting_query(agent), limit, token)
     if page.next_token:
@@ -110,7 +115,8 @@ async def inbox(
         (waiting, approval)
         for waiting in page.agents
         for approval in (waiting.approvals or [None])
-        if approval is None or _shown(approval, person, tool, requester)
+        if (approval is None and person.may("approver"))
+        or (approval is not None and _shown(approval, person, tool, requester))
     ]
     goals = sorted({w.goal_id for w, _ in shown})
     found = await asyncio.gather(*(_summary(state, g) for g in goals))
@@ -151,6 +157,8 @@ def _token(cursor: str, secret: str) -> bytes:
 def _shown(
     approval: PendingApproval, person: Person, tool: str | None, requester: str | None
 ) -> bool:
+    if approval.kind != "question" and not person.may("approver"):
+        return False
     if authorization_refusal(approval, person.name) is not None:
         return False
     return tool in (None, approval.tool) and requester in (None, approval.requested_by)
@@ -172,10 +180,10 @@ async def decide(
     state: Annotated[ServiceState, Depends(state_of)],
     response: Response,
 ) -> ApprovalRecord | DecisionSent:
-    """Approve or reject as the signed-in person: the workflow's record of the decision; or,
-    while no worker runs the goal, 202 and the decision sent as a signal that takes effect
-    when a worker returns (its outcome is in the goal's audit then)."""
-    _approver(person)
+    """Approve or reject as the signed-in person (a question: answer it with `answer`, or
+    reject to decline it): the workflow's record of the decision; or, while no worker runs
+    the goal, 202 and the decision sent as a signal that takes effect when a worker returns
+    (its outcome is in the goal's audit then)."""
     handle = state.client.get_workflow_handle_for(SupervisorWorkflow.run, goal_id)
     try:
         info = await handle.describe()
@@ -187,6 +195,12 @@ async def decide(
     target = next((p for p in found.approvals if p.approval_id == approval_id), None)
     if target is None:
         raise ApiError(404, f"no pending approval {approval_id!r} in goal {goal_id!r}")
+    if target.kind != "question":
+        _approver(person)
+    if body.decision == "approve" and target.kind == "question" and body.answer is None:
+        raise ApiError(422, "a question is answered with `answer` (or rejected to decline it)")
+    if target.kind != "question" and body.answer is not None:
+        raise ApiError(422, "only a question takes an answer")
     refusal = authorization_refusal(target, person.name)
     if refusal is not None:
         raise ApiError(403, refusal)
@@ -197,6 +211,7 @@ async def decide(
             reason=body.reason,
             approve=body.decision == "approve",
             edited_arguments=None if body.edit is None else with_edits(target, body.edit),
+            answer=body.answer,
         )
     except ValidationError as err:
         raise ApiError(422, validation_text(err, "the decision")) from None

@@ -21,7 +21,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from relay.agents.approvals import ApprovalDecision, PendingApproval
+from relay.agents.approvals import ApprovalDecision, PendingApproval, with_edits
 from relay.agents.models import AgentResult, Budget, GoalRequest, GoalResult
 from relay.app import App
 from relay.settings import Settings
@@ -36,16 +36,20 @@ APPROVER = "tester"
 
 @dataclass(frozen=True)
 class Decision:
-    """A decision with an approver and a reason of its own."""
+    """A decision with an approver and a reason of its own; `edit`: approve with these fields
+    of the arguments changed; `answer`: the answer to an agent's question (`ask_human`)."""
 
     approve: bool
     approver: str = APPROVER
     reason: str | None = None
+    edit: dict[str, Any] | None = None
+    answer: str | None = None
 
 
 # What `decide` answers for a pending approval: approve (True), reject (False), a Decision, or
-# None: nobody decides, and the approval times out (its timer fires without waiting).
-Verdict = bool | Decision | None
+# None: nobody decides, and the approval times out (its timer fires without waiting). For an
+# agent's question (`pending.kind == "question"`), a string answers it as the goal's requester.
+Verdict = bool | str | Decision | None
 Decide = Callable[[PendingApproval], Verdict | Awaitable[Verdict]]
 POLL_SECONDS = 0.02
 QUIET_POLLS = 5  # this many polls without a change: the run waits on a timer or a human
@@ -179,12 +183,18 @@ async def _answer(handle: WorkflowHandle, pending: PendingApproval, decide: Deci
         verdict = await verdict
     if verdict is None:
         return
+    if isinstance(verdict, str):
+        verdict = Decision(True, pending.requested_by or APPROVER, answer=verdict)
     decision = verdict if isinstance(verdict, Decision) else Decision(approve=bool(verdict))
     signal = SupervisorWorkflow.approve if decision.approve else SupervisorWorkflow.reject
     await handle.signal(
         signal,
         ApprovalDecision(
-            approval_id=pending.approval_id, approver=decision.approver, reason=decision.reason
+            approval_id=pending.approval_id,
+            approver=decision.approver,
+            reason=decision.reason,
+            edited_arguments=None if decision.edit is None else with_edits(pending, decision.edit),
+            answer=decision.answer,
         ),
     )
 

@@ -10,6 +10,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.approvals import (
+        ANYONE,
         ApprovalDecision,
         ApprovalRecord,
         DecisionAudit,
@@ -29,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         TurnRecord,
     )
     from relay.agents.prompts import agent_opening, tool_output_body
+    from relay.agents.questions import ASK_HUMAN
     from relay.agents.tool_digest import tools_digest
     from relay.agents.typed_output import OUTPUT_REASKS, AnswerVerdict
 
@@ -44,6 +46,7 @@ from relay.workflows.loop_breaker import LoopBreaker
 from relay.workflows.model_call import ask_model
 from relay.workflows.parent_notices import lean, tell_decision, tell_parent
 from relay.workflows.policy import approval_reason, argument_errors
+from relay.workflows.questions import ask_human
 from relay.workflows.tool_call import (
     call_key,
     call_tool,
@@ -290,6 +293,12 @@ class AgentWorkflow:
         invalid = argument_errors(tool, call.arguments)
         if invalid is not None:
             return refused("invalid", f"invalid arguments for {call.name}: {invalid}")
+        if call.name == ASK_HUMAN:
+            answered = await ask_human(
+                self._s, call, lambda q: self._await_approval(task, call, None, step, q, True)
+            )
+            outcome = "ok" if answered.ok else "refused" if answered.refused else "rejected"
+            return record(outcome, answered.error or ""), answered
         reason = approval_reason(tool, call.arguments)
         if self._s.tainted_by is not None and tool.risk != "read":
             taint = f"the context is tainted: {self._s.tainted_by}, so every write needs approval"
@@ -351,10 +360,12 @@ class AgentWorkflow:
         risk: str | None,
         step: int,
         reason: str,
+        question: bool = False,
         editable: tuple[ToolInfo, str] | None = None,
     ) -> ApprovalRecord:
-        """Ask for a decision and wait for it; `editable` (the tool and the call's ledger key):
-        an approver may approve with edited arguments."""
+        """Ask for a decision and wait for it. A question (`reason`) is the requester's to
+        answer; with `editable` (the tool and the call's ledger key) an approver may approve
+        with edited arguments."""
         approval_id = f"{task.task_id}-{call.name}-{step}"
         if editable is not None:
             self._edits.offer(approval_id, editable[0], call, editable[1])
@@ -366,7 +377,10 @@ class AgentWorkflow:
             reason=reason,
             requested_at=workflow.now(),
             workflow_id=workflow.info().workflow_id,
-            approvers=task.approval_policy.approvers_for(call.name, risk),
+            approvers=[task.requested_by or ANYONE]
+            if question
+            else task.approval_policy.approvers_for(call.name, risk),
+            kind="question" if question else "approval",
             requested_by=task.requested_by,
             expires_at=workflow.now() + timedelta(seconds=task.approval_timeout_seconds),
             run_id=workflow.info().first_execution_run_id,

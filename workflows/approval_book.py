@@ -68,7 +68,9 @@ class ApprovalBook:
 
     def final_status(self) -> Literal["completed", "rejected"]:
         """An agent that ends with an answer: `rejected` if any decision was not an approval."""
-        rejected = any(r.verdict != "approved" for r in self.decided.values())
+        # A question declined or unanswered is the agent's to handle, not a rejected action.
+        decided = [r for r in self.decided.values() if r.kind == "approval"]
+        rejected = any(r.verdict != "approved" for r in decided)
         return "rejected" if rejected else "completed"
 
     def refusal(self, approval_id: str) -> str | None:
@@ -91,6 +93,8 @@ class ApprovalBook:
             refusal = authorization_refusal(pending, decision.approver)
         if refusal is None and signed and pending is not None:
             refusal = await _signature_refusal(decision, verdict, pending)
+        if refusal is None and pending is not None:
+            refusal = _answer_refusal(pending, decision, verdict)
         edited = decision.edited_arguments
         if refusal is None and pending is not None and edited is not None:
             if verdict != "approved":
@@ -126,6 +130,8 @@ class ApprovalBook:
             requested_at=request.requested_at,
             decided_at=workflow.now(),
             edited_arguments=decision.edited_arguments,
+            answer=decision.answer,
+            kind=request.kind,
         )
         return self._audited(decision, verdict, request, None, signed)
 
@@ -150,6 +156,7 @@ class ApprovalBook:
             at=workflow.now(),
             decision_id=decision.decision_id,
             edited_arguments=decision.edited_arguments,
+            answer=decision.answer,
         )
         self.refusals_omitted += keep_audited(self.audit, entry)
         return entry
@@ -162,6 +169,17 @@ class ApprovalBook:
         return self._audited(
             decision, verdict, self.pending.get(decision.approval_id), problem, False
         )
+
+
+def _answer_refusal(
+    pending: PendingApproval, decision: ApprovalDecision, verdict: Verdict
+) -> str | None:
+    """A question is answered with text (or declined); an approval takes no answer."""
+    if pending.kind != "question":
+        return None if decision.answer is None else "only a question takes an answer"
+    if verdict == "approved" and not (decision.answer or "").strip():
+        return "an answer needs text"
+    return None
 
 
 async def _signature_refusal(
@@ -182,6 +200,7 @@ async def _signature_refusal(
                 expires_at=decision.expires_at,
                 signature=decision.signature,
                 edited_arguments=decision.edited_arguments,
+                answer=decision.answer,
             ),
             result_type=SignatureVerdict,
             start_to_close_timeout=timedelta(seconds=10),
