@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 from pydantic import SecretStr
+from temporalio.client import WorkflowHandle
 
 from examples.shop.app import app as shop
 from examples.shop.tools import SHOP
@@ -13,8 +14,9 @@ from relay import Agent, App
 from relay.agents.llm_models import LlmRequest
 from relay.agents.questions import MAX_QUESTIONS
 from relay.testing import FunctionModel, plan, run_goal, tool_call
+from relay.testing.goal_runner import Decide, GoalRun
 from tests.cli_runner import relay_cli
-from tests.conftest import running_relay
+from tests.conftest import Relay, running_relay
 from tests.serve_process import SECRET, bearer, serve_process
 from tests.test_agent_loop import call
 from tests.test_cli import env_for
@@ -46,7 +48,8 @@ def asking_model(seen: list[str]) -> FunctionModel:
     return FunctionModel(answer)
 
 
-async def test_the_requesters_answer_is_the_tools_result() -> None:
+async def asked_once(decide: Decide) -> tuple[GoalRun, list[str]]:
+    """ada's goal whose agent asks once; what the model saw after asking."""
     seen: list[str] = []
     run = await run_goal(
         ASKING,
@@ -54,8 +57,13 @@ async def test_the_requesters_answer_is_the_tools_result() -> None:
         model=asking_model(seen),
         context={"customer_id": "C-1001"},
         requested_by="ada",
-        decide=lambda pending: "the last one, please",
+        decide=decide,
     )
+    return run, seen
+
+
+async def test_the_requesters_answer_is_the_tools_result() -> None:
+    run, seen = await asked_once(lambda pending: "the last one, please")
 
     [asked] = run.asked
     assert (asked.kind, asked.reason, asked.approvers) == ("question", QUESTION, ["ada"])
@@ -71,14 +79,7 @@ async def test_the_requesters_answer_is_the_tools_result() -> None:
 
 
 async def test_an_unanswered_question_expires_and_the_agent_goes_on() -> None:
-    seen: list[str] = []
-    run = await run_goal(
-        ASKING,
-        "Where is my order?",
-        model=asking_model(seen),
-        context={"customer_id": "C-1001"},
-        decide=lambda pending: None,  # nobody answers: the question's timer fires
-    )
+    run, seen = await asked_once(lambda pending: None)  # nobody answers: its timer fires
 
     assert "no answer: the question was expired by relay:timeout" in seen[0]
     assert [(c.tool, c.outcome) for c in run.tool_calls] == [("ask_human", "rejected")]
@@ -109,18 +110,23 @@ async def test_a_run_asks_at_most_a_few_questions() -> None:
     assert f"you asked {MAX_QUESTIONS} questions already" in refused.detail
 
 
+async def asking_goal(relay: Relay) -> WorkflowHandle:
+    """ada's goal, whose orders agent asks her QUESTION (scripted), then answers "Ok."."""
+    script = relay.script(
+        {
+            "plan": [{"content": plan({"id": "o", "agent": "orders", "instruction": "Ask."})}],
+            "agents": {"orders": [call("ask_human", question=QUESTION), {"content": "Ok."}]},
+            "synthesize": [{"content": "Ok."}],
+        }
+    )
+    return await relay.start(
+        goal="Where is my order?", model=script, requested_by="ada", app="asking"
+    )
+
+
 async def test_only_the_requester_answers_from_the_command_line(temporal_server, tmp_path) -> None:
     async with running_relay(temporal_server, tmp_path, app=ASKING) as relay:
-        script = relay.script(
-            {
-                "plan": [{"content": plan({"id": "o", "agent": "orders", "instruction": "Ask."})}],
-                "agents": {"orders": [call("ask_human", question=QUESTION), {"content": "Ok."}]},
-                "synthesize": [{"content": "Ok."}],
-            }
-        )
-        handle = await relay.start(
-            goal="Where is my order?", model=script, requested_by="ada", app="asking"
-        )
+        handle = await asking_goal(relay)
         pending = await relay.next_pending(handle)
         env = env_for(relay)
 
@@ -150,16 +156,7 @@ async def test_the_requester_answers_in_the_inbox_api(temporal_server, tmp_path)
         serve_process(relay, tmp_path / "serve.log") as url,
         httpx.AsyncClient(base_url=url, timeout=60) as http,
     ):
-        script = relay.script(
-            {
-                "plan": [{"content": plan({"id": "o", "agent": "orders", "instruction": "Ask."})}],
-                "agents": {"orders": [call("ask_human", question=QUESTION), {"content": "Ok."}]},
-                "synthesize": [{"content": "Ok."}],
-            }
-        )
-        handle = await relay.start(
-            goal="Where is my order?", model=script, requested_by="ada", app="asking"
-        )
+        handle = await asking_goal(relay)
         pending = await relay.next_pending(handle)
         for _ in range(300):  # until visibility lists the waiting agent
             listed = (await http.get("/approvals", headers=bearer("ada"))).json()

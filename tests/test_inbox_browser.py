@@ -8,9 +8,12 @@ from pathlib import Path
 
 import httpx
 from playwright.async_api import async_playwright, expect
+from pydantic import SecretStr
 
 from relay.temporal.devserver import DevServer
-from tests.serve_process import bearer, served_shop
+from tests.conftest import running_relay
+from tests.serve_process import SECRET, bearer, serve_process, served_shop
+from tests.test_ask_human import ASKING, QUESTION, asking_goal
 from tests.test_serve_api import SHOWCASE
 from tests.test_web_ui_browser import ARTIFACTS, CHROMIUM_FLAGS, chromium
 
@@ -70,3 +73,39 @@ async def test_an_approver_decides_a_refund_in_the_inbox(
     goal = await relay.client.get_workflow_handle(goal_id).result()
     assert goal["status"] == "completed"
     assert [r["amount_cents"] for r in relay.rows("SELECT * FROM refunds")] == [4000]
+
+
+async def test_the_requester_answers_an_agents_question_in_the_inbox(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    browser_path = chromium()
+    async with (
+        running_relay(
+            temporal_server, tmp_path, app=ASKING, approval_secret=SecretStr(SECRET)
+        ) as relay,
+        serve_process(relay, tmp_path / "serve.log") as url,
+        async_playwright() as playwright,
+    ):
+        browser = await playwright.chromium.launch(
+            executable_path=browser_path,
+            args=[f for f in CHROMIUM_FLAGS if f not in ONE_SHOT],
+        )
+        page = await browser.new_page(viewport={"width": 1200, "height": 900})
+        await page.goto(f"{url}/inbox")
+        await page.fill("#token", "ada-token")
+        await page.get_by_role("button", name="Sign in").click()
+        handle = await asking_goal(relay)
+        card = page.locator("#pending .card")
+        await expect(card).to_have_count(1, timeout=60_000)
+        await expect(card).to_contain_text("the orders agent asks you")
+        await expect(card).to_contain_text(QUESTION)
+        await card.get_by_label("answer").fill("the last one")
+        await card.get_by_role("button", name="Answer").click()
+        await expect(page.locator("#pending .card")).to_have_count(0, timeout=90_000)
+        await expect(page.locator("#audit")).to_contain_text("answer: the last one")
+        await browser.close()
+        result = await handle.result()
+
+    assert [(a.kind, a.answer, a.approver) for a in result.approvals] == [
+        ("question", "the last one", "ada")
+    ]
