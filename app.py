@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from relay.agents.consults import consult_tool_name
 from relay.agents.questions import ASK_HUMAN
 from relay.agents.specs import NAME, Agent, Route
 from relay.agents.typed_output import output_schema
@@ -116,6 +117,16 @@ class App:
                     f"agent {agent.name!r} of app {self.name!r} lists tools the app's ToolSet "
                     f"does not have: {unknown}"
                 )
+        for agent in agents:
+            unknown = [c for c in agent.consults if c not in self.agents or c == agent.name]
+            if unknown:
+                raise AppError(
+                    f"agent {agent.name!r} consults {unknown}: name other agents of app "
+                    f"{self.name!r}"
+                )
+            taken = [c for c in agent.consults if self.tools.get(consult_tool_name(c))]
+            if taken:
+                raise AppError(f"tools {[consult_tool_name(c) for c in taken]} clash with consults")
         for route in self.routes:
             unknown = [a for a in route.agents if a not in self.agents]
             if unknown:
@@ -134,7 +145,11 @@ class App:
         tools = [self.tools.get(n) for n in self.tools.names()]
         described = {
             "name": self.name,
-            "agents": [a.model_dump(mode="json") for a in self.agents.values()],
+            # Without consults an agent keeps the digest it had before there were any.
+            "agents": [
+                a.model_dump(mode="json", exclude=None if a.consults else {"consults"})
+                for a in self.agents.values()
+            ],
             "tools": [t.info().model_dump(mode="json") for t in tools if t is not None],
             "routes": [r.model_dump(mode="json") for r in self.routes],
         }

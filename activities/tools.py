@@ -24,6 +24,7 @@ from relay.activities.readers import Readers
 from relay.activities.result_store import by_reference
 from relay.activities.telemetry import tool_span
 from relay.activities.tool_catalog import ToolCatalog
+from relay.agents.consults import consult_tool
 from relay.agents.models import (
     ToolInfo,
     ToolObservation,
@@ -117,10 +118,14 @@ class ToolActivities:
 
     def _native(self, agent: Agent) -> list[ToolInfo]:
         """The agent's own tools and relay's, as a run records them."""
-        return [
-            ASK_HUMAN_TOOL if name == ASK_HUMAN else self._known(agent.name, name).info()
-            for name in agent.tools
-        ] + [self._runtime.read_stored.info()]
+        return (
+            [
+                ASK_HUMAN_TOOL if name == ASK_HUMAN else self._known(agent.name, name).info()
+                for name in agent.tools
+            ]
+            + [consult_tool(self._app.agents[name]) for name in agent.consults]
+            + [self._runtime.read_stored.info()]
+        )
 
     def _native_catalogs(self) -> list[list[ToolInfo]]:
         return [self._native(agent) for agent in self._app.agents.values()]

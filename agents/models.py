@@ -281,6 +281,9 @@ class AgentTask(BaseModel):
     carry: dict[str, Any] | None = None
     output_schema: dict[str, Any] | None = None  # the agent's typed answer (Agent.output)
     pending_memo: bool = False  # see RunConfig
+    # The agents this one consults (agents/consults.py: ConsultedAgent), as JSON: consults.py
+    # builds on this module, so it cannot be named here.
+    consults: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class TurnRecord(BaseModel):

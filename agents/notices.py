@@ -30,12 +30,20 @@ class Decided(BaseModel):
     record: ApprovalRecord
 
 
-NoticeKind = Literal["requested", "settled", "audited", "decided"]
+class Consulting(BaseModel):
+    """An agent starts an agent it consults (agents/consults.py): the supervisor takes that
+    run's notices as an agent's of this goal."""
+
+    workflow_id: str
+
+
+NoticeKind = Literal["requested", "settled", "audited", "decided", "consulting"]
 BODIES: dict[str, type[BaseModel]] = {
     "requested": PendingApproval,
     "settled": ApprovalRecord,
     "audited": DecisionAudit,
     "decided": Decided,
+    "consulting": Consulting,
 }
 
 

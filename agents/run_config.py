@@ -57,6 +57,10 @@ class RunConfig(BaseModel):
     # route with a local model when context_tokens sets none. Recorded: no patch marker.
     local_context_tokens: int | None = None
 
+    def route_of(self, agent: Agent, route: str) -> str:
+        """An agent's model route: the worker's choice for it, its own, else the goal's."""
+        return self.agent_models.get(agent.name) or agent.model or route
+
     def window_for(self, route: str) -> int | None:
         """An agent's input window on `route` (a fallback list may reach a local model)."""
         if self.context_tokens is not None or "local:" not in route:

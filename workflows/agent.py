@@ -39,6 +39,7 @@ from relay.workflows.approval_edits import ApprovalEdits
 from relay.workflows.budget import extended, spent
 from relay.workflows.client_input import clipped, read_input
 from relay.workflows.compensation import compensate, compensation_note
+from relay.workflows.consult import consult, consulted_agent
 from relay.workflows.context_window import keep_within_window
 from relay.workflows.grounding import facts
 from relay.workflows.history_guard import history_problem
@@ -293,6 +294,12 @@ class AgentWorkflow:
         invalid = argument_errors(tool, call.arguments)
         if invalid is not None:
             return refused("invalid", f"invalid arguments for {call.name}: {invalid}")
+        consulted = consulted_agent(task, call.name)
+        if consulted is not None:
+            answered, result = await consult(task, self._s, consulted, call, place)
+            if result is not None:  # its decisions are part of this agent's
+                self._book.absorb(result.approvals, result.audit, result.audit_omitted)
+            return record("ok" if answered.ok else "error", answered.error or ""), answered
         if call.name == ASK_HUMAN:
             answered = await ask_human(
                 self._s, call, lambda q: self._await_approval(task, call, None, step, q, True)

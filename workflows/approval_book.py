@@ -59,6 +59,15 @@ class ApprovalBook:
         self.audit = list(audit)
         self.refusals_omitted = omitted
 
+    def absorb(
+        self, decided: list[ApprovalRecord], audit: list[DecisionAudit], omitted: int
+    ) -> None:
+        """Take in the decisions of an agent this one consulted: they were about its work."""
+        self.decided.update((r.approval_id, r) for r in decided)
+        for entry in audit:
+            self.refusals_omitted += keep_audited(self.audit, entry)
+        self.refusals_omitted += omitted
+
     def open(self, request: PendingApproval) -> None:
         self.pending[request.approval_id] = request
         # Temporal's workflow meter skips replays, so each request counts once.

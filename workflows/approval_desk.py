@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         PendingApproval,
     )
     from relay.agents.models import AgentResult
-    from relay.agents.notices import BODIES, AgentNotice, Decided
+    from relay.agents.notices import BODIES, AgentNotice, Consulting, Decided
 
 from relay.workflows.approval_book import keep_audited
 from relay.workflows.client_input import clipped, read_input
@@ -43,6 +43,7 @@ class ApprovalDesk:
         self.outcomes: dict[str, DecisionAudit] = {}  # decision id -> what the agent said
         self.heard: dict[str, list[DecisionAudit]] = {}  # agent workflow id -> audited notices
         self.heard_omitted: dict[str, int] = {}
+        self.consulted: set[str] = set()  # agent runs the goal's agents started as tools
         self.signed = False
         # Notices are applied in the order they arrive, even while one waits for its signature
         # check: a settlement must not overtake the request it settles.
@@ -59,7 +60,7 @@ class ApprovalDesk:
             body = BODIES[notice.kind].model_validate_json(notice.body)
         except ValidationError as err:
             return _ignored(f"unreadable notice: {err.errors()[0]['msg']}")
-        if notice.sender not in children:
+        if notice.sender not in children and notice.sender not in self.consulted:
             return _ignored(f"notice from {notice.sender!r}, which is not an agent of this goal")
         if self.signed and not await _authentic(notice):
             return _ignored(f"notice from {notice.sender!r} without a valid worker signature")
@@ -72,6 +73,8 @@ class ApprovalDesk:
         elif isinstance(body, Decided):
             self._hear(body.audit, notice.sender)
             self._settle(body.record, notice.sender)
+        elif isinstance(body, Consulting) and notice.sender in children:
+            self.consulted.add(body.workflow_id)
         return True
 
     def _settle(self, record: ApprovalRecord, sender: str) -> None:

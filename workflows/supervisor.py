@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionRequest,
         PendingApproval,
     )
+    from relay.agents.consults import consulted
     from relay.agents.guardrails import GOAL_HARD_LIMIT, goal_problem
     from relay.agents.llm_models import LlmRequest, Usage
     from relay.agents.models import (
@@ -231,7 +232,7 @@ class SupervisorWorkflow:
         child_id = f"{workflow.info().workflow_id}/{task.agent}-{same_agent.index(task.id) + 1}"
         self._children[task.id] = child_id
         self._show()
-        agent_route = config.agent_models.get(task.agent) or spec.model or route
+        agent_route = config.route_of(spec, route)
         agent_task = AgentTask(
             goal_id=workflow.info().workflow_id,
             task_id=task.id,
@@ -259,6 +260,7 @@ class SupervisorWorkflow:
             history_limit=config.history_limit,
             output_schema=spec.output_schema,
             pending_memo=config.pending_memo,
+            consults=consulted(config, spec, route),
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         try:

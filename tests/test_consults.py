@@ -1,0 +1,143 @@
+"""Agents as tools: an agent that `consults` another calls it as `consult_<name>`; the consulted
+agent runs as a child of the caller with half of the caller's remaining budget, its approvals
+are decided like any agent's, and what it spends and finds is the caller's."""
+
+import re
+
+import pytest
+
+from examples.shop.agents import CATALOG, ORDERS, RETURNS
+from examples.shop.app import app as shop
+from examples.shop.tools import SHOP
+from relay import App
+from relay.agents.llm_models import LlmRequest
+from relay.agents.models import Budget
+from relay.app import AppError
+from relay.testing import FunctionModel, plan, run_goal, tool_call
+
+CONSULTING = App(
+    name="consulting",
+    agents=[ORDERS.model_copy(update={"consults": ["catalog", "returns"]}), CATALOG, RETURNS],
+    tools=SHOP,
+    database=shop.database,
+)
+
+
+PRODUCT = r"P-1\d\d"
+
+
+def last_tool_result(request: LlmRequest) -> str | None:
+    last = request.messages[-1]
+    return last.content if last.role == "tool" else None
+
+
+def orders_asks(request_text: str, then: str) -> object:
+    """The orders agent's model: consult, then answer with `then`."""
+
+    def answer(request: LlmRequest) -> object:
+        if request.purpose == "plan":
+            return plan({"id": "o", "agent": "orders", "instruction": "Help the customer."})
+        if request.purpose != "agent":
+            return "Done."
+        if request.agent == "orders":
+            seen = last_tool_result(request)
+            if seen is None:
+                tool = "consult_returns" if "refund" in request_text else "consult_catalog"
+                return tool_call(tool, request=request_text)
+            return then.format(seen=seen)
+        return consulted_model(request)
+
+    return FunctionModel(answer)
+
+
+def consulted_model(request: LlmRequest) -> object:
+    seen = last_tool_result(request)
+    if request.agent == "catalog":
+        if seen is None:
+            return tool_call("find_similar_products", product_id="P-101")
+        found = [p for p in re.findall(PRODUCT, seen) if p != "P-101"]
+        return f"Similar: {found[0]}."
+    if seen is None:
+        return tool_call("check_return_eligibility", order_id="O-5002", product_id="P-101")
+    if "create_return" not in seen and '"eligible"' in seen:
+        return tool_call("create_return", order_id="O-5002", product_id="P-101", reason="size")
+    if "R-" in seen and "refund_id" not in seen:
+        return_id = re.findall(r"R-\d+", seen)[0]
+        return tool_call("issue_refund", return_id=return_id, amount=79)
+    return "Refunded."
+
+
+async def test_an_agent_asks_another_and_uses_its_answer() -> None:
+    run = await run_goal(
+        CONSULTING,
+        "Anything like my blue shirt P-101?",
+        model=orders_asks("Products similar to P-101", "The catalog says: {seen}"),
+        context={"customer_id": "C-1001"},
+    )
+
+    [orders] = run.result.tasks
+    assert orders.status == "completed"
+    assert [(c.tool, c.outcome) for c in run.tool_calls] == [("consult_catalog", "ok")]
+    # What the catalog answered reached the orders agent's model as the tool's result.
+    assert re.search(
+        r'"agent":"catalog","status":"completed","answer":"Similar: P-1\d\d', orders.result
+    )
+    # The catalog's two model turns are the orders agent's to pay for.
+    assert run.agents["orders"].usage.llm_calls == 4 and run.agents["orders"].steps == 4
+
+
+async def test_a_consulted_agent_gets_half_of_what_is_left() -> None:
+    turns: list[int] = []
+
+    def answer(request: LlmRequest) -> object:
+        if request.purpose == "plan":
+            return plan({"id": "o", "agent": "orders", "instruction": "Help."})
+        if request.purpose != "agent":
+            return "Done."
+        if request.agent == "catalog":  # never done: only its lease stops it
+            turns.append(request.step)
+            products = ["P-101", "P-102", "P-103", "P-104", "P-105", "P-106"]
+            return tool_call("find_similar_products", product_id=products[len(turns) - 1])
+        seen = last_tool_result(request)
+        return tool_call("consult_catalog", request="Find shirts") if seen is None else "Ok."
+
+    run = await run_goal(
+        CONSULTING,
+        "Anything like my blue shirt?",
+        model=FunctionModel(answer),
+        context={"customer_id": "C-1001"},
+        budget=Budget(max_steps=9),  # 8 turns for orders, once the synthesis is kept back
+    )
+
+    assert len(turns) == 3  # (8 - its 1 turn so far) // 2
+    [consultation] = run.tool_calls
+    assert consultation.outcome == "error"
+    assert "the catalog agent ended budget_exhausted" in consultation.detail
+
+
+async def test_a_consulted_agents_refund_waits_for_a_human_like_any_other() -> None:
+    run = await run_goal(
+        CONSULTING,
+        "Please refund my blue shirt from O-5002.",
+        model=orders_asks("Return P-101 of O-5002 and refund it", "Done: {seen}"),
+        context={"customer_id": "C-1001"},
+        requested_by="ada",
+        decide=lambda pending: True,
+    )
+
+    [asked] = run.asked
+    assert (asked.agent, asked.tool, asked.arguments["amount"]) == ("returns", "issue_refund", 79)
+    assert asked.workflow_id.startswith(run.result.tasks[0].workflow_id + "/returns-")
+    assert [(a.tool, a.verdict) for a in run.result.approvals] == [("issue_refund", "approved")]
+    assert '"answer":"Refunded."' in run.result.tasks[0].result
+    assert run.result.status == "completed"
+
+
+def test_consulting_an_unknown_agent_or_oneself_is_refused_at_definition() -> None:
+    for consults in (["shipping"], ["orders"]):
+        with pytest.raises(AppError, match="consults"):
+            App(
+                name="bad",
+                agents=[ORDERS.model_copy(update={"consults": consults}), CATALOG],
+                tools=SHOP,
+            )
