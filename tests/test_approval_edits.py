@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from temporalio.client import WorkflowUpdateFailedError
 
 from relay.agents.approvals import DecisionRequest, PendingApproval, sign_decision, with_edits
+from relay.temporal.replay import replay_workflow
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
@@ -87,6 +88,8 @@ async def test_an_approver_lowers_the_refund_and_the_lower_amount_is_paid(
             SupervisorWorkflow.decide, signed(approval(pending, amount=40), pending)
         )
         result = await handle.result()
+        for run in (handle.id, pending.workflow_id):  # the edits' checks replay as they ran
+            assert await replay_workflow(relay.client, run) is None
 
     assert record.arguments["amount"] == 79.0 and record.edited_arguments == {
         **pending.arguments,

@@ -13,6 +13,7 @@ from examples.shop.tools import SHOP
 from relay import Agent, App
 from relay.agents.llm_models import LlmRequest
 from relay.agents.questions import MAX_QUESTIONS
+from relay.temporal.replay import replay_workflow
 from relay.testing import FunctionModel, plan, run_goal, tool_call
 from relay.testing.goal_runner import Decide, GoalRun
 from tests.cli_runner import relay_cli
@@ -141,6 +142,8 @@ async def test_only_the_requester_answers_from_the_command_line(temporal_server,
         assert ada.code == 0, ada.err
         assert ada.out.strip() == f"{pending.approval_id}: answered by ada"
         result = await handle.result()
+        for run in (handle.id, pending.workflow_id):
+            assert await replay_workflow(relay.client, run) is None
 
     assert result.status == "completed"
     assert [(a.kind, a.answer) for a in result.approvals] == [("question", "the last")]

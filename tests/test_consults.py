@@ -10,10 +10,15 @@ from examples.shop.agents import CATALOG, ORDERS, RETURNS
 from examples.shop.app import app as shop
 from examples.shop.tools import SHOP
 from relay import App
+from relay.agents.approvals import ApprovalDecision
 from relay.agents.llm_models import LlmRequest
 from relay.agents.models import Budget
 from relay.app import AppError
+from relay.temporal.replay import replay_workflow
 from relay.testing import FunctionModel, plan, run_goal, tool_call
+from relay.workflows.supervisor import SupervisorWorkflow
+from tests.conftest import running_relay
+from tests.test_agent_loop import call
 
 CONSULTING = App(
     name="consulting",
@@ -141,3 +146,43 @@ def test_consulting_an_unknown_agent_or_oneself_is_refused_at_definition() -> No
                 agents=[ORDERS.model_copy(update={"consults": consults}), CATALOG],
                 tools=SHOP,
             )
+
+
+async def test_a_consultation_on_a_real_server_is_decided_and_replays(
+    temporal_server, tmp_path
+) -> None:
+    """Through worker and server: the consulted returns agent's refund is approved by a
+    signal to the goal, and every run of the goal replays from its history."""
+    async with running_relay(temporal_server, tmp_path, app=CONSULTING) as relay:
+        script = relay.script(
+            {
+                "plan": [{"content": plan({"id": "o", "agent": "orders", "instruction": "Go."})}],
+                "agents": {
+                    "orders": [
+                        call("consult_returns", request="Return P-101 of O-5002 and refund it"),
+                        {"content": "The returns agent refunded it."},
+                    ],
+                    "returns": [
+                        call("create_return", order_id="O-5002", product_id="P-101", reason="x"),
+                        call("issue_refund", return_id="R-7001", amount=79),
+                        {"content": "Refunded R-7001."},
+                    ],
+                },
+                "synthesize": [{"content": "Refunded."}],
+            }
+        )
+        handle = await relay.start(goal="Refund my shirt.", model=script, app="consulting")
+        pending = await relay.next_pending(handle)
+        assert (pending.agent, pending.tool) == ("returns", "issue_refund")
+        await handle.signal(
+            SupervisorWorkflow.approve,
+            ApprovalDecision(approval_id=pending.approval_id, approver="fiona"),
+        )
+        result = await handle.result()
+        runs = [handle.id, result.tasks[0].workflow_id, pending.workflow_id]
+        replays = [await replay_workflow(relay.client, run) for run in runs]
+
+    assert result.status == "completed"
+    assert [(a.agent, a.approver) for a in result.approvals] == [("returns", "fiona")]
+    assert [r["amount_cents"] for r in relay.rows("SELECT * FROM refunds")] == [7900]
+    assert replays == [None, None, None]
