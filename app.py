@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from relay.agents.consults import consult_tool_name
+from relay.agents.delegation import consult_tool_name, handoff_tool_name
 from relay.agents.questions import ASK_HUMAN
 from relay.agents.specs import NAME, Agent, Route
 from relay.agents.typed_output import output_schema
@@ -118,15 +118,20 @@ class App:
                     f"does not have: {unknown}"
                 )
         for agent in agents:
-            unknown = [c for c in agent.consults if c not in self.agents or c == agent.name]
-            if unknown:
-                raise AppError(
-                    f"agent {agent.name!r} consults {unknown}: name other agents of app "
-                    f"{self.name!r}"
-                )
-            taken = [c for c in agent.consults if self.tools.get(consult_tool_name(c))]
-            if taken:
-                raise AppError(f"tools {[consult_tool_name(c) for c in taken]} clash with consults")
+            for kind, tool_name in (
+                ("consults", consult_tool_name),
+                ("handoffs", handoff_tool_name),
+            ):
+                named = getattr(agent, kind)
+                unknown = [c for c in named if c not in self.agents or c == agent.name]
+                if unknown:
+                    raise AppError(
+                        f"agent {agent.name!r} {kind} {unknown}: name other agents of app "
+                        f"{self.name!r}"
+                    )
+                taken = [tool_name(c) for c in named if self.tools.get(tool_name(c))]
+                if taken:
+                    raise AppError(f"tools {taken} clash with agent {agent.name!r}'s {kind}")
         for route in self.routes:
             unknown = [a for a in route.agents if a not in self.agents]
             if unknown:
@@ -145,9 +150,12 @@ class App:
         tools = [self.tools.get(n) for n in self.tools.names()]
         described = {
             "name": self.name,
-            # Without consults an agent keeps the digest it had before there were any.
+            # Without consults or handoffs an agent keeps the digest it had before either.
             "agents": [
-                a.model_dump(mode="json", exclude=None if a.consults else {"consults"})
+                a.model_dump(
+                    mode="json",
+                    exclude={f for f in ("consults", "handoffs") if not getattr(a, f)},
+                )
                 for a in self.agents.values()
             ],
             "tools": [t.info().model_dump(mode="json") for t in tools if t is not None],

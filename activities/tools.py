@@ -24,7 +24,7 @@ from relay.activities.readers import Readers
 from relay.activities.result_store import by_reference
 from relay.activities.telemetry import tool_span
 from relay.activities.tool_catalog import ToolCatalog
-from relay.agents.consults import consult_tool
+from relay.agents.delegation import consult_tool, handoff_tool
 from relay.agents.models import (
     ToolInfo,
     ToolObservation,
@@ -124,6 +124,7 @@ class ToolActivities:
                 for name in agent.tools
             ]
             + [consult_tool(self._app.agents[name]) for name in agent.consults]
+            + [handoff_tool(self._app.agents[name]) for name in agent.handoffs]
             + [self._runtime.read_stored.info()]
         )
 

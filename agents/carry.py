@@ -30,6 +30,7 @@ class AgentCarry(BaseModel):
     steps: int = 0
     escalations: int = 0
     questions: int = 0  # asked of the requester (ask_human), bounded by MAX_QUESTIONS
+    handed_off_from: list[str] = Field(default_factory=list)  # agents this run was before
     lease: Lease = Field(default_factory=lambda: Lease(max_steps=0))
     # Why the context holds untrusted content (None while it does not): from then on every
     # write needs a human decision.
@@ -69,4 +70,5 @@ class AgentCarry(BaseModel):
             effects=self.effects,
             evidence=sorted(self.evidence),
             output=output,
+            handed_off_from=self.handed_off_from,
         )

@@ -284,6 +284,7 @@ class AgentTask(BaseModel):
     # The agents this one consults (agents/consults.py: ConsultedAgent), as JSON: consults.py
     # builds on this module, so it cannot be named here.
     consults: list[dict[str, Any]] = Field(default_factory=list)
+    handoffs: list[dict[str, Any]] = Field(default_factory=list)  # likewise, to hand over to
 
 
 class TurnRecord(BaseModel):
@@ -336,6 +337,7 @@ class AgentResult(BaseModel):
     # Ids and amounts the agent's tool results and inputs contain (the grounding check's facts).
     evidence: list[str] = Field(default_factory=list)
     output: Any = None  # a typed agent's answer as validated JSON data (Agent.output)
+    handed_off_from: list[str] = Field(default_factory=list)  # agents that handed over to it
 
 
 class TaskReport(BaseModel):

@@ -37,7 +37,8 @@ class Agent(BaseModel):
     their names); `mcp` grants MCP servers (`time`) or single MCP tools
     (`time__get_current_time`). `max_steps` (1-200, default 20) bounds the agent's model turns.
     `model` is a route of the agent's own that overrides the goal's; `task_queue` runs it on a
-    worker pool of its own; `consults` names agents of the app it may call as tools. `output`
+    worker pool of its own; `consults` names agents of the app it may call as tools, `handoffs`
+    those it may hand its task over to. `output`
     (a pydantic model class) types the agent's final answer: it must validate, or it is sent
     back once with the errors (see `AgentResult.output`). A field out of bounds is a one-line
     SpecError, at definition.
@@ -56,6 +57,9 @@ class Agent(BaseModel):
     # Agents this one may call as tools (`consult_<name>`): each call runs that agent as a child
     # run with a share of this one's budget, and its answer comes back as the tool's result.
     consults: list[str] = Field(default_factory=list, max_length=8)
+    # Agents this one may hand its task over to (`handoff_to_<name>`): the run goes on as that
+    # agent, with the conversation so far.
+    handoffs: list[str] = Field(default_factory=list, max_length=8)
     # The JSON schema of `output`, which runs carry (the class stays on the workers).
     output_schema: dict[str, Any] | None = None
     _output: type[BaseModel] | None = PrivateAttr(default=None)

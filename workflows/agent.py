@@ -20,6 +20,12 @@ with workflow.unsafe.imports_passed_through():
         call_digest,
     )
     from relay.agents.carry import AgentCarry
+    from relay.agents.delegation import (
+        ConsultedAgent,
+        called_agent,
+        consult_tool_name,
+        handoff_tool_name,
+    )
     from relay.agents.llm_models import LlmRequest, Message, ToolCall
     from relay.agents.models import (
         AgentResult,
@@ -39,9 +45,10 @@ from relay.workflows.approval_edits import ApprovalEdits
 from relay.workflows.budget import extended, spent
 from relay.workflows.client_input import clipped, read_input
 from relay.workflows.compensation import compensate, compensation_note
-from relay.workflows.consult import consult, consulted_agent
+from relay.workflows.consult import consult
 from relay.workflows.context_window import keep_within_window
 from relay.workflows.grounding import facts
+from relay.workflows.handoff import handed_over
 from relay.workflows.history_guard import history_problem
 from relay.workflows.loop_breaker import LoopBreaker
 from relay.workflows.model_call import ask_model
@@ -67,6 +74,7 @@ class AgentWorkflow:
     def __init__(self) -> None:
         self._book = ApprovalBook()
         self._edits = ApprovalEdits()
+        self._handoff: tuple[ConsultedAgent, str] | None = None
         self._task: AgentTask | None = None
         self._s = AgentCarry()  # the working state; carried over by continue-as-new
         self._breaker = LoopBreaker(3)
@@ -103,9 +111,10 @@ class AgentWorkflow:
             update={"audit": list(self._book.audit), "audit_omitted": self._book.refusals_omitted}
         )
 
-    async def _continue_as_new(self, task: AgentTask) -> None:
-        """A long conversation goes on in a fresh run with the same workflow id; the parent
-        waits on that id, so it sees one agent. No approval is pending between turns."""
+    async def _continue_as_new(self, task: AgentTask, task_queue: str | None = None) -> None:
+        """A long conversation (or a handed-over task, on its agent's `task_queue`) goes on in
+        a fresh run with the same workflow id; the parent waits on that id, so it sees one
+        agent. No approval is pending between turns."""
         await workflow.wait_condition(workflow.all_handlers_finished)
         carry = self._s.model_copy(
             update={
@@ -115,7 +124,9 @@ class AgentWorkflow:
                 "runs": self._s.runs + 1,
             }
         )
-        workflow.continue_as_new(task.model_copy(update={"carry": carry.model_dump(mode="json")}))
+        workflow.continue_as_new(
+            task.model_copy(update={"carry": carry.model_dump(mode="json")}), task_queue=task_queue
+        )
 
     def _show(self, final: str | None = None) -> None:
         pending = len(self._book.pending)
@@ -220,6 +231,10 @@ class AgentWorkflow:
                 loop = self._breaker.after(record.outcome)
                 if loop is not None:
                     return self._result("loop_detected", f"Stopped: {loop}. {self._last_seen()}")
+            if self._handoff is not None:
+                target, note = self._handoff
+                taken = handed_over(task, self._s, target, note)
+                await self._continue_as_new(taken, target.task_queue)
 
     async def _check_budget(self, task: AgentTask, before_llm: bool = True) -> AgentResult | None:
         """None while the lease has room. When it is spent: stop with `budget_exhausted`, or,
@@ -294,7 +309,12 @@ class AgentWorkflow:
         invalid = argument_errors(tool, call.arguments)
         if invalid is not None:
             return refused("invalid", f"invalid arguments for {call.name}: {invalid}")
-        consulted = consulted_agent(task, call.name)
+        target = called_agent(task.handoffs, call.name, handoff_tool_name)
+        if target is not None:  # the run goes on as that agent once this turn's calls ran
+            self._handoff = (target, call.arguments["note"])
+            handed = ToolObservation(tool=call.name, ok=True, data={"handed_over_to": target.name})
+            return record("ok", ""), handed
+        consulted = called_agent(task.consults, call.name, consult_tool_name)
         if consulted is not None:
             answered, result = await consult(task, self._s, consulted, call, place)
             if result is not None:  # its decisions are part of this agent's

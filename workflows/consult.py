@@ -10,20 +10,12 @@ from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.carry import AgentCarry
-    from relay.agents.consults import ConsultedAgent, consult_tool_name
+    from relay.agents.delegation import ConsultedAgent
     from relay.agents.llm_models import ToolCall
     from relay.agents.models import AgentResult, AgentTask, Lease, ToolObservation
     from relay.agents.notices import Consulting
 
 from relay.workflows.parent_notices import tell_parent
-
-
-def consulted_agent(task: AgentTask, tool: str) -> ConsultedAgent | None:
-    for raw in task.consults:
-        agent = ConsultedAgent.model_validate(raw)
-        if consult_tool_name(agent.name) == tool:
-            return agent
-    return None
 
 
 def half_left(lease: Lease, state: AgentCarry) -> Lease:

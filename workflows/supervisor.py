@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionRequest,
         PendingApproval,
     )
-    from relay.agents.consults import consulted
+    from relay.agents.delegation import agent_refs
     from relay.agents.guardrails import GOAL_HARD_LIMIT, goal_problem
     from relay.agents.llm_models import LlmRequest, Usage
     from relay.agents.models import (
@@ -260,7 +260,8 @@ class SupervisorWorkflow:
             history_limit=config.history_limit,
             output_schema=spec.output_schema,
             pending_memo=config.pending_memo,
-            consults=consulted(config, spec, route),
+            consults=agent_refs(config, spec.consults, route),
+            handoffs=agent_refs(config, spec.handoffs, route),
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         try:

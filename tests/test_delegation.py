@@ -2,6 +2,7 @@
 agent runs as a child of the caller with half of the caller's remaining budget, its approvals
 are decided like any agent's, and what it spends and finds is the caller's."""
 
+import asyncio
 import re
 
 import pytest
@@ -14,7 +15,7 @@ from relay.agents.approvals import ApprovalDecision
 from relay.agents.llm_models import LlmRequest
 from relay.agents.models import Budget
 from relay.app import AppError
-from relay.temporal.replay import replay_workflow
+from relay.temporal.replay import replay_history, replay_workflow
 from relay.testing import FunctionModel, plan, run_goal, tool_call
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.conftest import running_relay
@@ -186,3 +187,101 @@ async def test_a_consultation_on_a_real_server_is_decided_and_replays(
     assert [(a.agent, a.approver) for a in result.approvals] == [("returns", "fiona")]
     assert [r["amount_cents"] for r in relay.rows("SELECT * FROM refunds")] == [7900]
     assert replays == [None, None, None]
+
+
+HANDING = App(
+    name="handing",
+    agents=[ORDERS.model_copy(update={"handoffs": ["returns"]}), RETURNS],
+    tools=SHOP,
+    database=shop.database,
+)
+NOTE = "The customer wants to return P-101 of O-5002 for a refund."
+
+
+async def test_an_agent_hands_its_task_over_with_the_conversation_so_far() -> None:
+    seen_by_returns: list[LlmRequest] = []
+
+    def answer(request: LlmRequest) -> object:
+        if request.purpose == "plan":
+            return plan({"id": "o", "agent": "orders", "instruction": "Help the customer."})
+        if request.purpose != "agent":
+            return "Done."
+        if request.agent == "orders":
+            if last_tool_result(request) is None:
+                return tool_call("get_last_order", customer_id="C-1001")
+            return tool_call("handoff_to_returns", note=NOTE)
+        seen_by_returns.append(request)
+        if len(seen_by_returns) == 1:
+            return tool_call("check_return_eligibility", order_id="O-5002", product_id="P-101")
+        return "P-101 of O-5002 can be returned."
+
+    run = await run_goal(
+        HANDING,
+        "I want to send back my blue shirt.",
+        model=FunctionModel(answer),
+        context={"customer_id": "C-1001"},
+    )
+
+    [task] = run.result.tasks
+    assert (task.id, task.status, task.result) == (
+        "o",
+        "completed",
+        "P-101 of O-5002 can be returned.",
+    )
+    agent = run.agents["orders"]  # the planned agent's run, which went on as returns
+    assert (agent.agent, agent.handed_off_from, agent.runs) == ("returns", ["orders"], 2)
+    first = seen_by_returns[0]
+    assert first.messages[0].content.startswith(RETURNS.instructions)  # its own instructions
+    assert "O-5002" in first.messages[2].content or any(
+        "O-5002" in m.content for m in first.messages if m.role == "tool"
+    )  # what orders found
+    assert first.messages[-1].content == f"The orders agent handed this task over to you: {NOTE}"
+    assert {t.name for t in first.tools} >= {"check_return_eligibility", "issue_refund"}
+    assert "handoff_to_returns" not in {t.name for t in first.tools}
+    assert [c.tool for c in agent.tool_calls] == [
+        "get_last_order",
+        "handoff_to_returns",
+        "check_return_eligibility",
+    ]
+
+
+async def test_a_handoff_on_a_real_server_replays(temporal_server, tmp_path) -> None:
+    async with running_relay(temporal_server, tmp_path, app=HANDING) as relay:
+        script = relay.script(
+            {
+                "plan": [{"content": plan({"id": "o", "agent": "orders", "instruction": "Go."})}],
+                "agents": {
+                    "orders": [call("handoff_to_returns", note=NOTE)],
+                    # Reply n answers a conversation holding n assistant messages: the
+                    # handed-over one starts with orders' one.
+                    "returns": [
+                        {"content": "unused"},
+                        call("check_return_eligibility", order_id="O-5002", product_id="P-101"),
+                        {"content": "P-101 of O-5002 can be returned."},
+                    ],
+                },
+                "synthesize": [{"content": "It can be returned."}],
+            }
+        )
+        handle = await relay.start(goal="Return my shirt.", model=script, app="handing")
+        result = await handle.result()
+        [task] = result.tasks
+        agent = await relay.client.get_workflow_handle(task.workflow_id).result()
+        # Both runs of the agent's workflow: orders' (ended by the handoff) and returns'.
+        runs: list[str] = []
+        for _ in range(100):  # visibility lists a closed run shortly after it closes
+            query = f"WorkflowId = '{task.workflow_id}'"
+            runs = [w.run_id async for w in relay.client.list_workflows(query)]
+            if len(runs) == 2:
+                break
+            await asyncio.sleep(0.1)
+        replays = [await replay_workflow(relay.client, handle.id)]
+        for run_id in runs:
+            history = await relay.client.get_workflow_handle(
+                task.workflow_id, run_id=run_id
+            ).fetch_history()
+            replays.append(await replay_history(history, converter=relay.client.data_converter))
+
+    assert (task.status, task.result) == ("completed", "P-101 of O-5002 can be returned.")
+    assert (agent["agent"], agent["handed_off_from"]) == ("returns", ["orders"])
+    assert len(runs) == 2 and replays == [None, None, None]
