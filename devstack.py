@@ -101,8 +101,8 @@ async def run_demo(
         )
     print(
         f"model route: {app.default_route(settings.model)} (set RELAY_MODEL to pick another, e.g. "
-        "openai:gpt-4o-mini; local:smollm2, the embedded 135M model, exercises the offline path "
-        "but is too small to finish the showcase)"
+        "openai:gpt-4o-mini; offline: local:qwen2.5-coder-1.5b after `make model-qwen` "
+        "handles simple goals; local:smollm2, embedded, only exercises the path, see docs/EVAL.md)"
     )
 
     async def decide(pending: list[PendingApproval]) -> None:
