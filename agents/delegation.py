@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from relay.agents.models import ToolInfo
+from relay.agents.questions import ASK_HUMAN
 from relay.agents.run_config import RunConfig
 from relay.agents.specs import Agent
 
@@ -100,3 +101,9 @@ def called_agent(
         if tool_name(agent.name) == tool:
             return agent
     return None
+
+
+def runs_as_activity(tool: str) -> bool:
+    """Whether a call of `tool` runs as a tool activity; relay's own ask_human, consult_* and
+    handoff_to_* are done by the agent's workflow itself."""
+    return tool != ASK_HUMAN and not tool.startswith((CONSULT_PREFIX, HANDOFF_PREFIX))

@@ -18,10 +18,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from relay.agents.approvals import ApprovalDecision, PendingApproval, with_edits
+from relay.agents.delegation import runs_as_activity
 from relay.agents.models import AgentResult, Budget, GoalRequest, GoalResult
 from relay.app import App
 from relay.settings import Settings
@@ -235,9 +237,10 @@ async def _seen(client: Client, result: GoalResult, asked: list[PendingApproval]
         except Exception:  # the agent failed or was cancelled: its report says so
             continue
         run.agents[task.agent] = agent
-        results = await _tool_results(handle)
+        results = await _tool_results(client, task.workflow_id)
         for record in agent.tool_calls:
-            data = results.pop(0) if record.outcome == "ok" and results else None
+            ran = record.outcome == "ok" and runs_as_activity(record.tool)
+            data = results.pop(0) if ran and results else None
             run.tool_calls.append(
                 ToolCallSeen(
                     agent=task.agent,
@@ -251,20 +254,37 @@ async def _seen(client: Client, result: GoalResult, asked: list[PendingApproval]
     return run
 
 
-async def _tool_results(handle: WorkflowHandle) -> list[Any]:
-    """The data of each successful tool call of an agent run, in order (guard checks left out)."""
+async def _tool_results(client: Client, workflow_id: str) -> list[Any]:
+    """The data of each successful tool call of an agent run, in order (guard checks left out),
+    over every run of its workflow (a long conversation or a handoff continues as new)."""
     scheduled: dict[int, dict[str, Any]] = {}
     found = []
-    async for event in handle.fetch_history_events():
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            attrs = event.activity_task_scheduled_event_attributes
-            if attrs.activity_type.name in ("tool", "mcp_tool"):
-                scheduled[event.event_id] = json.loads(attrs.input.payloads[0].data)
-        elif event.HasField("activity_task_completed_event_attributes"):
-            done = event.activity_task_completed_event_attributes
-            request = scheduled.get(done.scheduled_event_id)
-            if request is not None and not request.get("check_only"):
-                observation = json.loads(done.result.payloads[0].data)
-                if observation.get("ok"):
-                    found.append(observation.get("data"))
+    for events in await _runs(client, workflow_id):
+        for event in events:
+            if event.HasField("activity_task_scheduled_event_attributes"):
+                attrs = event.activity_task_scheduled_event_attributes
+                if attrs.activity_type.name in ("tool", "mcp_tool"):
+                    scheduled[event.event_id] = json.loads(attrs.input.payloads[0].data)
+            elif event.HasField("activity_task_completed_event_attributes"):
+                done = event.activity_task_completed_event_attributes
+                request = scheduled.pop(done.scheduled_event_id, None)
+                if request is not None and not request.get("check_only"):
+                    observation = json.loads(done.result.payloads[0].data)
+                    if observation.get("ok"):
+                        found.append(observation.get("data"))
     return found
+
+
+async def _runs(client: Client, workflow_id: str) -> list[list[HistoryEvent]]:
+    """The events of each run of a workflow, oldest run first (each run's start names the run
+    it continues)."""
+    runs: list[list[HistoryEvent]] = []
+    run_id: str | None = None
+    while True:
+        handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+        events = [e async for e in handle.fetch_history_events()]
+        runs.insert(0, events)
+        started = events[0].workflow_execution_started_event_attributes
+        if not started.continued_execution_run_id:
+            return runs
+        run_id = started.continued_execution_run_id

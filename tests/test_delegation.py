@@ -243,6 +243,14 @@ async def test_an_agent_hands_its_task_over_with_the_conversation_so_far() -> No
         "handoff_to_returns",
         "check_return_eligibility",
     ]
+    # What each tool returned, across both runs (the handoff's is relay's own, not a tool's).
+    seen = [(c.tool, c.result is not None) for c in run.tool_calls]
+    assert seen == [
+        ("get_last_order", True),
+        ("handoff_to_returns", False),
+        ("check_return_eligibility", True),
+    ]
+    assert run.tool_calls[0].result["order_id"] == "O-5002"
 
 
 async def test_a_handoff_on_a_real_server_replays(temporal_server, tmp_path) -> None:
