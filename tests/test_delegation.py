@@ -4,6 +4,7 @@ are decided like any agent's, and what it spends and finds is the caller's."""
 
 import asyncio
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -37,14 +38,24 @@ def last_tool_result(request: LlmRequest) -> str | None:
     return last.content if last.role == "tool" else None
 
 
-def orders_asks(request_text: str, then: str) -> object:
-    """The orders agent's model: consult, then answer with `then`."""
+def orders_task(agent_turn: Callable[[LlmRequest], object]) -> FunctionModel:
+    """A model for one orders task: the plan and the final summary are fixed; `agent_turn`
+    answers every agent's turn."""
 
     def answer(request: LlmRequest) -> object:
         if request.purpose == "plan":
             return plan({"id": "o", "agent": "orders", "instruction": "Help the customer."})
         if request.purpose != "agent":
             return "Done."
+        return agent_turn(request)
+
+    return FunctionModel(answer)
+
+
+def orders_asks(request_text: str, then: str) -> FunctionModel:
+    """The orders agent's model: consult, then answer with `then`."""
+
+    def turn(request: LlmRequest) -> object:
         if request.agent == "orders":
             seen = last_tool_result(request)
             if seen is None:
@@ -53,7 +64,7 @@ def orders_asks(request_text: str, then: str) -> object:
             return then.format(seen=seen)
         return consulted_model(request)
 
-    return FunctionModel(answer)
+    return orders_task(turn)
 
 
 def consulted_model(request: LlmRequest) -> object:
@@ -95,11 +106,7 @@ async def test_an_agent_asks_another_and_uses_its_answer() -> None:
 async def test_a_consulted_agent_gets_half_of_what_is_left() -> None:
     turns: list[int] = []
 
-    def answer(request: LlmRequest) -> object:
-        if request.purpose == "plan":
-            return plan({"id": "o", "agent": "orders", "instruction": "Help."})
-        if request.purpose != "agent":
-            return "Done."
+    def turn(request: LlmRequest) -> object:
         if request.agent == "catalog":  # never done: only its lease stops it
             turns.append(request.step)
             products = ["P-101", "P-102", "P-103", "P-104", "P-105", "P-106"]
@@ -110,7 +117,7 @@ async def test_a_consulted_agent_gets_half_of_what_is_left() -> None:
     run = await run_goal(
         CONSULTING,
         "Anything like my blue shirt?",
-        model=FunctionModel(answer),
+        model=orders_task(turn),
         context={"customer_id": "C-1001"},
         budget=Budget(max_steps=9),  # 8 turns for orders, once the synthesis is kept back
     )
@@ -201,11 +208,7 @@ NOTE = "The customer wants to return P-101 of O-5002 for a refund."
 async def test_an_agent_hands_its_task_over_with_the_conversation_so_far() -> None:
     seen_by_returns: list[LlmRequest] = []
 
-    def answer(request: LlmRequest) -> object:
-        if request.purpose == "plan":
-            return plan({"id": "o", "agent": "orders", "instruction": "Help the customer."})
-        if request.purpose != "agent":
-            return "Done."
+    def turn(request: LlmRequest) -> object:
         if request.agent == "orders":
             if last_tool_result(request) is None:
                 return tool_call("get_last_order", customer_id="C-1001")
@@ -218,7 +221,7 @@ async def test_an_agent_hands_its_task_over_with_the_conversation_so_far() -> No
     run = await run_goal(
         HANDING,
         "I want to send back my blue shirt.",
-        model=FunctionModel(answer),
+        model=orders_task(turn),
         context={"customer_id": "C-1001"},
     )
 

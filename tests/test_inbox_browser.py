@@ -7,7 +7,7 @@ Screenshots go to `artifacts/`."""
 from pathlib import Path
 
 import httpx
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import Browser, Page, Playwright, async_playwright, expect
 from pydantic import SecretStr
 
 from relay.temporal.devserver import DevServer
@@ -21,6 +21,21 @@ from tests.test_web_ui_browser import ARTIFACTS, CHROMIUM_FLAGS, chromium
 ONE_SHOT = {"--headless", "--virtual-time-budget=15000"}
 
 
+async def signed_in(
+    playwright: Playwright, browser_path: str, url: str, token: str
+) -> tuple[Browser, Page]:
+    """Chromium on the inbox, signed in with `token`."""
+    browser = await playwright.chromium.launch(
+        executable_path=browser_path,
+        args=[f for f in CHROMIUM_FLAGS if f not in ONE_SHOT],
+    )
+    page = await browser.new_page(viewport={"width": 1200, "height": 1100})
+    await page.goto(f"{url}/inbox")
+    await page.fill("#token", token)
+    await page.get_by_role("button", name="Sign in").click()
+    return browser, page
+
+
 async def test_an_approver_decides_a_refund_in_the_inbox(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
@@ -31,14 +46,7 @@ async def test_an_approver_decides_a_refund_in_the_inbox(
         httpx.AsyncClient(base_url=url, timeout=30) as http,
         async_playwright() as playwright,
     ):
-        browser = await playwright.chromium.launch(
-            executable_path=browser_path,
-            args=[f for f in CHROMIUM_FLAGS if f not in ONE_SHOT],
-        )
-        page = await browser.new_page(viewport={"width": 1200, "height": 1100})
-        await page.goto(f"{url}/inbox")
-        await page.fill("#token", "fiona-token")
-        await page.get_by_role("button", name="Sign in").click()
+        browser, page = await signed_in(playwright, browser_path, url, "fiona-token")
         await expect(page.locator("#who")).to_have_text("fiona (approver)")
         await expect(page.locator("#pending")).to_contain_text("Nothing waits for you.")
 
@@ -86,14 +94,7 @@ async def test_the_requester_answers_an_agents_question_in_the_inbox(
         serve_process(relay, tmp_path / "serve.log") as url,
         async_playwright() as playwright,
     ):
-        browser = await playwright.chromium.launch(
-            executable_path=browser_path,
-            args=[f for f in CHROMIUM_FLAGS if f not in ONE_SHOT],
-        )
-        page = await browser.new_page(viewport={"width": 1200, "height": 900})
-        await page.goto(f"{url}/inbox")
-        await page.fill("#token", "ada-token")
-        await page.get_by_role("button", name="Sign in").click()
+        browser, page = await signed_in(playwright, browser_path, url, "ada-token")
         handle = await asking_goal(relay)
         card = page.locator("#pending .card")
         await expect(card).to_have_count(1, timeout=60_000)
