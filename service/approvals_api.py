@@ -107,7 +107,8 @@ async def inbox(
     if not (person.may("approver") or person.may("requester")):
         raise ApiError(403, f"{person.name} may not decide approvals or answer questions")
     token = _token(cursor, state.approval_secret) if cursor else None
-    page = await waiting_page(state.client, waiting_query(agent), limit, token)
+    query = waiting_query(agent, state.app_queues)
+    page = await waiting_page(state.client, query, limit, token)
     if page.next_token:
         response.headers["X-Next-Cursor"] = _cursor(page.next_token, state.approval_secret)
     response.headers["X-Total-Count"] = str(page.total)

@@ -21,6 +21,7 @@ from relay.service.errors import BodyLimit, error_response, install_error_handle
 from relay.service.http_protocol import HeaderDeadlineProtocol
 from relay.service.identities import Identities, Person
 from relay.service.state import ServiceState, signed_in, state_of
+from relay.service.waiting_agents import app_queues
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
 
@@ -82,11 +83,14 @@ def create_api(
 ) -> FastAPI:
     """The service for one app. Without `client` it connects at start-up (settings)."""
     secret = approval_secret(settings)
+    queues = app_queues(app, settings)
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         connected = client or await connect_client(settings)
-        api.state.relay = ServiceState(connected, settings, app, identities, secret)
+        api.state.relay = ServiceState(
+            connected, settings, app, identities, secret, app_queues=queues
+        )
         yield
 
     api = FastAPI(

@@ -24,6 +24,8 @@ class ServiceState:
     approval_secret: str
     # Event streams each person holds open on this process (capped per person).
     streams: dict[str, int] = field(default_factory=dict)
+    # The task queues the app's agents run on: the inbox lists only their approvals.
+    app_queues: list[str] = field(default_factory=list)
 
     def may_stream(self, person: str) -> None:
         """429 when the person already holds as many event streams as they may."""

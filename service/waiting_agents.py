@@ -5,6 +5,7 @@ started before relay kept one) is asked by query, briefly; one whose approvals c
 right now is returned as such, never dropped."""
 
 import asyncio
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +15,8 @@ from temporalio.service import RPCError
 
 from relay.agents.approvals import PendingApproval
 from relay.agents.pending_memo import PENDING_MEMO
+from relay.app import App
+from relay.settings import Settings
 from relay.temporal.search_attributes import RELAY_AGENT, RELAY_PENDING_APPROVALS
 from relay.workflows.agent import AgentWorkflow
 
@@ -39,9 +42,26 @@ class WaitingPage:
     total: int  # agent runs waiting that match, on every page
 
 
-def waiting_query(agent: str | None) -> str:
-    """Visibility's filter; `agent` is a checked agent name (no quotes can reach the query)."""
-    return WAITING_AGENTS + (f" AND {RELAY_AGENT.name} = '{agent}'" if agent else "")
+QUEUE_NAME = re.compile(r"^[\w.:/@-]{1,200}$")  # nothing that could close a quoted literal
+
+
+def app_queues(app: App, settings: Settings) -> list[str]:
+    """The task queues an app's agents run on: its own, and its agents' pools. Another app's
+    agents in the namespace run elsewhere, so its approvals never reach this app's inbox."""
+    queues = [settings.queue_for(app.name)]
+    queues += sorted({a.task_queue for a in app.agents.values() if a.task_queue} - set(queues))
+    unusable = [q for q in queues if not QUEUE_NAME.match(q)]
+    if unusable:
+        raise ValueError(f"task queue names {unusable} cannot be used in a visibility query")
+    return queues
+
+
+def waiting_query(agent: str | None, queues: list[str]) -> str:
+    """Visibility's filter: agents of these task queues (checked by app_queues) waiting on
+    people; `agent` is a checked agent name (no quotes can reach the query)."""
+    listed = ", ".join(f"'{q}'" for q in queues)
+    query = f"{WAITING_AGENTS} AND TaskQueue IN ({listed})"
+    return query + (f" AND {RELAY_AGENT.name} = '{agent}'" if agent else "")
 
 
 async def waiting_page(

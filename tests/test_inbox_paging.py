@@ -12,6 +12,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from relay import GoalRequest, start_goal
+from relay.service.waiting_agents import WAITING_AGENTS
 from relay.temporal.devserver import DevServer
 from relay.temporal.search_attributes import RELAY_AGENT, RELAY_PENDING_APPROVALS
 from tests.conftest import running_relay
@@ -35,12 +36,13 @@ async def test_every_approval_is_listed_across_pages_and_decided_on_its_goal(
             handles.append(await relay.start(requested_by="ada"))
             await relay.next_pending(handles[-1])
             relay.rows("UPDATE returns SET status = 'cancelled'")  # the next goal's item again
-        # An agent run that waits, but whose approvals nobody can read now (no memo, no worker).
+        # An agent run of the shop's that waits, but whose approvals nobody can read now (no
+        # memo, and an input no worker can run, so no query is answered).
         stuck = await relay.client.start_workflow(
             "AgentWorkflow",
             {},
             id=f"stuck-{uuid.uuid4().hex[:6]}/returns-1",
-            task_queue="nobody-polls-" + tmp_path.name[-8:],
+            task_queue=relay.settings.task_queue,
             search_attributes=TypedSearchAttributes(
                 [
                     SearchAttributePair(RELAY_PENDING_APPROVALS, 1),
@@ -143,3 +145,41 @@ async def test_more_than_200_waiting_goals_are_all_in_the_inbox(
             assert pages >= 3 and ours <= seen, len(ours - seen)
         finally:
             await asyncio.gather(*(h.terminate("test done") for h in handles))
+
+
+async def test_another_apps_approvals_stay_out_of_this_apps_inbox(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """Two apps in one namespace: the shop's inbox lists the shop's approvals, never those of
+    the payments app (its agents run on its own task queue)."""
+    async with (
+        served_shop(temporal_server, tmp_path / "shop") as (shop, url),
+        running_relay(temporal_server, tmp_path / "payments", app=payments) as other,
+        httpx.AsyncClient(base_url=url, timeout=60) as http,
+    ):
+        refund = await shop.start(requested_by="ada")
+        await shop.next_pending(refund)
+        payment = await start_goal(
+            other.client,
+            GoalRequest(goal="Pay me 1", model=other.script(PAY)),
+            f"pay-{uuid.uuid4().hex[:10]}",
+            other.settings.task_queue,
+        )
+        await other.next_pending(payment)
+        try:
+            for _ in range(300):  # until visibility lists both waiting agents
+                counts = [
+                    await shop.client.count_workflows(
+                        f"{WAITING_AGENTS} AND WorkflowId STARTS_WITH '{goal.id}/'"
+                    )
+                    for goal in (refund, payment)
+                ]
+                if all(c.count == 1 for c in counts):
+                    break
+                await asyncio.sleep(0.1)
+            listed = await http.get("/approvals", headers=bearer("fiona"))
+            assert [i["goal_id"] for i in listed.json()] == [refund.id]
+            assert listed.headers["X-Total-Count"] == "1"
+        finally:
+            await payment.terminate("test done")
+            await refund.terminate("test done")
