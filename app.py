@@ -5,7 +5,7 @@ import hashlib
 import importlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from relay.agents.delegation import consult_tool_name, handoff_tool_name
+from relay.agents.events import EVENT_TYPE
 from relay.agents.questions import ASK_HUMAN
 from relay.agents.specs import NAME, Agent, Route
 from relay.agents.typed_output import output_schema
@@ -50,6 +51,10 @@ class Database:
     engine: Literal["sqlite", "postgresql"] = "sqlite"
 
 
+# Agent fields left out of the app's digest while empty: apps without them keep their digest.
+OPTIONAL_SPEC_FIELDS = ("consults", "handoffs", "listens", "emits")
+
+
 class App:
     """Everything relay needs to run a domain:
 
@@ -64,6 +69,8 @@ class App:
     - `demo`: the goal `relay demo` runs.
     - `output`: a pydantic model class for the goal's final answer: the synthesis must
       validate against it (sent back once with the errors) and is `GoalResult.output`.
+    - `events`: event types (`incident.opened`) and their payload models, which agents emit
+      (`Agent(emits=...)`) and react to (`Agent(listens=...)`).
     """
 
     def __init__(
@@ -80,6 +87,7 @@ class App:
         id_pattern: str = DEFAULT_ID_PATTERN,
         demo: Demo | None = None,
         output: type[BaseModel] | None = None,
+        events: Mapping[str, type[BaseModel]] | None = None,
     ) -> None:
         if not NAME.match(name):
             raise AppError(f"app name {name!r} must be lowercase letters, digits, '-' or '_'")
@@ -94,6 +102,8 @@ class App:
         self.id_pattern = id_pattern
         self.demo = demo
         self.output = output
+        self.events = dict(events or {})
+        self.event_schemas = {t: m.model_json_schema() for t, m in self.events.items()}
         self.output_schema: dict[str, Any] | None = None
         if output is not None:
             try:
@@ -132,6 +142,16 @@ class App:
                 taken = [tool_name(c) for c in named if self.tools.get(tool_name(c))]
                 if taken:
                     raise AppError(f"tools {taken} clash with agent {agent.name!r}'s {kind}")
+        bad = [t for t in self.events if not EVENT_TYPE.match(t)]
+        if bad:
+            raise AppError(f"event types {bad} are not like incident.opened")
+        for agent in agents:
+            unknown = [t for t in agent.listens + agent.emits if t not in self.events]
+            if unknown:
+                raise AppError(
+                    f"agent {agent.name!r} names events app {self.name!r} does not declare "
+                    f"(App(events=...)): {unknown}"
+                )
         for route in self.routes:
             unknown = [a for a in route.agents if a not in self.agents]
             if unknown:
@@ -150,11 +170,11 @@ class App:
         tools = [self.tools.get(n) for n in self.tools.names()]
         described = {
             "name": self.name,
-            # Without consults or handoffs an agent keeps the digest it had before either.
+            # Without these an agent keeps the digest it had before any of them.
             "agents": [
                 a.model_dump(
                     mode="json",
-                    exclude={f for f in ("consults", "handoffs") if not getattr(a, f)},
+                    exclude={f for f in OPTIONAL_SPEC_FIELDS if not getattr(a, f)},
                 )
                 for a in self.agents.values()
             ],
@@ -163,6 +183,8 @@ class App:
         }
         if self.output_schema is not None:  # so untyped apps keep the digest they had
             described["output"] = self.output_schema
+        if self.event_schemas:
+            described["events"] = self.event_schemas
         text = json.dumps(described, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -17,6 +17,7 @@ from relay.cli_app import (
     context_of,
 )
 from relay.cli_eval import add_eval_command
+from relay.cli_events import add_emit_command
 from relay.cli_goals import cmd_decide, cmd_run, cmd_status, existing_goal
 from relay.cli_init import add_init_command
 from relay.cli_list import add_list_commands
@@ -297,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_init_command(sub)
     add_list_commands(sub)
     add_models_command(sub)
+    add_emit_command(sub)
 
     codec = sub.add_parser(
         "codec-server",

@@ -18,6 +18,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from relay.activities.answers import AnswerActivities
 from relay.activities.approvals import ApprovalActivities
+from relay.activities.events import EventActivities
 from relay.activities.faults import hang_if
 from relay.activities.llm import LlmActivities
 from relay.activities.mcp_connections import McpConnections
@@ -32,9 +33,10 @@ from relay.temporal.telemetry import tracing_interceptors
 from relay.tools.mcp_config import load_mcp_config
 from relay.tools.runtime import AppRuntime
 from relay.workflows.agent import AgentWorkflow
+from relay.workflows.event_delivery import EventWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
 
-WORKFLOWS = [SupervisorWorkflow, AgentWorkflow]
+WORKFLOWS = [SupervisorWorkflow, AgentWorkflow, EventWorkflow]
 # relay's modules are imported once, not again for every run in the sandbox (measured +40-60
 # ms worker CPU per goal): its workflow code keeps all state in workflow instances, none in
 # modules (tests/test_sandbox.py checks that a run changes no module state).
@@ -59,6 +61,7 @@ class RelayPlugin(SimplePlugin):
         )
         self._llm = llm = LlmActivities(self.settings, app.scripted, self._tools.catalog)
         approvals = ApprovalActivities(self.settings.approval_secret)
+        events = EventActivities(app, self.settings)
         super().__init__(
             "relay",
             data_converter=self.settings.converter(),
@@ -75,6 +78,8 @@ class RelayPlugin(SimplePlugin):
                 approvals.sign_notice,
                 approvals.verify_notice,
                 AnswerActivities(app).check_answer,
+                events.emit_event,
+                events.event_subscribers,
             ],
         )
 

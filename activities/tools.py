@@ -25,6 +25,7 @@ from relay.activities.result_store import by_reference
 from relay.activities.telemetry import tool_span
 from relay.activities.tool_catalog import ToolCatalog
 from relay.agents.delegation import consult_tool, handoff_tool
+from relay.agents.events import emit_tool
 from relay.agents.models import (
     ToolInfo,
     ToolObservation,
@@ -125,6 +126,7 @@ class ToolActivities:
             ]
             + [consult_tool(self._app.agents[name]) for name in agent.consults]
             + [handoff_tool(self._app.agents[name]) for name in agent.handoffs]
+            + [emit_tool(t, self._app.event_schemas[t]) for t in agent.emits]
             + [self._runtime.read_stored.info()]
         )
 

@@ -88,6 +88,9 @@ class GoalRequest(BaseModel):
     # another app refuses the goal instead of running it with its own agents and tools.
     app: str | None = Field(default=None, max_length=200)
     app_digest: str | None = Field(default=None, max_length=64)
+    # Run the goal as this agent's one task, without routing or planning (an event's
+    # subscriber); it must be an agent of the app.
+    agent: str | None = Field(default=None, max_length=100)
 
     @model_validator(mode="after")
     def _customer_into_context(self) -> "GoalRequest":
@@ -191,6 +194,8 @@ class ToolInfo(ToolSchema):
     untrusted_output: bool = False
     # Has a guard (e.g. data ownership) that the workflow runs before asking a human.
     guarded: bool = False
+    # relay's own `emit_<type>` tools: the event type a call emits (agents/events.py).
+    emits: str | None = None
 
 
 class ToolRequest(BaseModel):
@@ -285,6 +290,7 @@ class AgentTask(BaseModel):
     # builds on this module, so it cannot be named here.
     consults: list[dict[str, Any]] = Field(default_factory=list)
     handoffs: list[dict[str, Any]] = Field(default_factory=list)  # likewise, to hand over to
+    app: str | None = None  # the goal's app (the events its agents emit are the app's)
 
 
 class TurnRecord(BaseModel):

@@ -38,7 +38,8 @@ class Agent(BaseModel):
     (`time__get_current_time`). `max_steps` (1-200, default 20) bounds the agent's model turns.
     `model` is a route of the agent's own that overrides the goal's; `task_queue` runs it on a
     worker pool of its own; `consults` names agents of the app it may call as tools, `handoffs`
-    those it may hand its task over to. `output`
+    those it may hand its task over to; `listens` and `emits` name event types of the app.
+    `output`
     (a pydantic model class) types the agent's final answer: it must validate, or it is sent
     back once with the errors (see `AgentResult.output`). A field out of bounds is a one-line
     SpecError, at definition.
@@ -60,6 +61,10 @@ class Agent(BaseModel):
     # Agents this one may hand its task over to (`handoff_to_<name>`): the run goes on as that
     # agent, with the conversation so far.
     handoffs: list[str] = Field(default_factory=list, max_length=8)
+    # Event types (App(events=...)) this agent reacts to, each event with a goal of its own,
+    # and those it may emit (a tool `emit_<type>` each).
+    listens: list[str] = Field(default_factory=list, max_length=20)
+    emits: list[str] = Field(default_factory=list, max_length=20)
     # The JSON schema of `output`, which runs carry (the class stays on the workers).
     output_schema: dict[str, Any] | None = None
     _output: type[BaseModel] | None = PrivateAttr(default=None)

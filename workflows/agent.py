@@ -47,6 +47,7 @@ from relay.workflows.client_input import clipped, read_input
 from relay.workflows.compensation import compensate, compensation_note
 from relay.workflows.consult import consult
 from relay.workflows.context_window import keep_within_window
+from relay.workflows.emit import emit
 from relay.workflows.grounding import facts
 from relay.workflows.handoff import handed_over
 from relay.workflows.history_guard import history_problem
@@ -349,6 +350,9 @@ class AgentWorkflow:
                 )
             if decision.edited_arguments is not None:  # checked when the decision was taken
                 call = call.model_copy(update={"arguments": decision.edited_arguments})
+        if tool.emits is not None:  # relay's own emit tool: an event, not a tool activity
+            emitted = await emit(task, tool.emits, call, key)
+            return record("ok" if emitted.ok else "error", emitted.error or ""), emitted
         try:
             observation = await call_tool(task, tool, call, key)
         except ActivityError as err:

@@ -114,12 +114,13 @@ class SupervisorWorkflow:
                 type="NoModel",
             )
         self._specs = {agent.name: agent for agent in config.agents}
-        candidates = route_goal(goal, config.routes, list(self._specs))
+        candidates = self._candidates(request, goal, config)
         self._budget = (request.budget or Budget()).over(config.budget)
         if self._budget.max_seconds is not None:
             self._deadline = workflow.now() + timedelta(seconds=self._budget.max_seconds)
         agents = [self._specs[c] for c in candidates]
-        plan = (config.direct_single_agent and direct_plan(goal, agents)) or await make_plan(
+        direct = config.direct_single_agent or request.agent is not None
+        plan = (direct and direct_plan(goal, agents)) or await make_plan(
             goal, request.context, agents, route, self._ask
         )
         self._tasks = plan.tasks
@@ -183,6 +184,19 @@ class SupervisorWorkflow:
             audit_omitted=audit_omitted,
             output=redact_data(synthesis.output, self._redaction),
         )
+
+    def _candidates(self, request: GoalRequest, goal: str, config: RunConfig) -> list[str]:
+        """The agents the goal may go to: the one it names (an event's subscriber), else the
+        app's routes decide."""
+        if request.agent is None:
+            return route_goal(goal, config.routes, list(self._specs))
+        if request.agent not in self._specs:
+            raise ApplicationError(
+                f"app {config.app!r} has no agent {request.agent!r}",
+                non_retryable=True,
+                type="UnknownAgent",
+            )
+        return [request.agent]
 
     def _effects(self) -> list[CompletedEffect]:
         """Side effects of the agents that finished, in the order they happened: kept as soon
@@ -262,6 +276,7 @@ class SupervisorWorkflow:
             pending_memo=config.pending_memo,
             consults=agent_refs(config, spec.consults, route),
             handoffs=agent_refs(config, spec.handoffs, route),
+            app=config.app,
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         try:

@@ -1,0 +1,96 @@
+"""Events between agents (choreography): an app declares its event types with a payload model;
+agents that `emits` a type get a tool `emit_<type>` whose parameters are the payload's schema,
+and agents that `listens` to it each run an ordinary goal for every event of that type. Pure
+code: the shapes, the names and the limits."""
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from relay.agents.models import CONTEXT_MAX_ENTRIES, GoalContext, ToolInfo
+
+EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+EVENT_TYPE_MAX_CHARS = 100
+EVENT_ID_PATTERN = r"^[A-Za-z0-9_.:/@-]{1,200}$"
+# The payload reaches the subscriber in its goal's context, whose values are at most 1000
+# characters: an event's data, as JSON, is at most that.
+EVENT_DATA_MAX_CHARS = 1000
+EMIT_PREFIX = "emit_"
+
+
+def event_data_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+
+class Event(BaseModel):
+    type: str = Field(max_length=EVENT_TYPE_MAX_CHARS)
+    id: str = Field(pattern=EVENT_ID_PATTERN)
+    app: str = Field(max_length=200)
+    data: dict[str, Any] = Field(default_factory=dict)
+    # Who emitted it: an agent run's workflow id, or `outside:<name>` for a client.
+    emitted_by: str = Field(max_length=400)
+    # The emitting goal's context (for a client, its own): whose data the subscribers act on.
+    context: GoalContext = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if not EVENT_TYPE.match(value):
+            raise ValueError(f"event type {value!r} is not like incident.opened")
+        return value
+
+    @field_validator("context")
+    @classmethod
+    def _room_for_the_event(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > CONTEXT_MAX_ENTRIES - 3:  # event_type, event_id, event join it
+            raise ValueError(f"an event carries at most {CONTEXT_MAX_ENTRIES - 3} context entries")
+        return value
+
+    @field_validator("data")
+    @classmethod
+    def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(event_data_json(value)) > EVENT_DATA_MAX_CHARS:
+            raise ValueError(f"event data is over {EVENT_DATA_MAX_CHARS} characters as JSON")
+        return value
+
+
+class Delivery(BaseModel):
+    """One subscriber's goal for an event, and how it ended."""
+
+    agent: str
+    workflow_id: str
+    status: str  # the goal's status, or "failed" when its run failed
+
+
+class EventOutcome(BaseModel):
+    event: Event
+    deliveries: list[Delivery] = Field(default_factory=list)
+
+
+def event_workflow_id(app: str, event_id: str) -> str:
+    """One workflow per event of an app: a second emit of the same id is the same event."""
+    return f"event/{app}/{event_id}"
+
+
+def emit_tool_name(event_type: str) -> str:
+    return EMIT_PREFIX + event_type.replace(".", "_")
+
+
+def emit_tool(event_type: str, schema: dict[str, Any]) -> ToolInfo:
+    """The tool through which an agent emits `event_type`; its arguments are the payload."""
+    return ToolInfo(
+        name=emit_tool_name(event_type),
+        description=f"Emit the {event_type} event: the agents that listen to it react to it.",
+        parameters=schema,
+        risk="write",
+        emits=event_type,
+    )
+
+
+def event_goal(event: Event) -> tuple[str, dict[str, str]]:
+    """A subscriber's goal for `event`, and its context (the payload among it)."""
+    goal = f"React to the {event.type} event {event.id}."
+    about = {"event_type": event.type, "event_id": event.id, "event": event_data_json(event.data)}
+    return goal, {**event.context, **about}

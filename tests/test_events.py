@@ -1,0 +1,152 @@
+"""Events between agents, on a real dev server and worker: an event from outside (`relay emit`)
+or from an agent's `emit_<type>` tool is delivered once to every agent that listens to its
+type, each as an ordinary goal; a repeated event id is the same event."""
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Field
+
+from examples.shop.agents import ORDERS
+from examples.shop.app import app as shop
+from examples.shop.tools import SHOP
+from relay import Agent, App
+from relay.agents.events import EventOutcome
+from relay.app import AppError
+from relay.temporal.devserver import DevServer
+from relay.temporal.replay import replay_workflow
+from relay.testing import plan
+from tests.cli_runner import relay_cli
+from tests.conftest import Relay, running_relay
+from tests.test_agent_loop import call
+from tests.test_cli import env_for
+
+
+class OrderFlagged(BaseModel):
+    order_id: str = Field(pattern=r"^O-\d+$")
+    why: str = Field(min_length=1, max_length=200)
+
+
+REVIEW = Agent(
+    "review",
+    description="Reviews orders that were flagged.",
+    instructions="Look at the flagged order and say whether it needs a person.",
+    tools=["get_order"],
+    listens=["order.flagged"],
+)
+EVENTFUL = App(
+    name="eventful",
+    agents=[ORDERS.model_copy(update={"emits": ["order.flagged"]}), REVIEW],
+    tools=SHOP,
+    database=shop.database,
+    events={"order.flagged": OrderFlagged},
+)
+SCRIPT = {
+    "plan": [{"content": plan({"id": "o", "agent": "orders", "instruction": "Flag O-5002."})}],
+    "agents": {
+        "orders": [
+            call("emit_order_flagged", order_id="O-5002", why="two refunds asked"),
+            {"content": "Flagged O-5002."},
+        ],
+        "review": [call("get_order", order_id="O-5002"), {"content": "Reviewed O-5002."}],
+    },
+    "synthesize": [{"content": "Done with O-5002."}],
+}
+
+
+def scripted(tmp_path: Path) -> str:
+    path = tmp_path / "events-script.json"
+    path.write_text(json.dumps(SCRIPT))
+    return f"scripted:{path}"
+
+
+async def listed(relay: Relay, query: str, count: int) -> list[Any]:
+    """Runs matching a visibility query, once there are `count` (visibility lags a little)."""
+    found: list[Any] = []
+    for _ in range(150):
+        found = [w async for w in relay.client.list_workflows(query)]
+        if len(found) >= count:
+            break
+        await asyncio.sleep(0.1)
+    return found
+
+
+async def test_an_event_from_outside_is_delivered_once_to_each_listener(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    async with running_relay(
+        temporal_server, tmp_path, app=EVENTFUL, model=scripted(tmp_path)
+    ) as relay:
+        env = {**env_for(relay), "RELAY_APP": "tests.test_events:EVENTFUL"}
+        data = json.dumps({"order_id": "O-5002", "why": "two refunds asked"})
+        args = ("emit", "order.flagged", "--data", data, "--id", "ev-1", "--context")
+        first = await relay_cli(*args, "customer_id=C-1001", "--wait", env=env)
+        assert first.code == 0, first.err
+        assert "event ev-1 (order.flagged) emitted · event/eventful/ev-1" in first.out
+        assert "review: completed · event/eventful/ev-1/review" in first.out
+
+        again = await relay_cli(*args, "customer_id=C-1001", env=env)
+        assert "already emitted: the same event, delivered once" in again.out
+        goals = "WorkflowType = 'SupervisorWorkflow' AND WorkflowId STARTS_WITH 'event/eventful/"
+        reactions = await listed(relay, goals + "ev-1/'", 1)
+        goal = await relay.client.get_workflow_handle("event/eventful/ev-1/review").result()
+        replays = [
+            await replay_workflow(relay.client, run)
+            for run in ("event/eventful/ev-1", "event/eventful/ev-1/review")
+        ]
+
+    assert [w.id for w in reactions] == ["event/eventful/ev-1/review"]
+    assert goal["status"] == "completed" and goal["tasks"][0]["agent"] == "review"
+    assert replays == [None, None]
+
+
+async def test_an_agents_event_makes_another_agent_react(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    async with running_relay(
+        temporal_server, tmp_path, app=EVENTFUL, model=scripted(tmp_path)
+    ) as relay:
+        handle = await relay.start(goal="Flag O-5002: two refunds asked.", app="eventful")
+        result = await handle.result()
+        ours = f"WorkflowType = 'EventWorkflow' AND TaskQueue = '{relay.settings.task_queue}'"
+        [event_run] = await listed(relay, ours, 1)
+        outcome = await relay.client.get_workflow_handle(
+            event_run.id, result_type=EventOutcome
+        ).result()
+
+    assert result.status == "completed"
+    [task] = result.tasks
+    assert (outcome.event.type, outcome.event.emitted_by) == ("order.flagged", task.workflow_id)
+    assert outcome.event.data == {"order_id": "O-5002", "why": "two refunds asked"}
+    assert outcome.event.context == {"customer_id": "C-1001"}  # the emitting goal's
+    assert [(d.agent, d.status) for d in outcome.deliveries] == [("review", "completed")]
+
+
+async def test_bad_events_are_refused_in_one_line(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    async with running_relay(temporal_server, tmp_path, app=EVENTFUL) as relay:
+        env = {**env_for(relay), "RELAY_APP": "tests.test_events:EVENTFUL"}
+        cases = {
+            ("emit", "order.lost"): "app 'eventful' has no event type 'order.lost'; "
+            "it has: order.flagged",
+            ("emit", "order.flagged", "--data", "{oops"): "--data is not JSON",
+            ("emit", "order.flagged", "--data", '{"order_id": "5002", "why": "x"}'): (
+                "order_id: String should match pattern"
+            ),
+        }
+        for args, said in cases.items():
+            outcome = await relay_cli(*args, env=env)
+            assert outcome.code == 1, (args, outcome.out)
+            lines = outcome.err.strip().splitlines()
+            assert len(lines) == 1 and said in lines[0], (args, lines)
+
+
+def test_events_an_app_does_not_declare_are_refused_at_definition() -> None:
+    with pytest.raises(AppError, match=r"names events app 'bad' does not declare"):
+        App(name="bad", agents=[REVIEW], tools=SHOP)
+    with pytest.raises(AppError, match=r"are not like incident\.opened"):
+        App(name="bad", agents=[ORDERS], tools=SHOP, events={"Order Flagged": OrderFlagged})

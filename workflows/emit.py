@@ -1,0 +1,49 @@
+"""An agent emitting an event (its `emit_<type>` tool): the event's id is a digest of the call's
+ledger key, so a retried or replayed emit is the same event, started once. Workflow code:
+deterministic."""
+
+import hashlib
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
+    from relay.agents.events import Event
+    from relay.agents.llm_models import ToolCall
+    from relay.agents.models import CONTEXT_MAX_ENTRIES, AgentTask, ToolObservation
+    from relay.agents.specs import one_line
+
+EMIT_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=10))
+
+
+async def emit(task: AgentTask, event_type: str, call: ToolCall, key: str) -> ToolObservation:
+    event_id = f"{task.agent}-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    context = dict(list(task.context.items())[: CONTEXT_MAX_ENTRIES - 3])
+    try:
+        event = Event(
+            type=event_type,
+            id=event_id,
+            app=task.app or "",
+            data=call.arguments,
+            emitted_by=workflow.info().workflow_id,
+            context=context,
+        )
+    except ValidationError as err:
+        return ToolObservation(tool=call.name, ok=False, error=one_line(err, "the event"))
+    try:
+        started = await workflow.execute_activity(
+            "emit_event",
+            event,
+            result_type=bool,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=EMIT_RETRY,
+            summary=f"emit {event_type} {event_id}",
+        )
+    except ActivityError as err:
+        return ToolObservation(tool=call.name, ok=False, error=f"not emitted: {err.cause or err}")
+    data = {"event": event_type, "event_id": event_id, "new": started}
+    return ToolObservation(tool=call.name, ok=True, data=data)
