@@ -1,12 +1,16 @@
 """`relay emit TYPE`: an event from outside; every agent of the app that listens to the type
-runs a goal for it (once, however often the same event id is emitted)."""
+runs a goal for it (once, however often the same event id is emitted). `relay events dead`
+and `relay events retry ID`: events whose delivery failed for good, and their redelivery."""
 
 import argparse
 import getpass
 import json
 import uuid
+from datetime import timedelta
 
 from pydantic import ValidationError
+from temporalio.client import Client
+from temporalio.service import RPCError
 
 from relay.agents.events import Event, EventOutcome, event_workflow_id
 from relay.cli_app import add_app_option, add_context_option, app_of, context_of
@@ -14,6 +18,8 @@ from relay.cli_output import CliError, validation_text
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
 from relay.temporal.events import start_event
+from relay.temporal.search_attributes import RELAY_STATUS
+from relay.workflows.event_delivery import EventWorkflow
 
 
 def add_emit_command(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +38,22 @@ def add_emit_command(sub: argparse._SubParsersAction) -> None:
     add_app_option(emit)
     add_context_option(emit, "context the reacting goals get")
     emit.set_defaults(handler=cmd_emit)
+
+    events = sub.add_parser(
+        "events",
+        help="dead letters: events a listener's goal failed for good; redeliver them",
+        description="An event whose delivery failed for good stays open as a dead letter "
+        "(for 30 days) until it is retried: `relay events dead` lists them (needs relay's "
+        "search attributes), `relay events retry ID` redelivers it to the listeners that failed.",
+    )
+    actions = events.add_subparsers(dest="action", metavar="ACTION", required=True)
+    dead = actions.add_parser("dead", help="the app's events waiting for a retry")
+    add_app_option(dead)
+    dead.set_defaults(handler=cmd_events_dead)
+    retry = actions.add_parser("retry", help="redeliver a dead letter to the listeners that failed")
+    retry.add_argument("event_id", help="the event's id (as relay emit or relay events dead say)")
+    add_app_option(retry)
+    retry.set_defaults(handler=cmd_events_retry)
 
 
 async def cmd_emit(args: argparse.Namespace, settings: Settings) -> None:
@@ -67,3 +89,45 @@ async def cmd_emit(args: argparse.Namespace, settings: Settings) -> None:
             print(f"  {delivery.agent}: {delivery.status} · {delivery.workflow_id}")
         if not outcome.deliveries:
             print("  no agent listens to it")
+
+
+async def cmd_events_dead(args: argparse.Namespace, settings: Settings) -> None:
+    app = app_of(args)
+    client = await connect_client(settings)
+    query = (
+        "WorkflowType = 'EventWorkflow' AND ExecutionStatus = 'Running' "
+        f"AND {RELAY_STATUS.name} = 'dead_letter' AND TaskQueue = '{settings.queue_for(app.name)}'"
+    )
+    found = 0
+    async for run in client.list_workflows(query):
+        found += 1
+        outcome = await _outcome(client, run.id)
+        latest = {d.agent: d for d in outcome.deliveries}  # each listener's last attempt
+        print(f"{outcome.event.id} ({outcome.event.type}, from {outcome.event.emitted_by})")
+        for agent in outcome.dead:
+            print(f"  {agent}: failed · {latest[agent].workflow_id}")
+    if not found:
+        print(f"no dead letters for app {app.name!r}")
+
+
+async def cmd_events_retry(args: argparse.Namespace, settings: Settings) -> None:
+    app = app_of(args)
+    client = await connect_client(settings)
+    workflow_id = event_workflow_id(app.name, args.event_id)
+    outcome = await _outcome(client, workflow_id)
+    if not outcome.dead:
+        raise CliError(f"event {args.event_id!r} is not a dead letter: nothing failed for good")
+    await client.get_workflow_handle(workflow_id).signal(EventWorkflow.retry)
+    print(f"event {args.event_id}: redelivering to {', '.join(outcome.dead)}")
+
+
+async def _outcome(client: Client, workflow_id: str) -> EventOutcome:
+    try:
+        outcome = await client.get_workflow_handle(workflow_id).query(
+            EventWorkflow.outcome, rpc_timeout=timedelta(seconds=10)
+        )
+    except RPCError as err:
+        raise CliError(f"no event workflow {workflow_id!r} answers: {err.message}") from None
+    if outcome is None:
+        raise CliError(f"event workflow {workflow_id!r} has not started delivering yet")
+    return outcome

@@ -61,7 +61,7 @@ class RelayPlugin(SimplePlugin):
         )
         self._llm = llm = LlmActivities(self.settings, app.scripted, self._tools.catalog)
         approvals = ApprovalActivities(self.settings.approval_secret)
-        events = EventActivities(app, self.settings)
+        events = EventActivities(app, self.settings, lambda: self._tools.search_attributes)
         super().__init__(
             "relay",
             data_converter=self.settings.converter(),

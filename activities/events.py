@@ -1,11 +1,13 @@
 """The event activities: emitting (checked against the app's payload model, then the event's
 workflow started, once per id) and listing the agents that react to a type."""
 
+from collections.abc import Callable
+
 from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from relay.agents.events import Event
+from relay.agents.events import Event, Subscribers
 from relay.agents.specs import one_line
 from relay.app import App
 from relay.settings import Settings
@@ -13,9 +15,10 @@ from relay.temporal.events import start_event
 
 
 class EventActivities:
-    def __init__(self, app: App, settings: Settings) -> None:
+    def __init__(self, app: App, settings: Settings, searchable: Callable[[], bool]) -> None:
         self._app = app
         self._settings = settings
+        self._searchable = searchable  # known once the worker has registered them
 
     @activity.defn(name="emit_event")
     async def emit_event(self, event: Event) -> bool:
@@ -35,6 +38,9 @@ class EventActivities:
         return await start_event(activity.client(), event, self._settings.queue_for(event.app))
 
     @activity.defn(name="event_subscribers")
-    async def event_subscribers(self, event_type: str) -> list[str]:
+    async def event_subscribers(self, event_type: str) -> Subscribers:
         """The app's agents that listen to `event_type`, in the app's order."""
-        return [a.name for a in self._app.agents.values() if event_type in a.listens]
+        return Subscribers(
+            agents=[a.name for a in self._app.agents.values() if event_type in a.listens],
+            searchable=self._searchable(),
+        )

@@ -66,7 +66,18 @@ class Delivery(BaseModel):
 
 class EventOutcome(BaseModel):
     event: Event
-    deliveries: list[Delivery] = Field(default_factory=list)
+    deliveries: list[Delivery] = Field(default_factory=list)  # every attempt, in order
+    # Listeners whose latest delivery failed for good: the event waits for `relay events
+    # retry` (a dead letter) until the retry window ends.
+    dead: list[str] = Field(default_factory=list)
+
+
+class Subscribers(BaseModel):
+    agents: list[str]
+    searchable: bool = False  # relay's search attributes are registered: dead letters show
+
+
+FAILED_GOAL = "failed"  # a goal status that parks its event as a dead letter
 
 
 def event_workflow_id(app: str, event_id: str) -> str:

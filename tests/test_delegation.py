@@ -263,8 +263,8 @@ async def test_a_handoff_on_a_real_server_replays(temporal_server, tmp_path) -> 
                 "plan": [{"content": plan({"id": "o", "agent": "orders", "instruction": "Go."})}],
                 "agents": {
                     "orders": [call("handoff_to_returns", note=NOTE)],
-                    # Reply n answers a conversation holding n assistant messages: the
-                    # handed-over one starts with orders' one.
+                    # An agent's reply n answers its step n + 1, and the handed-over run
+                    # counts on from orders' one step.
                     "returns": [
                         {"content": "unused"},
                         call("check_return_eligibility", order_id="O-5002", product_id="P-101"),

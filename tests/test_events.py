@@ -150,3 +150,46 @@ def test_events_an_app_does_not_declare_are_refused_at_definition() -> None:
         App(name="bad", agents=[REVIEW], tools=SHOP)
     with pytest.raises(AppError, match=r"are not like incident\.opened"):
         App(name="bad", agents=[ORDERS], tools=SHOP, events={"Order Flagged": OrderFlagged})
+
+
+async def test_a_failed_delivery_waits_as_a_dead_letter_until_retried(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    route = scripted(tmp_path)
+    failing = {**SCRIPT, "agents": {"review": [call("get_order", order_id="O-9999")]}}
+    Path(route.removeprefix("scripted:")).write_text(json.dumps(failing))
+    async with running_relay(temporal_server, tmp_path, app=EVENTFUL, model=route) as relay:
+        env = {**env_for(relay), "RELAY_APP": "tests.test_events:EVENTFUL"}
+        event_id = f"ev-{tmp_path.name[-12:]}"
+        data = json.dumps({"order_id": "O-5002", "why": "odd"})
+        emitted = await relay_cli(
+            "emit", "order.flagged", "--data", data, "--id", event_id, "--context",
+            "customer_id=C-1001", env=env,
+        )  # fmt: skip
+        assert emitted.code == 0, emitted.err
+        ours = (
+            f"WorkflowType = 'EventWorkflow' AND RelayStatus = 'dead_letter' "
+            f"AND TaskQueue = '{relay.settings.task_queue}'"
+        )
+        await listed(relay, ours, 1)  # the review goal failed (its call loops): parked
+        dead = await relay_cli("events", "dead", env=env)
+        assert f"{event_id} (order.flagged, from outside:" in dead.out
+        assert f"review: failed · event/eventful/{event_id}/review" in dead.out
+
+        Path(route.removeprefix("scripted:")).write_text(json.dumps(SCRIPT))  # fixed
+        retried = await relay_cli("events", "retry", event_id, env=env)
+        assert retried.out.strip() == f"event {event_id}: redelivering to review"
+        handle = relay.client.get_workflow_handle(
+            f"event/eventful/{event_id}", result_type=EventOutcome
+        )
+        outcome = await handle.result()
+        again = await relay_cli("events", "retry", event_id, env=env)
+        replayed = await replay_workflow(relay.client, handle.id)
+
+    assert [(d.agent, d.status) for d in outcome.deliveries] == [
+        ("review", "failed"),
+        ("review", "completed"),
+    ]
+    assert outcome.deliveries[1].workflow_id.endswith("/review-retry-1") and outcome.dead == []
+    assert again.code == 1 and f"event {event_id!r} is not a dead letter" in again.err
+    assert replayed is None

@@ -1,7 +1,10 @@
 """EventWorkflow: one event, delivered to every agent that listens to its type, each as an
 ordinary goal of its own (budgets, approvals, guardrails and the ledger apply) started as a
 child with a deterministic id, so a delivery is started exactly once whatever crashes.
-Workflow code: deterministic."""
+
+A delivery whose goal fails for good is not dropped: the event stays open as a dead letter
+(`RelayStatus = 'dead_letter'`, `relay events dead`) until `relay events retry` redelivers it
+(a new goal for each failed listener) or the retry window ends. Workflow code: deterministic."""
 
 import asyncio
 from datetime import timedelta
@@ -11,32 +14,69 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from relay.agents.events import Delivery, Event, EventOutcome, event_goal
+    from relay.agents.events import (
+        FAILED_GOAL,
+        Delivery,
+        Event,
+        EventOutcome,
+        Subscribers,
+        event_goal,
+    )
     from relay.agents.models import GoalRequest, GoalResult
+    from relay.temporal.search_attributes import RELAY_STATUS
 
 from relay.workflows.supervisor import SupervisorWorkflow
 
 LOOKUP_RETRY = RetryPolicy(maximum_attempts=10, maximum_interval=timedelta(seconds=30))
+RETRY_WINDOW = timedelta(days=30)  # how long a dead letter waits for `relay events retry`
 
 
 @workflow.defn
 class EventWorkflow:
+    def __init__(self) -> None:
+        self._outcome: EventOutcome | None = None
+        self._retries_asked = 0
+
     @workflow.run
     async def run(self, event: Event) -> EventOutcome:
-        agents = await workflow.execute_activity(
+        self._outcome = outcome = EventOutcome(event=event)
+        subscribers = await workflow.execute_activity(
             "event_subscribers",
             event.type,
-            result_type=list[str],
+            result_type=Subscribers,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=LOOKUP_RETRY,
             summary=f"who listens to {event.type}",
         )
-        deliveries = await asyncio.gather(*(self._deliver(event, agent) for agent in agents))
-        return EventOutcome(event=event, deliveries=list(deliveries))
+        waiting, attempt = list(subscribers.agents), 0
+        while waiting:
+            delivered = await asyncio.gather(*(self._deliver(event, a, attempt) for a in waiting))
+            outcome.deliveries += delivered
+            outcome.dead = [d.agent for d in delivered if d.status == FAILED_GOAL]
+            if not outcome.dead:
+                break
+            self._show(subscribers.searchable, "dead_letter")
+            try:
+                await workflow.wait_condition(
+                    lambda asked=attempt: self._retries_asked > asked,
+                    timeout=RETRY_WINDOW,
+                    timeout_summary="dead letter: the retry window ends",
+                )
+            except TimeoutError:
+                break
+            waiting, attempt = list(outcome.dead), attempt + 1
+            self._show(subscribers.searchable, "delivering")
+        self._show(subscribers.searchable, "dead" if outcome.dead else "delivered")
+        return outcome
 
-    async def _deliver(self, event: Event, agent: str) -> Delivery:
+    def _show(self, searchable: bool, status: str) -> None:
+        if searchable:
+            workflow.upsert_search_attributes([RELAY_STATUS.value_set(status)])
+
+    async def _deliver(self, event: Event, agent: str, attempt: int) -> Delivery:
         goal, context = event_goal(event)
-        child_id = f"{workflow.info().workflow_id}/{agent}"
+        retry = f"-retry-{attempt}" if attempt else ""
+        child_id = f"{workflow.info().workflow_id}/{agent}{retry}"
         request = GoalRequest(
             goal=goal,
             context=context,
@@ -52,5 +92,14 @@ class EventWorkflow:
                 static_summary=f"{agent} reacts to {event.type} {event.id}"[:200],
             )
         except ChildWorkflowError:
-            return Delivery(agent=agent, workflow_id=child_id, status="failed")
+            return Delivery(agent=agent, workflow_id=child_id, status=FAILED_GOAL)
         return Delivery(agent=agent, workflow_id=child_id, status=result.status)
+
+    @workflow.signal
+    def retry(self) -> None:
+        """Redeliver the event to the listeners whose goals failed (a dead letter's)."""
+        self._retries_asked += 1
+
+    @workflow.query
+    def outcome(self) -> EventOutcome | None:
+        return self._outcome
