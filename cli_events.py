@@ -86,7 +86,8 @@ async def cmd_emit(args: argparse.Namespace, settings: Settings) -> None:
         handle = client.get_workflow_handle(workflow_id, result_type=EventOutcome)
         outcome = await handle.result()
         for delivery in outcome.deliveries:
-            print(f"  {delivery.agent}: {delivery.status} · {delivery.workflow_id}")
+            who = f"{delivery.app}.{delivery.agent}"
+            print(f"  {who}: {delivery.status} · {delivery.workflow_id}")
         if not outcome.deliveries:
             print("  no agent listens to it")
 
@@ -102,7 +103,7 @@ async def cmd_events_dead(args: argparse.Namespace, settings: Settings) -> None:
     async for run in client.list_workflows(query):
         found += 1
         outcome = await _outcome(client, run.id)
-        latest = {d.agent: d for d in outcome.deliveries}  # each listener's last attempt
+        latest = {f"{d.app}.{d.agent}": d for d in outcome.deliveries}  # each one's last try
         print(f"{outcome.event.id} ({outcome.event.type}, from {outcome.event.emitted_by})")
         for agent in outcome.dead:
             print(f"  {agent}: failed · {latest[agent].workflow_id}")

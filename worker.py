@@ -6,6 +6,7 @@ Temporal's own integrations do, so a user's own `Client.connect(..., plugins=[..
 `Worker(client, task_queue=...)` work.
 """
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -18,25 +19,28 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from relay.activities.answers import AnswerActivities
 from relay.activities.approvals import ApprovalActivities
-from relay.activities.events import EventActivities
+from relay.activities.events import EventActivities, own_listeners
 from relay.activities.faults import hang_if
 from relay.activities.llm import LlmActivities
 from relay.activities.mcp_connections import McpConnections
 from relay.activities.mcp_tools import McpToolActivities
 from relay.activities.tools import ToolActivities
+from relay.agents.events import Listening
 from relay.app import App
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
 from relay.temporal.deployment import deployment_config
 from relay.temporal.search_attributes import ensure_registered
+from relay.temporal.subscriptions import keep_registered, registered
 from relay.temporal.telemetry import tracing_interceptors
 from relay.tools.mcp_config import load_mcp_config
 from relay.tools.runtime import AppRuntime
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.event_delivery import EventWorkflow
+from relay.workflows.subscription import SubscriptionWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
 
-WORKFLOWS = [SupervisorWorkflow, AgentWorkflow, EventWorkflow]
+WORKFLOWS = [SupervisorWorkflow, AgentWorkflow, EventWorkflow, SubscriptionWorkflow]
 # relay's modules are imported once, not again for every run in the sandbox (measured +40-60
 # ms worker CPU per goal): its workflow code keeps all state in workflow instances, none in
 # modules (tests/test_sandbox.py checks that a run changes no module state).
@@ -59,6 +63,7 @@ class RelayPlugin(SimplePlugin):
         self._tools = ToolActivities(
             self.settings, mcp, AppRuntime(app, self.settings), serves=agents
         )
+        self._serves = set(agents) if agents is not None else None
         self._llm = llm = LlmActivities(self.settings, app.scripted, self._tools.catalog)
         approvals = ApprovalActivities(self.settings.approval_secret)
         events = EventActivities(app, self.settings, lambda: self._tools.search_attributes)
@@ -102,9 +107,22 @@ class RelayPlugin(SimplePlugin):
                 "runs will not be searchable: %s", unregistered
             )
         self._tools.search_attributes = unregistered is None
+        # Listening agents register once searchable (other apps' events find them), and keep
+        # their subscriptions renewed while this worker runs.
+        listening = [
+            Listening(listener=listener, types=self.app.agents[listener.agent].listens)
+            for listener in own_listeners(self.app, self.settings)
+            if self._serves is None or listener.agent in self._serves
+        ]
+        renewing = None
+        if listening and unregistered is None:
+            renewing = asyncio.create_task(keep_registered(worker.client, listening))
+            await registered(worker.client, listening)
         try:
             await next(worker)
         finally:
+            if renewing is not None:
+                renewing.cancel()
             hang_if("worker-shutdown-hangs", self.settings.fault)
             await self._connections.close()
             await self._llm.close()

@@ -7,11 +7,12 @@ from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from relay.agents.events import Event, Subscribers
+from relay.agents.events import Event, Listener, Subscribers
 from relay.agents.specs import one_line
 from relay.app import App
 from relay.settings import Settings
 from relay.temporal.events import start_event
+from relay.temporal.subscriptions import listeners_of
 
 
 class EventActivities:
@@ -39,8 +40,22 @@ class EventActivities:
 
     @activity.defn(name="event_subscribers")
     async def event_subscribers(self, event_type: str) -> Subscribers:
-        """The app's agents that listen to `event_type`, in the app's order."""
-        return Subscribers(
-            agents=[a.name for a in self._app.agents.values() if event_type in a.listens],
-            searchable=self._searchable(),
+        """Who listens to `event_type`: this app's agents (known here, whatever visibility
+        shows yet) and every registered listener of other apps."""
+        own = own_listeners(self._app, self._settings, event_type)
+        searchable = self._searchable()
+        others = await listeners_of(activity.client(), event_type) if searchable else []
+        known = {(o.app, o.agent) for o in own}
+        listeners = own + [o for o in others if (o.app, o.agent) not in known]
+        return Subscribers(listeners=listeners, searchable=searchable)
+
+
+def own_listeners(app: App, settings: Settings, event_type: str | None = None) -> list[Listener]:
+    """The app's agents that listen (to `event_type`, or to anything), in the app's order."""
+    return [
+        Listener(
+            app=app.name, agent=a.name, task_queue=a.task_queue or settings.queue_for(app.name)
         )
+        for a in app.agents.values()
+        if a.listens and (event_type is None or event_type in a.listens)
+    ]

@@ -59,6 +59,7 @@ class Event(BaseModel):
 class Delivery(BaseModel):
     """One subscriber's goal for an event, and how it ended."""
 
+    app: str
     agent: str
     workflow_id: str
     status: str  # the goal's status, or "failed" when its run failed
@@ -72,9 +73,32 @@ class EventOutcome(BaseModel):
     dead: list[str] = Field(default_factory=list)
 
 
+class Listener(BaseModel):
+    """An agent that reacts to an event type, and where its app's workers take its goals."""
+
+    app: str
+    agent: str
+    task_queue: str
+
+
+class Listening(BaseModel):
+    """A subscription's state: what the agent listens to and the task queue for its goals,
+    renewed by its workers (agents/events.py, workflows/subscription.py)."""
+
+    listener: Listener
+    types: list[str]
+
+
 class Subscribers(BaseModel):
-    agents: list[str]
+    listeners: list[Listener]
     searchable: bool = False  # relay's search attributes are registered: dead letters show
+
+
+def subscription_id(app: str, agent: str) -> str:
+    return f"subscription/{app}/{agent}"
+
+
+SUBSCRIPTION_QUEUE_MEMO = "relay_task_queue"  # the memo key with a listener's task queue
 
 
 FAILED_GOAL = "failed"  # a goal status that parks its event as a dead letter

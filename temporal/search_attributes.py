@@ -14,12 +14,15 @@ RELAY_AGENT = SearchAttributeKey.for_keyword("RelayAgent")  # supervisor, orders
 RELAY_STATUS = SearchAttributeKey.for_keyword("RelayStatus")
 RELAY_PENDING_APPROVALS = SearchAttributeKey.for_int("RelayPendingApprovals")
 RELAY_COST_USD = SearchAttributeKey.for_float("RelayCostUsd")
+# A running SubscriptionWorkflow's event types: who listens to what, across apps and workers.
+RELAY_LISTENS = SearchAttributeKey.for_keyword_list("RelayListens")
 
 _TYPES = {
     RELAY_AGENT.name: ("Keyword", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD),
     RELAY_STATUS.name: ("Keyword", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD),
     RELAY_PENDING_APPROVALS.name: ("Int", IndexedValueType.INDEXED_VALUE_TYPE_INT),
     RELAY_COST_USD.name: ("Double", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE),
+    RELAY_LISTENS.name: ("KeywordList", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST),
 }
 
 

@@ -86,19 +86,21 @@ async def test_an_event_from_outside_is_delivered_once_to_each_listener(
         first = await relay_cli(*args, "customer_id=C-1001", "--wait", env=env)
         assert first.code == 0, first.err
         assert "event ev-1 (order.flagged) emitted · event/eventful/ev-1" in first.out
-        assert "review: completed · event/eventful/ev-1/review" in first.out
+        assert "eventful.review: completed · event/eventful/ev-1/eventful.review" in first.out
 
         again = await relay_cli(*args, "customer_id=C-1001", env=env)
         assert "already emitted: the same event, delivered once" in again.out
         goals = "WorkflowType = 'SupervisorWorkflow' AND WorkflowId STARTS_WITH 'event/eventful/"
         reactions = await listed(relay, goals + "ev-1/'", 1)
-        goal = await relay.client.get_workflow_handle("event/eventful/ev-1/review").result()
+        goal = await relay.client.get_workflow_handle(
+            "event/eventful/ev-1/eventful.review"
+        ).result()
         replays = [
             await replay_workflow(relay.client, run)
-            for run in ("event/eventful/ev-1", "event/eventful/ev-1/review")
+            for run in ("event/eventful/ev-1", "event/eventful/ev-1/eventful.review")
         ]
 
-    assert [w.id for w in reactions] == ["event/eventful/ev-1/review"]
+    assert [w.id for w in reactions] == ["event/eventful/ev-1/eventful.review"]
     assert goal["status"] == "completed" and goal["tasks"][0]["agent"] == "review"
     assert replays == [None, None]
 
@@ -174,11 +176,11 @@ async def test_a_failed_delivery_waits_as_a_dead_letter_until_retried(
         await listed(relay, ours, 1)  # the review goal failed (its call loops): parked
         dead = await relay_cli("events", "dead", env=env)
         assert f"{event_id} (order.flagged, from outside:" in dead.out
-        assert f"review: failed · event/eventful/{event_id}/review" in dead.out
+        assert f"eventful.review: failed · event/eventful/{event_id}/eventful.review" in dead.out
 
         Path(route.removeprefix("scripted:")).write_text(json.dumps(SCRIPT))  # fixed
         retried = await relay_cli("events", "retry", event_id, env=env)
-        assert retried.out.strip() == f"event {event_id}: redelivering to review"
+        assert retried.out.strip() == f"event {event_id}: redelivering to eventful.review"
         handle = relay.client.get_workflow_handle(
             f"event/eventful/{event_id}", result_type=EventOutcome
         )
@@ -190,6 +192,57 @@ async def test_a_failed_delivery_waits_as_a_dead_letter_until_retried(
         ("review", "failed"),
         ("review", "completed"),
     ]
-    assert outcome.deliveries[1].workflow_id.endswith("/review-retry-1") and outcome.dead == []
+    assert (
+        outcome.deliveries[1].workflow_id.endswith("/eventful.review-retry-1")
+        and outcome.dead == []
+    )
     assert again.code == 1 and f"event {event_id!r} is not a dead letter" in again.err
     assert replayed is None
+
+
+AUDITOR = Agent(
+    "auditor",
+    description="Keeps a note of every flagged order.",
+    instructions="Note the flagged order.",
+    listens=["order.flagged"],
+)
+AUDITING = App(name="auditing", agents=[AUDITOR], events={"order.flagged": OrderFlagged})
+
+
+async def test_a_listener_added_later_gets_the_events_emitted_after_it_started(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """A new app with its own worker and task queue starts listening to order.flagged; the
+    shop's configuration and code do not change."""
+    auditor_script = tmp_path / "auditor.json"
+    noted = {"content": "Noted O-5002."}
+    auditor_script.write_text(json.dumps({"agents": {"auditor": [noted]}, "synthesize": [noted]}))
+    async with running_relay(
+        temporal_server, tmp_path / "eventful", app=EVENTFUL, model=scripted(tmp_path)
+    ) as relay:
+        env = {**env_for(relay), "RELAY_APP": "tests.test_events:EVENTFUL"}
+        data = json.dumps({"order_id": "O-5002", "why": "odd"})
+        suffix = tmp_path.name[-10:]
+
+        async def emitted(event_id: str) -> list[str]:
+            outcome = await relay_cli(
+                "emit", "order.flagged", "--data", data, "--id", event_id, "--context",
+                "customer_id=C-1001", "--wait", env=env,
+            )  # fmt: skip
+            assert outcome.code == 0, outcome.err
+            return sorted(line.split(" · ")[0].strip() for line in outcome.out.splitlines()[1:])
+
+        before = await emitted(f"before-{suffix}")
+        async with running_relay(
+            temporal_server,
+            tmp_path / "auditing",
+            app=AUDITING,
+            model=f"scripted:{auditor_script}",
+        ) as auditing:
+            after = await emitted(f"after-{suffix}")
+            assert auditing.settings.task_queue != relay.settings.task_queue
+        # The auditing app is retired: its subscription goes with it (its lease would end it).
+        await relay.client.get_workflow_handle("subscription/auditing/auditor").terminate()
+
+    assert before == ["eventful.review: completed"]
+    assert after == ["auditing.auditor: completed", "eventful.review: completed"]

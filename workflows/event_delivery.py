@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
         Delivery,
         Event,
         EventOutcome,
+        Listener,
         Subscribers,
         event_goal,
     )
@@ -48,11 +49,11 @@ class EventWorkflow:
             retry_policy=LOOKUP_RETRY,
             summary=f"who listens to {event.type}",
         )
-        waiting, attempt = list(subscribers.agents), 0
+        waiting, attempt = list(subscribers.listeners), 0
         while waiting:
             delivered = await asyncio.gather(*(self._deliver(event, a, attempt) for a in waiting))
             outcome.deliveries += delivered
-            outcome.dead = [d.agent for d in delivered if d.status == FAILED_GOAL]
+            outcome.dead = [f"{d.app}.{d.agent}" for d in delivered if d.status == FAILED_GOAL]
             if not outcome.dead:
                 break
             self._show(subscribers.searchable, "dead_letter")
@@ -64,7 +65,8 @@ class EventWorkflow:
                 )
             except TimeoutError:
                 break
-            waiting, attempt = list(outcome.dead), attempt + 1
+            waiting = [w for w in waiting if f"{w.app}.{w.agent}" in outcome.dead]
+            attempt += 1
             self._show(subscribers.searchable, "delivering")
         self._show(subscribers.searchable, "dead" if outcome.dead else "delivered")
         return outcome
@@ -73,27 +75,29 @@ class EventWorkflow:
         if searchable:
             workflow.upsert_search_attributes([RELAY_STATUS.value_set(status)])
 
-    async def _deliver(self, event: Event, agent: str, attempt: int) -> Delivery:
+    async def _deliver(self, event: Event, listener: Listener, attempt: int) -> Delivery:
         goal, context = event_goal(event)
         retry = f"-retry-{attempt}" if attempt else ""
-        child_id = f"{workflow.info().workflow_id}/{agent}{retry}"
+        child_id = f"{workflow.info().workflow_id}/{listener.app}.{listener.agent}{retry}"
         request = GoalRequest(
             goal=goal,
             context=context,
-            app=event.app,
-            agent=agent,
+            app=listener.app,
+            agent=listener.agent,
             requested_by=f"event:{event.emitted_by}"[:200],
         )
+        delivery = {"app": listener.app, "agent": listener.agent, "workflow_id": child_id}
         try:
             result: GoalResult = await workflow.execute_child_workflow(
                 SupervisorWorkflow.run,
                 request,
                 id=child_id,
-                static_summary=f"{agent} reacts to {event.type} {event.id}"[:200],
+                task_queue=listener.task_queue,
+                static_summary=f"{listener.agent} reacts to {event.type} {event.id}"[:200],
             )
         except ChildWorkflowError:
-            return Delivery(agent=agent, workflow_id=child_id, status=FAILED_GOAL)
-        return Delivery(agent=agent, workflow_id=child_id, status=result.status)
+            return Delivery(**delivery, status=FAILED_GOAL)
+        return Delivery(**delivery, status=result.status)
 
     @workflow.signal
     def retry(self) -> None:
