@@ -6,14 +6,12 @@ import argparse
 import getpass
 import json
 import uuid
-from datetime import timedelta
 
 from pydantic import ValidationError
-from temporalio.client import Client
-from temporalio.service import RPCError
 
 from relay.agents.events import Event, EventOutcome, event_workflow_id
 from relay.cli_app import add_app_option, add_context_option, app_of, context_of
+from relay.cli_chains import chain_text, event_outcome
 from relay.cli_output import CliError, validation_text
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
@@ -54,6 +52,9 @@ def add_emit_command(sub: argparse._SubParsersAction) -> None:
     retry.add_argument("event_id", help="the event's id (as relay emit or relay events dead say)")
     add_app_option(retry)
     retry.set_defaults(handler=cmd_events_retry)
+    chain = actions.add_parser("chain", help="a chain of events: who emitted what, who reacted")
+    chain.add_argument("chain_id", help="the chain's first event id (relay status CHAIN too)")
+    chain.set_defaults(handler=cmd_events_chain)
 
 
 async def cmd_emit(args: argparse.Namespace, settings: Settings) -> None:
@@ -102,7 +103,7 @@ async def cmd_events_dead(args: argparse.Namespace, settings: Settings) -> None:
     found = 0
     async for run in client.list_workflows(query):
         found += 1
-        outcome = await _outcome(client, run.id)
+        outcome = await event_outcome(client, run.id)
         latest = {f"{d.app}.{d.agent}": d for d in outcome.deliveries}  # each one's last try
         print(f"{outcome.event.id} ({outcome.event.type}, from {outcome.event.emitted_by})")
         for agent in outcome.dead:
@@ -115,20 +116,12 @@ async def cmd_events_retry(args: argparse.Namespace, settings: Settings) -> None
     app = app_of(args)
     client = await connect_client(settings)
     workflow_id = event_workflow_id(app.name, args.event_id)
-    outcome = await _outcome(client, workflow_id)
+    outcome = await event_outcome(client, workflow_id)
     if not outcome.dead:
         raise CliError(f"event {args.event_id!r} is not a dead letter: nothing failed for good")
     await client.get_workflow_handle(workflow_id).signal(EventWorkflow.retry)
     print(f"event {args.event_id}: redelivering to {', '.join(outcome.dead)}")
 
 
-async def _outcome(client: Client, workflow_id: str) -> EventOutcome:
-    try:
-        outcome = await client.get_workflow_handle(workflow_id).query(
-            EventWorkflow.outcome, rpc_timeout=timedelta(seconds=10)
-        )
-    except RPCError as err:
-        raise CliError(f"no event workflow {workflow_id!r} answers: {err.message}") from None
-    if outcome is None:
-        raise CliError(f"event workflow {workflow_id!r} has not started delivering yet")
-    return outcome
+async def cmd_events_chain(args: argparse.Namespace, settings: Settings) -> None:
+    print(await chain_text(await connect_client(settings), args.chain_id))

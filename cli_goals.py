@@ -121,7 +121,13 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
     from relay.cli_status import render, snapshot
 
     client = await connect_client(settings)
-    handle = await existing_goal(client, args.workflow_id)
+    try:
+        handle = await existing_goal(client, args.workflow_id)
+    except CliError:  # not a goal: perhaps a chain of events
+        from relay.cli_chains import chain_text
+
+        print(await chain_text(client, args.workflow_id))
+        return
     shot = await snapshot(client, handle)
     if args.json:
         print(shot.model_dump_json(indent=2))

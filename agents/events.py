@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from relay.agents.models import CONTEXT_MAX_ENTRIES, GoalContext, ToolInfo
+from relay.agents.models import CONTEXT_MAX_ENTRIES, EventCause, GoalContext, ToolInfo
 
 EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 EVENT_TYPE_MAX_CHARS = 100
@@ -18,6 +18,9 @@ EVENT_ID_PATTERN = r"^[A-Za-z0-9_.:/@-]{1,200}$"
 # characters: an event's data, as JSON, is at most that.
 EVENT_DATA_MAX_CHARS = 1000
 EMIT_PREFIX = "emit_"
+# Events a chain may run deep: a reaction at this depth cannot emit, so a loop between agents
+# stops with a refused emit instead of running up a bill.
+MAX_CHAIN_DEPTH = 5
 
 
 def event_data_json(data: dict[str, Any]) -> str:
@@ -33,6 +36,10 @@ class Event(BaseModel):
     emitted_by: str = Field(max_length=400)
     # The emitting goal's context (for a client, its own): whose data the subscribers act on.
     context: GoalContext = Field(default_factory=dict)
+    # The chain it belongs to (the id of the chain's first event) and how deep in it it is: an
+    # event that a reaction to another emitted is one deeper.
+    chain: str = Field(default="", max_length=200)
+    depth: int = Field(default=0, ge=0)
 
     @field_validator("type")
     @classmethod
@@ -102,6 +109,20 @@ SUBSCRIPTION_QUEUE_MEMO = "relay_task_queue"  # the memo key with a listener's t
 
 
 FAILED_GOAL = "failed"  # a goal status that parks its event as a dead letter
+
+
+def chain_of(event: Event) -> str:
+    return event.chain or event.id
+
+
+def cause_of(event: Event) -> EventCause:
+    return EventCause(
+        event_id=event.id,
+        type=event.type,
+        emitted_by=event.emitted_by,
+        chain=chain_of(event),
+        depth=event.depth,
+    )
 
 
 def event_workflow_id(app: str, event_id: str) -> str:

@@ -75,6 +75,17 @@ ContextValue = Annotated[str, StringConstraints(max_length=1000)]
 GoalContext = Annotated[dict[ContextKey, ContextValue], Field(max_length=CONTEXT_MAX_ENTRIES)]
 
 
+class EventCause(BaseModel):
+    """Why a goal runs: the event it reacts to (agents/events.py), and the chain of events it
+    is part of."""
+
+    event_id: str = Field(max_length=200)
+    type: str = Field(max_length=100)
+    emitted_by: str = Field(max_length=400)
+    chain: str = Field(max_length=200)
+    depth: int = Field(ge=0)
+
+
 class GoalRequest(BaseModel):
     goal: str  # checked by the workflow: RELAY_MAX_GOAL_BYTES, at most GOAL_HARD_LIMIT
     context: GoalContext = Field(default_factory=dict)
@@ -91,6 +102,7 @@ class GoalRequest(BaseModel):
     # Run the goal as this agent's one task, without routing or planning (an event's
     # subscriber); it must be an agent of the app.
     agent: str | None = Field(default=None, max_length=100)
+    cause: EventCause | None = None  # the event the goal reacts to
 
     @model_validator(mode="after")
     def _customer_into_context(self) -> "GoalRequest":
@@ -291,6 +303,7 @@ class AgentTask(BaseModel):
     consults: list[dict[str, Any]] = Field(default_factory=list)
     handoffs: list[dict[str, Any]] = Field(default_factory=list)  # likewise, to hand over to
     app: str | None = None  # the goal's app (the events its agents emit are the app's)
+    cause: EventCause | None = None  # the goal's (GoalRequest.cause): its agents' events chain on
 
 
 class TurnRecord(BaseModel):

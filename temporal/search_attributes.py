@@ -7,7 +7,7 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
 RELAY_AGENT = SearchAttributeKey.for_keyword("RelayAgent")  # supervisor, orders, returns, ...
@@ -16,6 +16,8 @@ RELAY_PENDING_APPROVALS = SearchAttributeKey.for_int("RelayPendingApprovals")
 RELAY_COST_USD = SearchAttributeKey.for_float("RelayCostUsd")
 # A running SubscriptionWorkflow's event types: who listens to what, across apps and workers.
 RELAY_LISTENS = SearchAttributeKey.for_keyword_list("RelayListens")
+# The chain of events a run belongs to (the id of its first event): events and their goals.
+RELAY_CHAIN = SearchAttributeKey.for_keyword("RelayChain")
 
 _TYPES = {
     RELAY_AGENT.name: ("Keyword", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD),
@@ -23,7 +25,13 @@ _TYPES = {
     RELAY_PENDING_APPROVALS.name: ("Int", IndexedValueType.INDEXED_VALUE_TYPE_INT),
     RELAY_COST_USD.name: ("Double", IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE),
     RELAY_LISTENS.name: ("KeywordList", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST),
+    RELAY_CHAIN.name: ("Keyword", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD),
 }
+
+
+def chain_attribute(chain: str) -> TypedSearchAttributes:
+    """What a goal reacting to an event starts with: its chain, searchable."""
+    return TypedSearchAttributes([SearchAttributePair(RELAY_CHAIN, chain)])
 
 
 def dev_server_args() -> list[str]:

@@ -14,7 +14,8 @@ from examples.shop.agents import ORDERS
 from examples.shop.app import app as shop
 from examples.shop.tools import SHOP
 from relay import Agent, App
-from relay.agents.events import EventOutcome
+from relay.agents.events import MAX_CHAIN_DEPTH, EventOutcome
+from relay.agents.models import GoalResult
 from relay.app import AppError
 from relay.temporal.devserver import DevServer
 from relay.temporal.replay import replay_workflow
@@ -246,3 +247,59 @@ async def test_a_listener_added_later_gets_the_events_emitted_after_it_started(
 
     assert before == ["eventful.review: completed"]
     assert after == ["auditing.auditor: completed", "eventful.review: completed"]
+
+
+class Ping(BaseModel):
+    n: int = Field(ge=0)
+
+
+PINGER = Agent(
+    "pinger",
+    description="Answers every ping with a ping.",
+    instructions="Emit a ping.",
+    listens=["ping"],
+    emits=["ping"],
+)
+PINGING = App(name="pinging", agents=[PINGER], events={"ping": Ping})
+
+
+async def test_an_event_loop_stops_at_the_chains_depth_and_shows_as_one_chain(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    script = tmp_path / "ping.json"
+    pinged = {"content": "Pinged."}
+    script.write_text(
+        json.dumps({"agents": {"pinger": [call("emit_ping", n=1), pinged]}, "synthesize": [pinged]})
+    )
+    async with running_relay(
+        temporal_server, tmp_path, app=PINGING, model=f"scripted:{script}"
+    ) as relay:
+        env = {**env_for(relay), "RELAY_APP": "tests.test_events:PINGING"}
+        chain = f"ping-{tmp_path.name[-10:]}"
+        first = await relay_cli("emit", "ping", "--data", '{"n": 0}', "--id", chain, env=env)
+        assert first.code == 0, first.err
+        ours = f"WorkflowType = 'EventWorkflow' AND RelayChain = '{chain}'"
+        done = f"{ours} AND ExecutionStatus = 'Completed'"
+        events = await listed(relay, done, MAX_CHAIN_DEPTH)
+        await asyncio.sleep(1)  # a sixth event would have started by now: none may
+        every = [run async for run in relay.client.list_workflows(ours)]
+        shown = await relay_cli("status", chain, env=env)
+        assert len(events) == MAX_CHAIN_DEPTH
+        last = sorted(every, key=lambda run: run.start_time)[-1]
+        outcome = await relay.client.get_workflow_handle(last.id, result_type=EventOutcome).result()
+        goal = await relay.client.get_workflow_handle(
+            outcome.deliveries[0].workflow_id, result_type=GoalResult
+        ).result()
+        reaction = await relay.client.get_workflow_handle(goal.tasks[0].workflow_id).result()
+
+    assert len(every) == MAX_CHAIN_DEPTH  # depths 0 to 4; the reaction at depth 4 could not emit
+    assert outcome.event.depth == MAX_CHAIN_DEPTH - 1
+    [refused] = [c for c in reaction["tool_calls"] if c["tool"] == "emit_ping"]
+    assert refused["outcome"] == "refused"
+    assert f"the event chain {chain} is 5 events deep" in refused["detail"]
+    assert shown.code == 0, shown.err
+    lines = shown.out.splitlines()
+    assert lines[0].startswith(f"chain {chain} · 5 event(s)")
+    assert lines[1].startswith(f"event {chain} · ping · from outside:")
+    assert lines[2].strip().startswith("└── pinging.pinger · completed")
+    assert lines[3].startswith("  event pinger-")  # one deeper, emitted by the reaction

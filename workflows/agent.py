@@ -352,7 +352,8 @@ class AgentWorkflow:
                 call = call.model_copy(update={"arguments": decision.edited_arguments})
         if tool.emits is not None:  # relay's own emit tool: an event, not a tool activity
             emitted = await emit(task, tool.emits, call, key)
-            return record("ok" if emitted.ok else "error", emitted.error or ""), emitted
+            outcome = "ok" if emitted.ok else "refused" if emitted.refused else "error"
+            return record(outcome, emitted.error or ""), emitted
         try:
             observation = await call_tool(task, tool, call, key)
         except ActivityError as err:

@@ -12,7 +12,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
-    from relay.agents.events import Event
+    from relay.agents.events import MAX_CHAIN_DEPTH, Event
     from relay.agents.llm_models import ToolCall
     from relay.agents.models import CONTEXT_MAX_ENTRIES, AgentTask, ToolObservation
     from relay.agents.specs import one_line
@@ -21,7 +21,20 @@ EMIT_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=
 
 
 async def emit(task: AgentTask, event_type: str, call: ToolCall, key: str) -> ToolObservation:
+    """Emit the event, one deeper in the chain of the event the goal reacts to (if any); at
+    MAX_CHAIN_DEPTH it is refused, so a loop between agents stops here."""
     event_id = f"{task.agent}-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    cause = task.cause
+    depth = 0 if cause is None else cause.depth + 1
+    if depth >= MAX_CHAIN_DEPTH:
+        assert cause is not None
+        return ToolObservation(
+            tool=call.name,
+            ok=False,
+            refused=True,
+            error=f"not emitted: the event chain {cause.chain} is {depth} events deep, the "
+            f"most it may be is {MAX_CHAIN_DEPTH} (a loop between agents?)",
+        )
     context = dict(list(task.context.items())[: CONTEXT_MAX_ENTRIES - 3])
     try:
         event = Event(
@@ -31,6 +44,8 @@ async def emit(task: AgentTask, event_type: str, call: ToolCall, key: str) -> To
             data=call.arguments,
             emitted_by=workflow.info().workflow_id,
             context=context,
+            chain=event_id if cause is None else cause.chain,
+            depth=depth,
         )
     except ValidationError as err:
         return ToolObservation(tool=call.name, ok=False, error=one_line(err, "the event"))

@@ -21,10 +21,12 @@ with workflow.unsafe.imports_passed_through():
         EventOutcome,
         Listener,
         Subscribers,
+        cause_of,
+        chain_of,
         event_goal,
     )
     from relay.agents.models import GoalRequest, GoalResult
-    from relay.temporal.search_attributes import RELAY_STATUS
+    from relay.temporal.search_attributes import RELAY_CHAIN, RELAY_STATUS, chain_attribute
 
 from relay.workflows.supervisor import SupervisorWorkflow
 
@@ -37,6 +39,7 @@ class EventWorkflow:
     def __init__(self) -> None:
         self._outcome: EventOutcome | None = None
         self._retries_asked = 0
+        self._searchable = False
 
     @workflow.run
     async def run(self, event: Event) -> EventOutcome:
@@ -49,6 +52,9 @@ class EventWorkflow:
             retry_policy=LOOKUP_RETRY,
             summary=f"who listens to {event.type}",
         )
+        self._searchable = subscribers.searchable
+        if self._searchable:  # the Web UI finds every run of the chain by RelayChain
+            workflow.upsert_search_attributes([RELAY_CHAIN.value_set(chain_of(event))])
         waiting, attempt = list(subscribers.listeners), 0
         while waiting:
             delivered = await asyncio.gather(*(self._deliver(event, a, attempt) for a in waiting))
@@ -85,6 +91,7 @@ class EventWorkflow:
             app=listener.app,
             agent=listener.agent,
             requested_by=f"event:{event.emitted_by}"[:200],
+            cause=cause_of(event),
         )
         delivery = {"app": listener.app, "agent": listener.agent, "workflow_id": child_id}
         try:
@@ -93,6 +100,7 @@ class EventWorkflow:
                 request,
                 id=child_id,
                 task_queue=listener.task_queue,
+                search_attributes=chain_attribute(chain_of(event)) if self._searchable else None,
                 static_summary=f"{listener.agent} reacts to {event.type} {event.id}"[:200],
             )
         except ChildWorkflowError:

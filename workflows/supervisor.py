@@ -277,6 +277,7 @@ class SupervisorWorkflow:
             consults=agent_refs(config, spec.consults, route),
             handoffs=agent_refs(config, spec.handoffs, route),
             app=config.app,
+            cause=request.cause,
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         try:

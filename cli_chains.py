@@ -1,0 +1,67 @@
+"""A chain of events as one picture: each event (who emitted it, how deep in the chain), the
+goals that reacted to it (status, cost) and the events those emitted, read from visibility by
+the chain's search attribute (`RelayChain`) and each event's own record."""
+
+import re
+
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError
+
+from relay.agents.events import EVENT_ID_PATTERN, EventOutcome
+from relay.agents.models import GoalResult
+from relay.cli_output import CliError
+from relay.temporal.search_attributes import RELAY_CHAIN
+from relay.workflows.event_delivery import EventWorkflow
+
+
+async def chain_text(client: Client, chain: str) -> str:
+    missing = f"no workflow with id {chain!r}, and no chain of events by that id"
+    if not re.match(EVENT_ID_PATTERN, chain):
+        raise CliError(missing)
+    query = f"WorkflowType = 'EventWorkflow' AND {RELAY_CHAIN.name} = '{chain}'"
+    runs = sorted(
+        [run async for run in client.list_workflows(query)], key=lambda run: run.start_time
+    )
+    if not runs:
+        raise CliError(missing)
+    lines, total = [], 0.0
+    for run in runs:
+        outcome = await event_outcome(client, run.id)
+        event, indent = outcome.event, "  " * outcome.event.depth
+        state = (
+            "dead letter"
+            if outcome.dead
+            else "delivered"
+            if run.status == WorkflowExecutionStatus.COMPLETED
+            else "delivering"
+        )
+        lines.append(f"{indent}event {event.id} · {event.type} · from {event.emitted_by} · {state}")
+        for delivery in outcome.deliveries:
+            cost = await _cost(client, delivery.workflow_id)
+            total += cost or 0.0
+            shown = "" if cost is None else f" · ${cost:.4f}"
+            lines.append(
+                f"{indent}  └── {delivery.app}.{delivery.agent} · {delivery.status}{shown} · "
+                f"{delivery.workflow_id}"
+            )
+    head = f"chain {chain} · {len(runs)} event(s) · ${total:.4f}"
+    return "\n".join([head, *lines])
+
+
+async def event_outcome(client: Client, workflow_id: str) -> EventOutcome:
+    """What an event's workflow has delivered so far (a query; it answers after it ended)."""
+    try:
+        outcome = await client.get_workflow_handle(workflow_id).query(EventWorkflow.outcome)
+    except RPCError as err:
+        raise CliError(f"no event workflow {workflow_id!r} answers: {err.message}") from None
+    if outcome is None:
+        raise CliError(f"event workflow {workflow_id!r} has not started delivering yet")
+    return outcome
+
+
+async def _cost(client: Client, goal_id: str) -> float | None:
+    """A finished reaction's cost; None while it runs or when its price is unknown."""
+    handle = client.get_workflow_handle(goal_id, result_type=GoalResult)
+    if (await handle.describe()).status != WorkflowExecutionStatus.COMPLETED:
+        return None
+    return (await handle.result()).usage.cost_usd
