@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import BaseModel, Field
 
@@ -22,6 +23,7 @@ from relay.temporal.replay import replay_workflow
 from relay.testing import plan
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
+from tests.serve_process import bearer, serve_process
 from tests.test_agent_loop import call
 from tests.test_cli import env_for
 
@@ -303,3 +305,37 @@ async def test_an_event_loop_stops_at_the_chains_depth_and_shows_as_one_chain(
     assert lines[1].startswith(f"event {chain} · ping · from outside:")
     assert lines[2].strip().startswith("└── pinging.pinger · completed")
     assert lines[3].startswith("  event pinger-")  # one deeper, emitted by the reaction
+
+
+async def test_a_person_emits_over_http_in_their_own_id_space(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    async with (
+        running_relay(temporal_server, tmp_path, app=EVENTFUL, model=scripted(tmp_path)) as relay,
+        serve_process(relay, tmp_path / "serve.log", RELAY_APP="tests.test_events:EVENTFUL") as url,
+        httpx.AsyncClient(base_url=url, timeout=60) as http,
+    ):
+        body = {
+            "type": "order.flagged",
+            "data": {"order_id": "O-5002", "why": "odd"},
+            "context": {"customer_id": "C-1001"},
+            "id": "flag-1",
+        }
+        first = await http.post("/events", json=body, headers=bearer("ada"))
+        again = await http.post("/events", json=body, headers=bearer("ada"))
+        bobs = await http.post("/events", json=body, headers=bearer("bob"))
+        fiona = await http.post("/events", json=body, headers=bearer("fiona"))
+        bad = await http.post(
+            "/events", json={**body, "data": {"order_id": "5002"}}, headers=bearer("ada")
+        )
+        outcome = await relay.client.get_workflow_handle(
+            first.json()["workflow_id"], result_type=EventOutcome
+        ).result()
+
+    assert first.status_code == 201 and first.json()["created"] is True
+    assert again.status_code == 200 and again.json() == {**first.json(), "created": False}
+    assert bobs.status_code == 201 and bobs.json()["id"] != first.json()["id"]  # bob's own id
+    assert fiona.status_code == 403 and "role requester" in fiona.json()["error"]
+    assert bad.status_code == 422 and "order_id" in bad.json()["error"]
+    assert outcome.event.emitted_by == "outside:ada"
+    assert [(d.agent, d.status) for d in outcome.deliveries] == [("review", "completed")]
