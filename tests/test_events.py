@@ -4,28 +4,35 @@ type, each as an ordinary goal; a repeated event id is the same event."""
 
 import asyncio
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import BaseModel, Field
+from temporalio.service import RPCError
 
 from examples.shop.agents import ORDERS
 from examples.shop.app import app as shop
 from examples.shop.tools import SHOP
 from relay import Agent, App
-from relay.agents.events import MAX_CHAIN_DEPTH, EventOutcome
+from relay.agents.events import MAX_CHAIN_DEPTH, Event, EventOutcome
 from relay.agents.models import GoalResult
 from relay.app import AppError
+from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer
+from relay.temporal.events import start_event
 from relay.temporal.replay import replay_workflow
 from relay.testing import plan
 from tests.cli_runner import relay_cli
-from tests.conftest import Relay, running_relay
+from tests.conftest import Relay, relay_settings, running_relay
+from tests.reliability import Describe
 from tests.serve_process import bearer, serve_process
 from tests.test_agent_loop import call
 from tests.test_cli import env_for
+from tests.test_server_faults import RestartableServer
+from tests.worker_process import worker_process
 
 
 class OrderFlagged(BaseModel):
@@ -339,3 +346,61 @@ async def test_a_person_emits_over_http_in_their_own_id_space(
     assert bad.status_code == 422 and "order_id" in bad.json()["error"]
     assert outcome.event.emitted_by == "outside:ada"
     assert [(d.agent, d.status) for d in outcome.deliveries] == [("review", "completed")]
+
+
+@pytest.mark.faults
+async def test_an_event_is_delivered_once_through_a_killed_worker_and_a_restarted_server(
+    reliability: Describe, tmp_path: Path
+) -> None:
+    case = reliability(
+        "worker SIGKILL between emit and delivery, then a server restart",
+        "an event emitted with no worker; a `relay worker` process SIGKILLed as soon as the "
+        "reaction's goal exists; the dev server SIGKILLed and restarted on its SQLite file",
+        "a new worker finishes the delivery: one reaction goal, completed, one delivery",
+    )
+    server = RestartableServer(tmp_path)
+    route = scripted(tmp_path)
+    settings = relay_settings(server.current, tmp_path, model=route)
+    worker_env = {"RELAY_APP": "tests.test_events:EVENTFUL"}
+    log = tmp_path / "workers.log"
+    try:
+        client = await connect_client(settings, wait_seconds=30)
+        event = Event(
+            type="order.flagged",
+            id="once-1",
+            app="eventful",
+            data={"order_id": "O-5002", "why": "odd"},
+            emitted_by="outside:test",
+            context={"customer_id": "C-1001"},
+        )
+        assert await start_event(client, event, settings.queue_for("eventful"))
+        reaction = "event/eventful/once-1/eventful.review"
+        async with worker_process(settings, log, **worker_env) as first:
+            for _ in range(300):  # until the delivery has started its goal
+                try:
+                    await client.get_workflow_handle(reaction).describe()
+                    break
+                except RPCError:
+                    await asyncio.sleep(0.05)
+            first.send_signal(signal.SIGKILL)
+            case.fault_injected()
+        server.kill()
+        server.restart()
+        client = await connect_client(settings, wait_seconds=60)
+        async with worker_process(settings, log, **worker_env):
+            outcome = await client.get_workflow_handle(
+                "event/eventful/once-1", result_type=EventOutcome
+            ).result()
+            goals = [
+                w.id
+                async for w in client.list_workflows(
+                    "WorkflowType = 'SupervisorWorkflow' AND "
+                    "WorkflowId STARTS_WITH 'event/eventful/once-1/'"
+                )
+            ]
+        case.recovered()
+    finally:
+        server.stop()
+
+    assert [(d.agent, d.status) for d in outcome.deliveries] == [("review", "completed")]
+    assert goals == [reaction]
