@@ -251,9 +251,12 @@ async def test_a_listener_added_later_gets_the_events_emitted_after_it_started(
         ) as auditing:
             after = await emitted(f"after-{suffix}")
             assert auditing.settings.task_queue != relay.settings.task_queue
+        subscription = "subscription/auditing/auditor"
+        replayed = await replay_workflow(relay.client, subscription)
         # The auditing app is retired: its subscription goes with it (its lease would end it).
-        await relay.client.get_workflow_handle("subscription/auditing/auditor").terminate()
+        await relay.client.get_workflow_handle(subscription).terminate()
 
+    assert replayed is None
     assert before == ["eventful.review: completed"]
     assert after == ["auditing.auditor: completed", "eventful.review: completed"]
 

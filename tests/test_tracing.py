@@ -130,3 +130,36 @@ def test_the_tracing_interceptor_is_installed_only_when_spans_go_somewhere(
         check=True,
     )
     assert done.stdout.strip() == str(installed)
+
+
+async def test_a_chain_of_events_is_one_trace(
+    temporal_server, tmp_path: Path, spans: InMemorySpanExporter
+) -> None:
+    """An agent's event and the goal reacting to it are spans of the emitting goal's trace."""
+    from tests.test_events import EVENTFUL, EventOutcome, listed, scripted
+
+    spans.clear()
+    async with running_relay(
+        temporal_server, tmp_path, app=EVENTFUL, model=scripted(tmp_path)
+    ) as relay:
+        handle = await relay.start(goal="Flag O-5002: two refunds asked.", app="eventful")
+        await handle.result()
+        ours = f"WorkflowType = 'EventWorkflow' AND TaskQueue = '{relay.settings.task_queue}'"
+        [event_run] = await listed(relay, ours, 1)
+        outcome = await relay.client.get_workflow_handle(
+            event_run.id, result_type=EventOutcome
+        ).result()
+    finished = spans.get_finished_spans()
+    by_workflow = {(s.name, (s.attributes or {}).get("temporalWorkflowID")): s for s in finished}
+    root = by_workflow[("StartWorkflow:SupervisorWorkflow", handle.id)]
+    reaction = by_workflow[("RunWorkflow:SupervisorWorkflow", outcome.deliveries[0].workflow_id)]
+    by_id = {s.context.span_id: s for s in finished if s.context.trace_id == root.context.trace_id}
+
+    assert reaction.context.trace_id == root.context.trace_id
+    # Temporal's workflow spans are instants: the chain runs through the Start* spans.
+    assert ancestry(reaction, by_id)[:3] == [
+        "StartChildWorkflow:SupervisorWorkflow",
+        "StartWorkflow:EventWorkflow",
+        "RunActivity:emit_event",
+    ]
+    assert "StartChildWorkflow:AgentWorkflow" in ancestry(reaction, by_id)  # the emitter's
