@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from relay.temporal.search_attributes import RELAY_CHAIN, RELAY_STATUS, chain_attribute
 
 from relay.workflows.supervisor import SupervisorWorkflow
+from relay.workflows.waiting import waited
 
 LOOKUP_RETRY = RetryPolicy(maximum_attempts=10, maximum_interval=timedelta(seconds=30))
 RETRY_WINDOW = timedelta(days=30)  # how long a dead letter waits for `relay events retry`
@@ -63,13 +64,12 @@ class EventWorkflow:
             if not outcome.dead:
                 break
             self._show(subscribers.searchable, "dead_letter")
-            try:
-                await workflow.wait_condition(
-                    lambda asked=attempt: self._retries_asked > asked,
-                    timeout=RETRY_WINDOW,
-                    timeout_summary="dead letter: the retry window ends",
-                )
-            except TimeoutError:
+            retried = await waited(
+                lambda asked=attempt: self._retries_asked > asked,
+                RETRY_WINDOW,
+                "dead letter: the retry window ends",
+            )
+            if not retried:
                 break
             waiting = [w for w in waiting if f"{w.app}.{w.agent}" in outcome.dead]
             attempt += 1

@@ -13,6 +13,8 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.events import SUBSCRIPTION_QUEUE_MEMO, Listening
     from relay.temporal.search_attributes import RELAY_LISTENS
 
+from relay.workflows.waiting import waited
+
 LEASE = timedelta(minutes=10)
 RENEWALS_PER_RUN = 500  # then it continues as new, so its history stays small
 
@@ -27,14 +29,8 @@ class SubscriptionWorkflow:
     async def run(self, listening: Listening) -> None:
         self._latest = listening  # started with its search attribute and memo
         while True:
-            seen = self._renewals
-            try:
-                await workflow.wait_condition(
-                    lambda seen=seen: self._renewals > seen,
-                    timeout=LEASE,
-                    timeout_summary="lease ends",
-                )
-            except TimeoutError:
+            renewed = self._renewals
+            if not await waited(lambda seen=renewed: self._renewals > seen, LEASE, "lease ends"):
                 return  # no worker renewed it: the listener is gone
             if self._renewals >= RENEWALS_PER_RUN and self._latest is not None:
                 workflow.continue_as_new(self._latest)
