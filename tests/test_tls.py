@@ -63,6 +63,8 @@ async def test_a_profile_file_names_the_server(temporal_server: DevServer, tmp_p
     env = {"TEMPORAL_CONFIG_FILE": str(profile), "TEMPORAL_PROFILE": "staging"}
     status = await relay_cli("status", "no-such-goal", env=env)
     # It reached the server named by the profile: the goal is what is missing.
-    assert status.err == "relay: error: no workflow with id 'no-such-goal'\n"
+    assert status.err == (
+        "relay: error: no workflow with id 'no-such-goal', and no chain of events by that id\n"
+    )
     unknown = await relay_cli("status", "x", env=env | {"TEMPORAL_PROFILE": "prod"})
     assert unknown.code == 1 and "TEMPORAL_PROFILE" in unknown.err and one_line(unknown.err)
