@@ -136,7 +136,8 @@ async def test_a_chain_of_events_is_one_trace(
     temporal_server, tmp_path: Path, spans: InMemorySpanExporter
 ) -> None:
     """An agent's event and the goal reacting to it are spans of the emitting goal's trace."""
-    from tests.test_events import EVENTFUL, EventOutcome, listed, scripted
+    from relay.agents.events import EventOutcome
+    from tests.events_app import EVENTFUL, listed, scripted
 
     spans.clear()
     async with running_relay(

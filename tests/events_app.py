@@ -1,0 +1,94 @@
+"""The apps and helpers the event tests share: a shop-like app whose orders agent emits
+`order.flagged` and whose review agent listens to it, an auditing app that listens to it too,
+and a ping app whose agent answers every ping with a ping."""
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from examples.shop.agents import ORDERS
+from examples.shop.app import app as shop
+from examples.shop.tools import SHOP
+from relay import Agent, App
+from relay.testing import plan
+from tests.conftest import Relay
+from tests.test_agent_loop import call
+
+
+class OrderFlagged(BaseModel):
+    order_id: str = Field(pattern=r"^O-\d+$")
+    why: str = Field(min_length=1, max_length=200)
+
+
+REVIEW = Agent(
+    "review",
+    description="Reviews orders that were flagged.",
+    instructions="Look at the flagged order and say whether it needs a person.",
+    tools=["get_order"],
+    listens=["order.flagged"],
+)
+
+EVENTFUL = App(
+    name="eventful",
+    agents=[ORDERS.model_copy(update={"emits": ["order.flagged"]}), REVIEW],
+    tools=SHOP,
+    database=shop.database,
+    events={"order.flagged": OrderFlagged},
+)
+
+SCRIPT = {
+    "plan": [{"content": plan({"id": "o", "agent": "orders", "instruction": "Flag O-5002."})}],
+    "agents": {
+        "orders": [
+            call("emit_order_flagged", order_id="O-5002", why="two refunds asked"),
+            {"content": "Flagged O-5002."},
+        ],
+        "review": [call("get_order", order_id="O-5002"), {"content": "Reviewed O-5002."}],
+    },
+    "synthesize": [{"content": "Done with O-5002."}],
+}
+
+
+def scripted(tmp_path: Path) -> str:
+    path = tmp_path / "events-script.json"
+    path.write_text(json.dumps(SCRIPT))
+    return f"scripted:{path}"
+
+
+async def listed(relay: Relay, query: str, count: int) -> list[Any]:
+    """Runs matching a visibility query, once there are `count` (visibility lags a little)."""
+    found: list[Any] = []
+    for _ in range(150):
+        found = [w async for w in relay.client.list_workflows(query)]
+        if len(found) >= count:
+            break
+        await asyncio.sleep(0.1)
+    return found
+
+
+AUDITOR = Agent(
+    "auditor",
+    description="Keeps a note of every flagged order.",
+    instructions="Note the flagged order.",
+    listens=["order.flagged"],
+)
+
+AUDITING = App(name="auditing", agents=[AUDITOR], events={"order.flagged": OrderFlagged})
+
+
+class Ping(BaseModel):
+    n: int = Field(ge=0)
+
+
+PINGER = Agent(
+    "pinger",
+    description="Answers every ping with a ping.",
+    instructions="Emit a ping.",
+    listens=["ping"],
+    emits=["ping"],
+)
+
+PINGING = App(name="pinging", agents=[PINGER], events={"ping": Ping})
