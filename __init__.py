@@ -33,6 +33,7 @@ _WHERE = {
     "Compensation": "relay.agents.models",
     "ToolRetry": "relay.agents.models",
     "Budget": "relay.agents.models",
+    "ChainBudget": "relay.agents.chains",
     "GoalRequest": "relay.agents.models",
     "GoalResult": "relay.agents.models",
     "ApprovalDecision": "relay.agents.approvals",
@@ -54,6 +55,7 @@ __all__ = [
     "Approval",
     "ApprovalDecision",
     "Budget",
+    "ChainBudget",
     "Compensation",
     "Database",
     "DecisionRequest",
@@ -78,6 +80,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from relay.agents.approvals import ApprovalDecision, DecisionRequest, PendingApproval
+    from relay.agents.chains import ChainBudget
     from relay.agents.models import Budget, Compensation, GoalRequest, GoalResult, ToolRetry
     from relay.agents.specs import Agent, Route
     from relay.app import App, Database, Demo, load_app

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from relay.agents.chains import ChainBudget
 from relay.agents.delegation import consult_tool_name, handoff_tool_name
 from relay.agents.events import EVENT_TYPE
 from relay.agents.questions import ASK_HUMAN
@@ -70,7 +71,8 @@ class App:
     - `output`: a pydantic model class for the goal's final answer: the synthesis must
       validate against it (sent back once with the errors) and is `GoalResult.output`.
     - `events`: event types (`incident.opened`) and their payload models, which agents emit
-      (`Agent(emits=...)`) and react to (`Agent(listens=...)`).
+      (`Agent(emits=...)`) and react to (`Agent(listens=...)`); `chain_budget`: what one
+      chain of them may use (ChainBudget: events, cost; default 20 events, $5).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class App:
         demo: Demo | None = None,
         output: type[BaseModel] | None = None,
         events: Mapping[str, type[BaseModel]] | None = None,
+        chain_budget: ChainBudget | None = None,
     ) -> None:
         if not NAME.match(name):
             raise AppError(f"app name {name!r} must be lowercase letters, digits, '-' or '_'")
@@ -104,6 +107,7 @@ class App:
         self.output = output
         self.events = dict(events or {})
         self.event_schemas = {t: m.model_json_schema() for t, m in self.events.items()}
+        self.chain_budget = chain_budget or ChainBudget()
         self.output_schema: dict[str, Any] | None = None
         if output is not None:
             try:

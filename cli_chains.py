@@ -1,5 +1,6 @@
-"""A chain of events as one picture: each event (who emitted it, how deep in the chain), the
-goals that reacted to it (status, cost) and the events those emitted, read from visibility by
+"""A chain of events as one picture: its budget (ChainWorkflow's ledger, with the emits it
+refused), each event (who emitted it, how deep in the chain), the goals that reacted to it
+(status, cost) and the events those emitted, read from visibility by
 the chain's search attribute (`RelayChain`) and each event's own record."""
 
 import re
@@ -7,10 +8,12 @@ import re
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
+from relay.agents.chains import ChainState, chain_workflow_id
 from relay.agents.events import EVENT_ID_PATTERN, EventOutcome
 from relay.agents.models import GoalResult
 from relay.cli_output import CliError
 from relay.temporal.search_attributes import RELAY_CHAIN
+from relay.workflows.chain import ChainWorkflow
 from relay.workflows.event_delivery import EventWorkflow
 
 
@@ -24,12 +27,14 @@ async def chain_text(client: Client, chain: str) -> str:
     )
     if not runs:
         raise CliError(missing)
-    lines, total = [], 0.0
+    lines, total, app = [], 0.0, ""
     for run in runs:
         outcome = await event_outcome(client, run.id)
-        event, indent = outcome.event, "  " * outcome.event.depth
+        event, indent, app = outcome.event, "  " * outcome.event.depth, outcome.event.app
         state = (
-            "dead letter"
+            f"refused: {outcome.refused}"
+            if outcome.refused
+            else "dead letter"
             if outcome.dead
             else "delivered"
             if run.status == WorkflowExecutionStatus.COMPLETED
@@ -45,7 +50,22 @@ async def chain_text(client: Client, chain: str) -> str:
                 f"{delivery.workflow_id}"
             )
     head = f"chain {chain} · {len(runs)} event(s) · ${total:.4f}"
+    ledger = await chain_ledger(client, app, chain)
+    if ledger is not None:
+        head += f"\nbudget: {ledger.summary()}"
+        lines += [f"refused emit {refused}" for refused in ledger.refused]
     return "\n".join([head, *lines])
+
+
+async def chain_ledger(client: Client, app: str, chain: str) -> ChainState | None:
+    """The chain's budget ledger; None for a chain from before chains had one."""
+    handle = client.get_workflow_handle(chain_workflow_id(app, chain), result_type=ChainState)
+    try:
+        if (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED:
+            return await handle.result()
+        return await handle.query(ChainWorkflow.state)
+    except RPCError:
+        return None
 
 
 async def event_outcome(client: Client, workflow_id: str) -> EventOutcome:

@@ -89,7 +89,9 @@ async def cmd_emit(args: argparse.Namespace, settings: Settings) -> None:
         for delivery in outcome.deliveries:
             who = f"{delivery.app}.{delivery.agent}"
             print(f"  {who}: {delivery.status} · {delivery.workflow_id}")
-        if not outcome.deliveries:
+        if outcome.refused:
+            print(f"  not delivered: {outcome.refused}")
+        elif not outcome.deliveries:
             print("  no agent listens to it")
 
 

@@ -36,11 +36,12 @@ from relay.temporal.telemetry import tracing_interceptors
 from relay.tools.mcp_config import load_mcp_config
 from relay.tools.runtime import AppRuntime
 from relay.workflows.agent import AgentWorkflow
+from relay.workflows.chain import ChainWorkflow
 from relay.workflows.event_delivery import EventWorkflow
 from relay.workflows.subscription import SubscriptionWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
 
-WORKFLOWS = [SupervisorWorkflow, AgentWorkflow, EventWorkflow, SubscriptionWorkflow]
+WORKFLOWS = [SupervisorWorkflow, AgentWorkflow, EventWorkflow, ChainWorkflow, SubscriptionWorkflow]
 # relay's modules are imported once, not again for every run in the sandbox (measured +40-60
 # ms worker CPU per goal): its workflow code keeps all state in workflow instances, none in
 # modules (tests/test_sandbox.py checks that a run changes no module state).
@@ -85,6 +86,7 @@ class RelayPlugin(SimplePlugin):
                 AnswerActivities(app).check_answer,
                 events.emit_event,
                 events.event_subscribers,
+                events.admit_event,
             ],
         )
 

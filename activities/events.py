@@ -1,5 +1,6 @@
-"""The event activities: emitting (checked against the app's payload model, then the event's
-workflow started, once per id) and listing the agents that react to a type."""
+"""The event activities: emitting (checked against the app's payload model, admitted by the
+event's chain, then the event's workflow started, once per id), admitting an event emitted
+from outside, and listing the agents that react to a type."""
 
 from collections.abc import Callable
 
@@ -7,10 +8,12 @@ from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from relay.agents.chains import CHAIN_REFUSED, Admission
 from relay.agents.events import Event, Listener, Subscribers
 from relay.agents.specs import one_line
 from relay.app import App
 from relay.settings import Settings
+from relay.temporal.chains import admit
 from relay.temporal.events import start_event
 from relay.temporal.subscriptions import listeners_of
 
@@ -36,7 +39,17 @@ class EventActivities:
         except ValidationError as err:
             message = one_line(err, f"event {event.type}")
             raise ApplicationError(message, non_retryable=True, type="InvalidEvent") from None
-        return await start_event(activity.client(), event, self._settings.queue_for(event.app))
+        admission = await self.admit_event(event)
+        if not admission.admitted:
+            raise ApplicationError(admission.reason, non_retryable=True, type=CHAIN_REFUSED)
+        granted = event.model_copy(update={"grant_usd": admission.grant_usd})
+        return await start_event(activity.client(), granted, self._settings.queue_for(event.app))
+
+    @activity.defn(name="admit_event")
+    async def admit_event(self, event: Event) -> Admission:
+        """The event's chain admits it against the app's chain budget, or refuses it."""
+        queue = self._settings.queue_for(event.app)
+        return await admit(activity.client(), event, self._app.chain_budget, queue)
 
     @activity.defn(name="event_subscribers")
     async def event_subscribers(self, event_type: str) -> Subscribers:

@@ -40,6 +40,9 @@ class Event(BaseModel):
     # event that a reaction to another emitted is one deeper.
     chain: str = Field(default="", max_length=200)
     depth: int = Field(default=0, ge=0)
+    # What the chain granted this event's reactions to spend, in USD, all listeners together
+    # (ChainWorkflow); None until the chain admitted it.
+    grant_usd: float | None = Field(default=None, ge=0)
 
     @field_validator("type")
     @classmethod
@@ -70,6 +73,7 @@ class Delivery(BaseModel):
     agent: str
     workflow_id: str
     status: str  # the goal's status, or "failed" when its run failed
+    cost_usd: float | None = None  # what the goal spent; None when its price is unknown
 
 
 class EventOutcome(BaseModel):
@@ -78,6 +82,8 @@ class EventOutcome(BaseModel):
     # Listeners whose latest delivery failed for good: the event waits for `relay events
     # retry` (a dead letter) until the retry window ends.
     dead: list[str] = Field(default_factory=list)
+    # Why the chain did not admit the event (its budget); then nothing was delivered.
+    refused: str | None = None
 
 
 class Listener(BaseModel):
@@ -115,13 +121,16 @@ def chain_of(event: Event) -> str:
     return event.chain or event.id
 
 
-def cause_of(event: Event) -> EventCause:
+def cause_of(event: Event, listeners: int = 1) -> EventCause:
+    """A reaction's cause; the event's grant is shared equally by its listeners' goals."""
+    share = None if event.grant_usd is None else event.grant_usd / max(listeners, 1)
     return EventCause(
         event_id=event.id,
         type=event.type,
         emitted_by=event.emitted_by,
         chain=chain_of(event),
         depth=event.depth,
+        max_cost_usd=share,
     )
 
 

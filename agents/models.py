@@ -84,6 +84,9 @@ class EventCause(BaseModel):
     emitted_by: str = Field(max_length=400)
     chain: str = Field(max_length=200)
     depth: int = Field(ge=0)
+    # The reaction's share of what its chain granted the event: the goal's cost never exceeds
+    # it, whatever its budget says.
+    max_cost_usd: float | None = Field(default=None, ge=0)
 
 
 class GoalRequest(BaseModel):

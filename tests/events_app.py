@@ -1,6 +1,6 @@
 """The apps and helpers the event tests share: a shop-like app whose orders agent emits
 `order.flagged` and whose review agent listens to it, an auditing app that listens to it too,
-and a ping app whose agent answers every ping with a ping."""
+and ping apps whose agent answers every ping with a ping (or two)."""
 
 import asyncio
 import json
@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from examples.shop.agents import ORDERS
 from examples.shop.app import app as shop
 from examples.shop.tools import SHOP
-from relay import Agent, App
+from relay import Agent, App, ChainBudget
 from relay.testing import plan
 from tests.conftest import Relay
 from tests.test_agent_loop import call
@@ -92,3 +92,25 @@ PINGER = Agent(
 )
 
 PINGING = App(name="pinging", agents=[PINGER], events={"ping": Ping})
+
+# The same loop with a chain budget of 3 events: it stops at the third, not at the depth.
+SHORT_CHAINS = App(
+    name="pinging", agents=[PINGER], events={"ping": Ping}, chain_budget=ChainBudget(max_events=3)
+)
+
+FANNER = Agent(
+    "fanner",
+    description="Answers every fan event with two.",
+    instructions="Emit two fan events.",
+    listens=["fan"],
+    emits=["fan"],
+)
+
+# Each reaction emits two: a tree that only the chain's cost budget keeps small. Its own event
+# type: the ping apps' listeners (registered by their workers) would get pings of this app too.
+FANNING = App(
+    name="fanning",
+    agents=[FANNER],
+    events={"fan": Ping},
+    chain_budget=ChainBudget(max_events=100, max_cost_usd=1.0),
+)

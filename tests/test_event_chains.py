@@ -149,6 +149,7 @@ async def test_an_event_loop_stops_at_the_chains_depth_and_shows_as_one_chain(
     assert shown.code == 0, shown.err
     lines = shown.out.splitlines()
     assert lines[0].startswith(f"chain {chain} · 5 event(s)")
-    assert lines[1].startswith(f"event {chain} · ping · from outside:")
-    assert lines[2].strip().startswith("└── pinging.pinger · completed")
-    assert lines[3].startswith("  event pinger-")  # one deeper, emitted by the reaction
+    assert lines[1] == "budget: 5 of 20 events, $0.0000 of $5.00 spent"  # the app's default
+    assert lines[2].startswith(f"event {chain} · ping · from outside:")
+    assert lines[3].strip().startswith("└── pinging.pinger · completed")
+    assert lines[4].startswith("  event pinger-")  # one deeper, emitted by the reaction

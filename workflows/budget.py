@@ -6,13 +6,23 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.llm_models import Usage
-    from relay.agents.models import Budget, Lease
+    from relay.agents.models import Budget, EventCause, Lease
 
 SYNTHESIS_STEPS = 1  # kept back from the agents for the supervisor's final answer
 
 
 def _share(limit: float | None, used: float, parts: int) -> float | None:
     return None if limit is None else max(limit - used, 0) / parts
+
+
+def capped(budget: Budget, cause: EventCause | None) -> Budget:
+    """A reaction's budget within what its event's chain granted it."""
+    if cause is None or cause.max_cost_usd is None:
+        return budget
+    limit = cause.max_cost_usd
+    if budget.max_cost_usd is not None:
+        limit = min(limit, budget.max_cost_usd)
+    return budget.model_copy(update={"max_cost_usd": limit})
 
 
 def lease_for(

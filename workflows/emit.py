@@ -7,11 +7,12 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
+    from relay.agents.chains import CHAIN_REFUSED
     from relay.agents.events import MAX_CHAIN_DEPTH, Event
     from relay.agents.llm_models import ToolCall
     from relay.agents.models import CONTEXT_MAX_ENTRIES, AgentTask, ToolObservation
@@ -22,7 +23,8 @@ EMIT_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=
 
 async def emit(task: AgentTask, event_type: str, call: ToolCall, key: str) -> ToolObservation:
     """Emit the event, one deeper in the chain of the event the goal reacts to (if any); at
-    MAX_CHAIN_DEPTH it is refused, so a loop between agents stops here."""
+        MAX_CHAIN_DEPTH it is refused, so a loop between agents stops here; past its chain's budget
+    (events, cost) the emit activity refuses it."""
     event_id = f"{task.agent}-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
     cause = task.cause
     depth = 0 if cause is None else cause.depth + 1
@@ -59,6 +61,11 @@ async def emit(task: AgentTask, event_type: str, call: ToolCall, key: str) -> To
             summary=f"emit {event_type} {event_id}",
         )
     except ActivityError as err:
-        return ToolObservation(tool=call.name, ok=False, error=f"not emitted: {err.cause or err}")
+        cause = err.cause
+        refused = isinstance(cause, ApplicationError) and cause.type == CHAIN_REFUSED
+        why = cause.message if isinstance(cause, FailureError) else str(err)
+        return ToolObservation(
+            tool=call.name, ok=False, refused=refused, error=f"not emitted: {why}"
+        )
     data = {"event": event_type, "event_id": event_id, "new": started}
     return ToolObservation(tool=call.name, ok=True, data=data)

@@ -2,6 +2,11 @@
 ordinary goal of its own (budgets, approvals, guardrails and the ledger apply) started as a
 child with a deterministic id, so a delivery is started exactly once whatever crashes.
 
+An event its chain has not admitted yet (one emitted from outside) is admitted first: its
+chain's ledger (ChainWorkflow) counts it and grants its reactions a share of the chain's cost,
+each listener's goal capped at its part; once every delivery has ended, what they spent is
+settled with the chain. A refused event is delivered to nobody.
+
 A delivery whose goal fails for good is not dropped: the event stays open as a dead letter
 (`RelayStatus = 'dead_letter'`, `relay events dead`) until `relay events retry` redelivers it
 (a new goal for each failed listener) or the retry window ends. Workflow code: deterministic."""
@@ -11,9 +16,10 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ChildWorkflowError
+from temporalio.exceptions import ChildWorkflowError, FailureError
 
 with workflow.unsafe.imports_passed_through():
+    from relay.agents.chains import Admission, Settlement, chain_workflow_id
     from relay.agents.events import (
         FAILED_GOAL,
         Delivery,
@@ -25,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
         chain_of,
         event_goal,
     )
-    from relay.agents.models import GoalRequest, GoalResult
+    from relay.agents.models import EventCause, GoalRequest, GoalResult
     from relay.temporal.search_attributes import RELAY_CHAIN, RELAY_STATUS, chain_attribute
 
 from relay.workflows.supervisor import SupervisorWorkflow
@@ -44,6 +50,19 @@ class EventWorkflow:
 
     @workflow.run
     async def run(self, event: Event) -> EventOutcome:
+        if event.grant_usd is None:
+            admission = await workflow.execute_activity(
+                "admit_event",
+                event,
+                result_type=Admission,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=LOOKUP_RETRY,
+                summary=f"the chain {chain_of(event)} admits {event.id}"[:200],
+            )
+            if not admission.admitted:
+                self._outcome = EventOutcome(event=event, refused=admission.reason)
+                return self._outcome
+            event = event.model_copy(update={"grant_usd": admission.grant_usd})
         self._outcome = outcome = EventOutcome(event=event)
         subscribers = await workflow.execute_activity(
             "event_subscribers",
@@ -57,8 +76,11 @@ class EventWorkflow:
         if self._searchable:  # the Web UI finds every run of the chain by RelayChain
             workflow.upsert_search_attributes([RELAY_CHAIN.value_set(chain_of(event))])
         waiting, attempt = list(subscribers.listeners), 0
+        cause = cause_of(event, len(waiting))
         while waiting:
-            delivered = await asyncio.gather(*(self._deliver(event, a, attempt) for a in waiting))
+            delivered = await asyncio.gather(
+                *(self._deliver(event, cause, a, attempt) for a in waiting)
+            )
             outcome.deliveries += delivered
             outcome.dead = [f"{d.app}.{d.agent}" for d in delivered if d.status == FAILED_GOAL]
             if not outcome.dead:
@@ -75,13 +97,29 @@ class EventWorkflow:
             attempt += 1
             self._show(subscribers.searchable, "delivering")
         self._show(subscribers.searchable, "dead" if outcome.dead else "delivered")
+        await self._settle(outcome, cause.max_cost_usd)
         return outcome
+
+    async def _settle(self, outcome: EventOutcome, share: float | None) -> None:
+        """Tell the chain what the reactions spent: a delivery whose cost is unknown (it
+        failed, or its model has no price) counts as its whole share."""
+        spent = sum(
+            d.cost_usd if d.cost_usd is not None else (share or 0.0) for d in outcome.deliveries
+        )
+        event = outcome.event
+        chain = workflow.get_external_workflow_handle(chain_workflow_id(event.app, chain_of(event)))
+        try:
+            await chain.signal("settle", Settlement(event_id=event.id, spent_usd=spent))
+        except FailureError:  # the chain is gone (terminated): no ledger left to settle
+            workflow.logger.warning("the chain of event %s is gone: not settled", event.id)
 
     def _show(self, searchable: bool, status: str) -> None:
         if searchable:
             workflow.upsert_search_attributes([RELAY_STATUS.value_set(status)])
 
-    async def _deliver(self, event: Event, listener: Listener, attempt: int) -> Delivery:
+    async def _deliver(
+        self, event: Event, cause: EventCause, listener: Listener, attempt: int
+    ) -> Delivery:
         goal, context = event_goal(event)
         retry = f"-retry-{attempt}" if attempt else ""
         child_id = f"{workflow.info().workflow_id}/{listener.app}.{listener.agent}{retry}"
@@ -91,7 +129,7 @@ class EventWorkflow:
             app=listener.app,
             agent=listener.agent,
             requested_by=f"event:{event.emitted_by}"[:200],
-            cause=cause_of(event),
+            cause=cause,
         )
         delivery = {"app": listener.app, "agent": listener.agent, "workflow_id": child_id}
         try:
@@ -105,7 +143,7 @@ class EventWorkflow:
             )
         except ChildWorkflowError:
             return Delivery(**delivery, status=FAILED_GOAL)
-        return Delivery(**delivery, status=result.status)
+        return Delivery(**delivery, status=result.status, cost_usd=result.usage.cost_usd)
 
     @workflow.signal
     def retry(self) -> None:

@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
 
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.approval_desk import ApprovalDesk
-from relay.workflows.budget import goal_spent, lease_for
+from relay.workflows.budget import capped, goal_spent, lease_for
 from relay.workflows.client_input import read_input
 from relay.workflows.compensation import compensate, compensation_note
 from relay.workflows.goal_status import goal_status
@@ -115,7 +115,7 @@ class SupervisorWorkflow:
             )
         self._specs = {agent.name: agent for agent in config.agents}
         candidates = self._candidates(request, goal, config)
-        self._budget = (request.budget or Budget()).over(config.budget)
+        self._budget = capped((request.budget or Budget()).over(config.budget), request.cause)
         if self._budget.max_seconds is not None:
             self._deadline = workflow.now() + timedelta(seconds=self._budget.max_seconds)
         agents = [self._specs[c] for c in candidates]
