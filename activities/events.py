@@ -49,7 +49,8 @@ class EventActivities:
     async def admit_event(self, event: Event) -> Admission:
         """The event's chain admits it against the app's chain budget, or refuses it."""
         queue = self._settings.queue_for(event.app)
-        return await admit(activity.client(), event, self._app.chain_budget, queue)
+        budget = self._app.chain_budget
+        return await admit(activity.client(), event, budget, queue, self._searchable())
 
     @activity.defn(name="event_subscribers")
     async def event_subscribers(self, event_type: str) -> Subscribers:

@@ -8,10 +8,14 @@ from temporalio.service import RPCError
 
 from relay.agents.chains import Admission, ChainBudget, ChainStart, ChainState, chain_workflow_id
 from relay.agents.events import Event, chain_of
+from relay.temporal.search_attributes import chain_attribute
 
 
-async def admit(client: Client, event: Event, budget: ChainBudget, task_queue: str) -> Admission:
-    """The chain's answer for `event` (the same answer when asked again)."""
+async def admit(
+    client: Client, event: Event, budget: ChainBudget, task_queue: str, searchable: bool
+) -> Admission:
+    """The chain's answer for `event` (the same answer when asked again). With relay's search
+    attributes registered, the chain's ledger carries `RelayChain` like every run of it."""
     chain = chain_of(event)
     workflow_id = chain_workflow_id(event.app, chain)
     start = WithStartWorkflowOperation(
@@ -22,6 +26,7 @@ async def admit(client: Client, event: Event, budget: ChainBudget, task_queue: s
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         static_summary=f"the budget of the event chain {chain}"[:200],
+        search_attributes=chain_attribute(chain) if searchable else None,
     )
     try:
         return await client.execute_update_with_start_workflow(

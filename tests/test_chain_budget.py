@@ -107,6 +107,7 @@ async def test_the_chains_event_budget_stops_an_emit_loop(
         ).result()
         reaction = await relay.client.get_workflow_handle(goal.tasks[0].workflow_id).result()
         shown = await relay_cli("status", chain, env=env)
+        every = await listed(relay, f"RelayChain = '{chain}'", 10)
         replayed = [await replay_workflow(relay.client, ledger_id)] + [
             await replay_workflow(relay.client, f"event/pinging/{o.event.id}") for o in outcomes
         ]
@@ -121,6 +122,15 @@ async def test_the_chains_event_budget_stops_an_emit_loop(
     assert lines[-1].startswith("refused emit pinger-")
     assert lines[-1].endswith(f": the event chain {chain} has used its 3 events")
     assert replayed == [None] * 4
+    # One query finds every run of the chain: its ledger, each event, reaction and agent run.
+    kinds = sorted(run.workflow_type for run in every)
+    assert (
+        kinds
+        == ["AgentWorkflow"] * 3
+        + ["ChainWorkflow"]
+        + ["EventWorkflow"] * 3
+        + ["SupervisorWorkflow"] * 3
+    )
 
 
 async def test_the_chains_cost_budget_stops_a_fan_out(

@@ -280,6 +280,7 @@ class SupervisorWorkflow:
             cause=request.cause,
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
+        chain = request.cause.chain if config.search_attributes and request.cause else None
         try:
             result = await workflow.execute_child_workflow(
                 AgentWorkflow.run,
@@ -287,7 +288,7 @@ class SupervisorWorkflow:
                 id=child_id,
                 task_queue=spec.task_queue,  # None: the supervisor's own
                 static_summary=f"{task.agent}: {task.instruction}"[:200],
-                search_attributes=start_attributes(task.agent) if lean_board else None,
+                search_attributes=start_attributes(task.agent, lean_board, chain),
             )
         except ChildWorkflowError as err:
             self._report(task, "failed", f"agent failed: {err.cause or err}", child_id)

@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.progress import GoalProgress
     from relay.temporal.search_attributes import (
         RELAY_AGENT,
+        RELAY_CHAIN,
         RELAY_COST_USD,
         RELAY_PENDING_APPROVALS,
         RELAY_STATUS,
@@ -64,16 +65,20 @@ class RunBoard:
         workflow.upsert_memo({PENDING_MEMO: memo_entries(approvals)})
 
 
-def start_attributes(agent: str) -> TypedSearchAttributes:
-    """What an agent run starts with, so its first status needs no upsert of its own."""
-    return TypedSearchAttributes(
-        [
+def start_attributes(agent: str, lean: bool, chain: str | None) -> TypedSearchAttributes | None:
+    """What an agent run starts with: in a lean run its first status, so it needs no upsert
+    of its own; in a chain of events the chain, so one query finds every run of the chain."""
+    pairs: list[SearchAttributePair] = []
+    if lean:
+        pairs += [
             SearchAttributePair(RELAY_AGENT, agent),
             SearchAttributePair(RELAY_STATUS, "running"),
             SearchAttributePair(RELAY_PENDING_APPROVALS, 0),
             SearchAttributePair(RELAY_COST_USD, 0.0),
         ]
-    )
+    if chain is not None:
+        pairs.append(SearchAttributePair(RELAY_CHAIN, chain))
+    return TypedSearchAttributes(pairs) if pairs else None
 
 
 def _shown_at_start(attributes: TypedSearchAttributes) -> tuple[str, int, float] | None:
