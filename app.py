@@ -11,13 +11,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from relay.agents.chains import ChainBudget
 from relay.agents.delegation import consult_tool_name, handoff_tool_name
 from relay.agents.events import EVENT_TYPE
 from relay.agents.questions import ASK_HUMAN
-from relay.agents.specs import NAME, Agent, Route
+from relay.agents.specs import NAME, Agent, Route, one_line
 from relay.agents.typed_output import output_schema
 from relay.testing.scripted import Brain
 from relay.tools.definition import ToolDefinition, ToolSet
@@ -33,10 +33,17 @@ class AppError(ValueError):
 
 @dataclass(frozen=True)
 class Demo:
-    """The goal `relay demo` runs for this app."""
+    """What `relay demo` runs for this app: a goal (with its context), or an event from
+    outside (`event`, its type, and `data`, its payload) whose chain of reactions it follows."""
 
-    goal: str
+    goal: str = ""
     context: dict[str, str] = field(default_factory=dict)
+    event: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if bool(self.goal) == bool(self.event):
+            raise AppError("a Demo runs a goal or an event: give one of them (Demo(goal=...))")
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ class App:
     - `model`: the route runs use when neither the goal nor RELAY_MODEL names one.
     - `scripted`: the behaviour of the bare `scripted` test-double route for this app.
     - `id_pattern`: a regular expression for the ids grounding checks in answers.
-    - `demo`: the goal `relay demo` runs.
+    - `demo`: the goal (or the event from outside) `relay demo` runs.
     - `output`: a pydantic model class for the goal's final answer: the synthesis must
       validate against it (sent back once with the errors) and is `GoalResult.output`.
     - `events`: event types (`incident.opened`) and their payload models, which agents emit
@@ -156,6 +163,15 @@ class App:
                     f"agent {agent.name!r} names events app {self.name!r} does not declare "
                     f"(App(events=...)): {unknown}"
                 )
+        demo = self.demo
+        if demo is not None and demo.event is not None:
+            payload = self.events.get(demo.event)
+            if payload is None:
+                raise AppError(f"the demo's event {demo.event!r} is not an event of {self.name!r}")
+            try:
+                payload.model_validate(demo.data)
+            except ValidationError as err:
+                raise AppError(one_line(err, f"the demo's {demo.event} data")) from None
         for route in self.routes:
             unknown = [a for a in route.agents if a not in self.agents]
             if unknown:

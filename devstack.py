@@ -9,10 +9,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from temporalio.client import Client, WorkflowHandle
+
 from relay.agents.approvals import DecisionRequest, PendingApproval
 from relay.agents.models import GoalRequest
-from relay.app import App
+from relay.app import App, Demo
 from relay.cli_output import CliError, print_pending, print_result, wait_for_result
+from relay.demo_chain import Decide, follow_chain
 from relay.service.demo_inbox import demo_inbox, serving
 from relay.settings import Settings
 from relay.temporal.codec_server import codec_server, origin_of
@@ -80,6 +83,23 @@ async def run_dev(settings: Settings, data_dir: Path, app: App | None) -> None:
             await worker.run()
 
 
+async def _play_goal(
+    client: Client, settings: Settings, app: App, demo: Demo, decide: Decide
+) -> str:
+    workflow_id = f"showcase-{uuid.uuid4().hex[:8]}"
+    context = ", ".join(f"{k}={v}" for k, v in demo.context.items())
+    print(f"goal ({context or 'no context'}): {demo.goal}")
+    handle = await start_goal(
+        client,
+        GoalRequest(goal=demo.goal, context=demo.context, app=app.name, app_digest=app.digest),
+        workflow_id,
+        settings.queue_for(app.name),
+    )
+    print(f"started {workflow_id}")
+    print_result(await wait_for_result(handle, lambda pending: decide(handle, pending)))
+    return workflow_id
+
+
 async def run_demo(
     settings: Settings,
     data_dir: Path,
@@ -90,13 +110,13 @@ async def run_demo(
     inbox_port: int | None = None,
 ) -> None:
     if app.demo is None:
-        raise CliError(f"app {app.name!r} has no demo goal (App(demo=Demo(...)))")
+        raise CliError(f"app {app.name!r} has no demo (App(demo=Demo(...)))")
     demo = app.demo
     interactive = sys.stdin.isatty()
     inbox = demo_inbox(settings, inbox_port) if inbox_port is not None else None
     if approve_as is None and not interactive and inbox is None:
         raise CliError(
-            "the showcase needs a refund decision and there is no terminal: "
+            "the demo needs a human decision and there is no terminal: "
             "run `relay demo --approve-as NAME` (add --reject to reject) or `relay demo --inbox`"
         )
     print(
@@ -105,7 +125,7 @@ async def run_demo(
         "handles simple goals; local:smollm2, embedded, only exercises the path, see docs/EVAL.md)"
     )
 
-    async def decide(pending: list[PendingApproval]) -> None:
+    async def decide(handle: WorkflowHandle, pending: list[PendingApproval]) -> None:
         print_pending(pending, handle.id, hints=False)  # the demo decides: no command to run
         if inbox is not None:
             print(f"  decide in the approval inbox: {inbox.link}", flush=True)
@@ -139,20 +159,10 @@ async def run_demo(
             worker,
             serving(inbox, app, client) if inbox is not None else contextlib.nullcontext(),
         ):
-            workflow_id = f"showcase-{uuid.uuid4().hex[:8]}"
-            context = ", ".join(f"{k}={v}" for k, v in demo.context.items())
-            print(f"goal ({context or 'no context'}): {demo.goal}")
-            handle = await start_goal(
-                client,
-                GoalRequest(
-                    goal=demo.goal, context=demo.context, app=app.name, app_digest=app.digest
-                ),
-                workflow_id,
-                settings.queue_for(app.name),
-            )
-            print(f"started {workflow_id}")
-            result = await wait_for_result(handle, decide)
-            print_result(result)
+            if demo.event is not None:
+                workflow_id = await follow_chain(client, settings, app, demo, decide)
+            else:
+                workflow_id = await _play_goal(client, settings, app, demo, decide)
             print(f"\nworkflow id: {workflow_id}\nweb UI: {settings.run_url(workflow_id)}")
             if keep:
                 print("the dev server, its Web UI and the worker stay up; Ctrl-C stops them")

@@ -3,6 +3,7 @@
 import json
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 from pydantic import (
     BaseModel,
@@ -253,6 +254,10 @@ class Settings(BaseModel):
 
     def run_url(self, workflow_id: str) -> str:
         return f"{self.ui_url}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"
+
+    def query_url(self, query: str) -> str:
+        """The Web UI's list of the runs a visibility query finds."""
+        return f"{self.ui_url}/namespaces/{self.temporal_namespace}/workflows?query={quote(query)}"
 
 
 def _location(variable: str, name: str) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""The incident example: agents that react to each other's events (choreography)."""
