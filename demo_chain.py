@@ -1,6 +1,6 @@
 """`relay demo` for an app whose demo is an event: emit it from outside, decide the approvals
 its chain's reactions ask for as they appear, and show the chain once its ledger closed (every
-event delivered, every reaction ended)."""
+event delivered, every reaction ended) or only dead letters are left."""
 
 import asyncio
 import uuid
@@ -17,7 +17,7 @@ from relay.app import App, Demo
 from relay.cli_chains import chain_text
 from relay.settings import Settings
 from relay.temporal.events import start_event
-from relay.temporal.search_attributes import RELAY_CHAIN
+from relay.temporal.search_attributes import RELAY_CHAIN, RELAY_STATUS
 from relay.workflows.supervisor import SupervisorWorkflow
 
 Decide = Callable[[WorkflowHandle, list[PendingApproval]], Awaitable[None]]
@@ -44,8 +44,12 @@ async def follow_chain(
     ledger = client.get_workflow_handle(chain_workflow_id(app.name, chain))
     decided: set[str] = set()
     while not await _ended(ledger):
-        for handle in await _reactions(client, chain):
+        reactions = await _reactions(client, chain)
+        for handle in reactions:
             await _decide_new(handle, decided, decide)
+        if not reactions and await _only_dead_letters(client, chain):
+            print("a reaction failed for good: its event waits for `relay events retry ID`")
+            break
         await asyncio.sleep(POLL_SECONDS)
     print()
     print(await chain_text(client, chain))
@@ -82,6 +86,18 @@ async def _reactions(client: Client, chain: str) -> list[WorkflowHandle]:
     running = "WorkflowType = 'SupervisorWorkflow' AND ExecutionStatus = 'Running'"
     query = f"{running} AND {_in_chain(chain)}"
     return [client.get_workflow_handle(run.id) async for run in client.list_workflows(query)]
+
+
+async def _only_dead_letters(client: Client, chain: str) -> bool:
+    """Whether every event of the chain still open is a dead letter (nothing else will move)."""
+    open_events = (
+        f"WorkflowType = 'EventWorkflow' AND ExecutionStatus = 'Running' AND {_in_chain(chain)}"
+    )
+    statuses = [
+        run.typed_search_attributes.get(RELAY_STATUS)
+        async for run in client.list_workflows(open_events)
+    ]
+    return bool(statuses) and all(status == "dead_letter" for status in statuses)
 
 
 async def _decide_new(handle: WorkflowHandle, decided: set[str], decide: Decide) -> None:

@@ -16,9 +16,11 @@ CREATE TABLE IF NOT EXISTS status_posts (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, incident TEXT NOT NULL, message TEXT NOT NULL);
 """
 
-# (service, healthy, error rate, last deploy): checkout broke with its last deploy.
+# (service, healthy, error rate, last deploy): checkout and payments broke with their last
+# deploys.
 SERVICES = [
     ("checkout", 0, 0.12, "v2.14.0, 40 minutes ago"),
+    ("payments", 0, 0.08, "v5.0.3, 15 minutes ago"),
     ("search", 1, 0.001, "v8.2.1, 3 days ago"),
 ]
 

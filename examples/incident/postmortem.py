@@ -3,6 +3,7 @@ incident. `relay worker --app examples.incident.postmortem:app` starts it on its
 queue; the incident app's code and configuration do not change, and it receives the
 incident.mitigated events emitted after its worker started."""
 
+import re
 import sqlite3
 from typing import Annotated, Any
 
@@ -51,8 +52,14 @@ POSTMORTEM = Agent(
 
 
 def respond(request: LlmRequest) -> tuple[str, list[ToolCall]]:
-    """The postmortem agent's behaviour for the `scripted` test double."""
+    """The postmortem agent's behaviour for the `scripted` test double (and the goal's
+    answer: the agent's own)."""
     prompt = next((m.content for m in request.messages if m.role == "user"), "")
+    if request.purpose != "agent":
+        answer = re.search(
+            r"<result from='postmortem' task='[^']*'>\n(.*?)\n</result>", prompt, re.S
+        )
+        return (answer.group(1) if answer else ""), []
     event = next(
         (line.split(": ", 1)[1] for line in prompt.splitlines() if line.startswith("event: ")),
         "{}",
