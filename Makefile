@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install model-qwen demo dev test test-faults lint eval bench bench-scale bench-pending bench-conversation bench-agentdojo
+.PHONY: install model-qwen demo dev test test-faults lint eval bench bench-scale bench-pending bench-conversation bench-agentdojo bench-incident
 
 install: $(STAMP)
 
@@ -58,6 +58,9 @@ bench-pending: install
 	$(BIN)/python -m benchmarks.pending
 
 # One agent, 200 model turns with a few-KB tool result each: how history grows per turn.
+bench-incident: install
+	$(BIN)/python -m benchmarks.incident_styles
+
 bench-conversation: install
 	$(BIN)/python -m benchmarks.conversation
 

@@ -9,6 +9,7 @@ The load average is printed with the numbers."""
 
 import asyncio
 import os
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
-from examples.incident.app import ALERT
+from examples.incident.app import ALERT, INCIDENT_GOAL
 from examples.incident.app import app as incident
 from relay.agents.approvals import DecisionRequest, PendingApproval
 from relay.agents.chains import chain_workflow_id
@@ -34,7 +35,6 @@ from relay.temporal.search_attributes import RELAY_CHAIN
 from relay.worker import relay_worker
 from relay.workflows.supervisor import SupervisorWorkflow
 
-GOAL = "Handle the alert: check the service, fix it, and tell our users."
 Outcome = tuple[float, list[str]]  # seconds, the workflow ids of every run
 
 
@@ -82,7 +82,9 @@ async def choreography(client: Client, settings: Settings, approve: bool) -> Out
 async def orchestration(client: Client, settings: Settings, approve: bool) -> Outcome:
     goal_id = f"incident-{uuid.uuid4().hex[:8]}"
     started = time.perf_counter()
-    request = GoalRequest(goal=GOAL, context=ALERT, app="incident", app_digest=incident.digest)
+    request = GoalRequest(
+        goal=INCIDENT_GOAL, context=ALERT, app="incident", app_digest=incident.digest
+    )
     handle = await start_goal(client, request, goal_id, settings.queue_for("incident"))
     result = asyncio.ensure_future(handle.result())
     while not result.done():
@@ -91,6 +93,14 @@ async def orchestration(client: Client, settings: Settings, approve: bool) -> Ou
     seconds = time.perf_counter() - started
     await asyncio.sleep(2)
     return seconds, [goal_id] + await _ids(client, f"WorkflowId STARTS_WITH '{goal_id}/'")
+
+
+def _break_checkout(db: Path) -> None:
+    """Every run starts from the same outage (the last one's restart healed the service)."""
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "UPDATE services SET healthy = 0, error_rate = 0.12 WHERE name = ?", (ALERT["service"],)
+        )
 
 
 async def _history(client: Client, ids: list[str]) -> tuple[int, int]:
@@ -106,6 +116,7 @@ async def _failure(client: Client, settings: Settings, style: str) -> str:
     play: Callable[[Client, Settings, bool], Awaitable[Outcome]] = (
         choreography if style == "choreography" else orchestration
     )
+    _break_checkout(settings.db_path)
     _, ids = await play(client, settings, False)
     lines = []
     for workflow_id in sorted(ids):
@@ -131,6 +142,7 @@ async def main() -> None:
         async with relay_worker(client, settings, incident) as worker, worker:
             for _ in range(runs):
                 for style, play in styles.items():
+                    _break_checkout(settings.db_path)
                     seconds, ids = await play(client, settings, True)
                     events, size = await _history(client, ids)
                     measured[style].append((seconds, len(ids), events, size))

@@ -8,13 +8,16 @@ from pathlib import Path
 
 from temporalio.client import WorkflowHandle
 
+from examples.incident.app import ALERT, INCIDENT_GOAL
 from examples.incident.app import app as incident
 from examples.incident.postmortem import app as postmortem
 from relay.agents.approvals import DecisionRequest, PendingApproval
+from relay.agents.models import GoalRequest
 from relay.app import Demo
 from relay.cli_chains import chain_text
 from relay.demo_chain import follow_chain
 from relay.temporal.devserver import DevServer
+from relay.temporal.goals import start_goal
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import RELAY, run_command
 from tests.conftest import Relay, running_relay
@@ -80,3 +83,30 @@ async def test_a_postmortem_agent_added_later_reacts_to_what_is_mitigated_after(
         drafts = db.execute("SELECT incident, service, draft FROM postmortems").fetchall()
     assert [(incident_id, service) for incident_id, service, _ in drafts] == [("INC-2", "payments")]
     assert "mitigated by a restart" in drafts[0][2]
+
+
+async def test_the_same_incident_orchestrated_is_one_goal(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """The orchestrated twin of the chain (benchmarks/incident_styles.py measures both): one
+    supervisor plans triage → remediation → comms, and the incident is one run to read."""
+    async with running_relay(temporal_server, tmp_path, app=incident) as relay:
+        request = GoalRequest(
+            goal=INCIDENT_GOAL, context=ALERT, app="incident", app_digest=incident.digest
+        )
+        handle = await start_goal(
+            relay.client, request, f"incident-{tmp_path.name[-8:]}", relay.settings.task_queue
+        )
+        pending = await relay.next_pending(handle)
+        await _approve(handle, [pending])
+        result = await handle.result()
+
+    assert pending.tool == "restart_service" and pending.agent == "remediation"
+    assert result.status == "completed"
+    assert [(t.agent, t.status) for t in result.tasks] == [
+        ("triage", "completed"),
+        ("remediation", "completed"),
+        ("comms", "completed"),
+    ]
+    assert "INC-1: restarted checkout, which is healthy again." in result.answer
+    assert "Resolved: checkout is working normally again (INC-1)." in result.answer

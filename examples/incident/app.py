@@ -13,6 +13,9 @@ from examples.incident.tools import INCIDENT
 from relay import App, Database, Demo
 
 ALERT = {"service": "checkout", "signal": "5xx rate at 12% for 5 minutes"}
+# The same incident as one orchestrated goal (its context the alert): the planner's twin of the
+# chain, which benchmarks/incident_styles.py measures against it.
+INCIDENT_GOAL = "Handle the alert: check the service, fix it, and tell our users."
 
 app = App(
     "incident",

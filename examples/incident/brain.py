@@ -106,7 +106,9 @@ def _comms(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     kind, incident = _about(_first_user(request))
     done = _results(request)
     incident_id, service = incident.get("incident_id", ""), incident["service"]
-    resolved = kind == "incident.mitigated" or (not kind and "restarted" in _first_user(request))
+    resolved = kind == "incident.mitigated" or (
+        not kind and "healthy again" in _first_user(request)
+    )
     message = (
         f"Resolved: {service} is working normally again ({incident_id})."
         if resolved
