@@ -25,6 +25,7 @@ from relay.cli_models import add_models_command
 from relay.cli_output import CliError, failure_text
 from relay.cli_serve import add_serve_command
 from relay.cli_signals import Stopped, stopping_on_signals
+from relay.cli_threads import add_threads_command
 from relay.settings import ConfigError, Settings
 from relay.temporal.connect import TemporalUnreachable, connect_client
 from relay.temporal.deployment import describe_version
@@ -220,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--id", help="workflow id (default: goal-<random>); an id that has had a run is refused"
     )
     run.add_argument(
+        "--thread",
+        metavar="T",
+        help="continue your conversation T: the goal sees T's earlier goals and answers, and "
+        "waits for T's running goal to end (`relay threads` lists yours)",
+    )
+    run.add_argument(
         "--new-run",
         action="store_true",
         help="with --id: start a new run under the id of a closed goal (its own ledger keys "
@@ -248,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="wait for the result, showing approvals as they are requested",
     )
     run.set_defaults(handler=cmd_run)
+
+    add_threads_command(sub)
 
     status = sub.add_parser(
         "status", help="a goal as a tree: agents, model turns, cost, pending approvals"

@@ -32,6 +32,7 @@ from relay.cli_output import (
     validation_text,
     wait_for_result,
 )
+from relay.cli_threads import run_in_thread
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
 from relay.temporal.decisions import deliver, open_approvals
@@ -62,6 +63,8 @@ async def _require_running(handle: WorkflowHandle) -> WorkflowExecutionDescripti
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     if args.new_run and not args.id:
         raise CliError("--new-run starts a new run of a goal id: give it with --id")
+    if args.thread and args.id:
+        raise CliError("a thread names its goals (<thread>/goal-N): drop --id or --thread")
     problem = goal_problem(args.goal, settings.max_goal_bytes)
     if problem is not None:
         raise CliError(problem)
@@ -81,6 +84,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
             f"model route {route!r} needs {' and '.join(missing)}; set it here and on the workers"
         )
     client = await connect_client(settings)
+    if args.thread:
+        await run_in_thread(client, settings, args, request)
+        return
     workflow_id = args.id or f"goal-{uuid.uuid4().hex[:10]}"
     try:
         handle = await start_goal(

@@ -40,8 +40,16 @@ from relay.workflows.chain import ChainWorkflow
 from relay.workflows.event_delivery import EventWorkflow
 from relay.workflows.subscription import SubscriptionWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
+from relay.workflows.thread import ThreadWorkflow
 
-WORKFLOWS = [SupervisorWorkflow, AgentWorkflow, EventWorkflow, ChainWorkflow, SubscriptionWorkflow]
+WORKFLOWS = [
+    SupervisorWorkflow,
+    AgentWorkflow,
+    EventWorkflow,
+    ChainWorkflow,
+    SubscriptionWorkflow,
+    ThreadWorkflow,
+]
 # relay's modules are imported once, not again for every run in the sandbox (measured +40-60
 # ms worker CPU per goal): its workflow code keeps all state in workflow instances, none in
 # modules (tests/test_sandbox.py checks that a run changes no module state).

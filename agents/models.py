@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from relay.agents.approvals import ApprovalPolicy, ApprovalRecord, DecisionAudit
 from relay.agents.llm_models import LlmResponse, ToolSchema, Usage
+from relay.agents.threads import TURNS_SHOWN, ThreadTurn
 
 AgentStatus = Literal[
     "completed",
@@ -106,6 +107,10 @@ class GoalRequest(BaseModel):
     # subscriber); it must be an agent of the app.
     agent: str | None = Field(default=None, max_length=100)
     cause: EventCause | None = None  # the event the goal reacts to
+    # The thread the goal continues (ThreadWorkflow sets both): its id, and its earlier turns,
+    # which the planner and the agents see.
+    thread: str | None = Field(default=None, max_length=100)
+    earlier: list[ThreadTurn] = Field(default_factory=list, max_length=TURNS_SHOWN)
 
     @model_validator(mode="after")
     def _customer_into_context(self) -> "GoalRequest":
@@ -307,6 +312,7 @@ class AgentTask(BaseModel):
     handoffs: list[dict[str, Any]] = Field(default_factory=list)  # likewise, to hand over to
     app: str | None = None  # the goal's app (the events its agents emit are the app's)
     cause: EventCause | None = None  # the goal's (GoalRequest.cause): its agents' events chain on
+    earlier: list[ThreadTurn] = Field(default_factory=list)  # the goal's thread's (GoalRequest)
 
 
 class TurnRecord(BaseModel):

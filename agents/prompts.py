@@ -1,11 +1,13 @@
 """Prompt text: planning, tasks, tool results as data, synthesis, grounding re-asks."""
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from relay.agents.llm_models import Message
 from relay.agents.models import AgentTask, Plan, UpstreamResult
 from relay.agents.specs import Agent
+from relay.agents.threads import ThreadTurn, earlier_lines
 from relay.agents.typed_output import output_rule
 
 
@@ -16,7 +18,12 @@ def context_lines(context: dict[str, str]) -> list[str]:
     return ["Context:", *(f"{key}: {value}" for key, value in sorted(context.items()))]
 
 
-def planning_prompt(goal: str, context: dict[str, str], candidates: list[Agent]) -> str:
+def planning_prompt(
+    goal: str,
+    context: dict[str, str],
+    candidates: list[Agent],
+    earlier: Sequence[ThreadTurn] = (),
+) -> str:
     roster = "\n".join(f"- {agent.name}: {agent.description}" for agent in candidates)
     return "\n".join(
         [
@@ -26,6 +33,7 @@ def planning_prompt(goal: str, context: dict[str, str], candidates: list[Agent])
             "A task that needs another task's result lists that task's id in depends_on; "
             "independent tasks run in parallel. Use only the agents listed.",
             *context_lines(context),
+            *earlier_lines(list(earlier)),
             f"Goal: {goal}",
         ]
     )
@@ -42,8 +50,13 @@ def plan_schema(candidates: list[str]) -> dict[str, Any]:
     return schema
 
 
-def task_prompt(instruction: str, context: dict[str, str], upstream: list[UpstreamResult]) -> str:
-    parts = [f"Task: {instruction}", *context_lines(context)]
+def task_prompt(
+    instruction: str,
+    context: dict[str, str],
+    upstream: list[UpstreamResult],
+    earlier: Sequence[ThreadTurn] = (),
+) -> str:
+    parts = [f"Task: {instruction}", *context_lines(context), *earlier_lines(list(earlier))]
     for result in upstream:
         # Upstream results are data from another agent, labelled with their source.
         parts.append(
@@ -108,7 +121,10 @@ def agent_opening(task: AgentTask) -> list[Message]:
         system += "\n" + output_rule(task.output_schema)
     return [
         Message(role="system", content=system),
-        Message(role="user", content=task_prompt(task.instruction, task.context, task.upstream)),
+        Message(
+            role="user",
+            content=task_prompt(task.instruction, task.context, task.upstream, task.earlier),
+        ),
     ]
 
 

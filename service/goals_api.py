@@ -36,12 +36,15 @@ GOAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
 RELAY_IDS = "goal-"
 
 
-class StartGoal(BaseModel):
+class GoalBody(BaseModel):
     goal: str = Field(min_length=1)
     context: dict[str, str] = Field(default_factory=dict)
     # One of the routes the operator offers (RELAY_SERVE_MODELS); none: the default route.
     model: str | None = Field(default=None, max_length=500)
     budget: Budget | None = None
+
+
+class StartGoal(GoalBody):
     # A client-chosen goal id: a retried POST with the same id starts nothing new.
     id: str | None = Field(default=None, pattern=GOAL_ID)
 
@@ -88,16 +91,9 @@ def _goal_id(person: Person, body: StartGoal, key: str | None) -> str:
     return f"{RELAY_IDS}{uuid.uuid4().hex[:12]}"
 
 
-@router.post("", status_code=201)
-async def start(
-    body: StartGoal,
-    response: Response,
-    person: Annotated[Person, Depends(signed_in)],
-    state: Annotated[ServiceState, Depends(state_of)],
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> GoalStarted:
-    """Start a goal as the signed-in person (its requester). With an `Idempotency-Key`
-    header or an `id`, a retried request starts one goal, not two."""
+def goal_request(body: GoalBody, person: Person, state: ServiceState) -> GoalRequest:
+    """The goal the signed-in person asks for, checked: their role, its size, an offered model
+    route, each field's bounds."""
     if not person.may("requester"):
         raise ApiError(403, f"{person.name} may not start goals (role requester)")
     problem = goal_problem(body.goal, state.settings.max_goal_bytes)
@@ -122,9 +118,22 @@ async def start(
         )
     except ValidationError as err:
         raise ApiError(422, validation_text(err, "goal")) from None
-    route = body.model or state.settings.model or state.app.model
-    if not route:
+    if not (body.model or state.settings.model or state.app.model):
         raise ApiError(503, "this service has no default model route (RELAY_MODEL)")
+    return request
+
+
+@router.post("", status_code=201)
+async def start(
+    body: StartGoal,
+    response: Response,
+    person: Annotated[Person, Depends(signed_in)],
+    state: Annotated[ServiceState, Depends(state_of)],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> GoalStarted:
+    """Start a goal as the signed-in person (its requester). With an `Idempotency-Key`
+    header or an `id`, a retried request starts one goal, not two."""
+    request = goal_request(body, person, state)
     goal_id = _goal_id(person, body, idempotency_key)
     try:
         await start_goal(

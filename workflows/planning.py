@@ -1,6 +1,8 @@
 """Planning: ask the model for a Plan, send a malformed or invalid one back with the error,
 and give up after a bounded number of re-asks. Workflow code: deterministic."""
 
+from collections.abc import Sequence
+
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
@@ -11,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.models import INSTRUCTION_MAX_CHARS, Plan, PlannedTask
     from relay.agents.prompts import plan_schema, planning_prompt
     from relay.agents.specs import Agent
+    from relay.agents.threads import ThreadTurn
     from relay.agents.typed_output import strip_fences
 
 from relay.workflows.model_call import Ask
@@ -31,12 +34,18 @@ def direct_plan(goal: str, candidates: list[Agent]) -> Plan | None:
 
 
 async def make_plan(
-    goal: str, context: dict[str, str], candidates: list[Agent], route: str, ask: Ask
+    goal: str,
+    context: dict[str, str],
+    candidates: list[Agent],
+    route: str,
+    ask: Ask,
+    earlier: Sequence[ThreadTurn] = (),
 ) -> Plan:
     """Ask for a plan. An answer that is not a Plan is sent back with the validation error
     at most twice; a Plan that is not a valid DAG, once. Then the goal fails."""
     names = [agent.name for agent in candidates]
-    messages = [Message(role="user", content=planning_prompt(goal, context, candidates))]
+    prompt = planning_prompt(goal, context, candidates, earlier)
+    messages = [Message(role="user", content=prompt)]
     malformed = invalid = 0
     while True:
         attempt = malformed + invalid + 1

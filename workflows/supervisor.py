@@ -121,7 +121,7 @@ class SupervisorWorkflow:
         agents = [self._specs[c] for c in candidates]
         direct = config.direct_single_agent or request.agent is not None
         plan = (direct and direct_plan(goal, agents)) or await make_plan(
-            goal, request.context, agents, route, self._ask
+            goal, request.context, agents, route, self._ask, request.earlier
         )
         self._tasks = plan.tasks
         self._show()
@@ -278,6 +278,7 @@ class SupervisorWorkflow:
             handoffs=agent_refs(config, spec.handoffs, route),
             app=config.app,
             cause=request.cause,
+            earlier=request.earlier,
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         chain = request.cause.chain if config.search_attributes and request.cause else None
