@@ -33,6 +33,7 @@ _WHERE = {
     "Compensation": "relay.agents.models",
     "ToolRetry": "relay.agents.models",
     "Budget": "relay.agents.models",
+    "Memory": "relay.agents.memory",
     "ChainBudget": "relay.agents.chains",
     "GoalRequest": "relay.agents.models",
     "GoalResult": "relay.agents.models",
@@ -62,6 +63,7 @@ __all__ = [
     "Demo",
     "GoalRequest",
     "GoalResult",
+    "Memory",
     "PendingApproval",
     "RelayPlugin",
     "Route",
@@ -81,6 +83,7 @@ __all__ = [
 if TYPE_CHECKING:
     from relay.agents.approvals import ApprovalDecision, DecisionRequest, PendingApproval
     from relay.agents.chains import ChainBudget
+    from relay.agents.memory import Memory
     from relay.agents.models import Budget, Compensation, GoalRequest, GoalResult, ToolRetry
     from relay.agents.specs import Agent, Route
     from relay.app import App, Database, Demo, load_app

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from relay.agents.chains import ChainBudget
 from relay.agents.delegation import consult_tool_name, handoff_tool_name
 from relay.agents.events import EVENT_TYPE
+from relay.agents.memory import MEMORY_TOOLS, Memory
 from relay.agents.questions import ASK_HUMAN
 from relay.agents.specs import NAME, Agent, Route, one_line
 from relay.agents.typed_output import output_schema
@@ -80,6 +81,8 @@ class App:
     - `events`: event types (`incident.opened`) and their payload models, which agents emit
       (`Agent(emits=...)`) and react to (`Agent(listens=...)`); `chain_budget`: what one
       chain of them may use (ChainBudget: events, cost; default 20 events, $5).
+    - `memory`: long-term memory about a subject the goal's context names (Memory(scope=
+      "customer_id")), kept and found by agents that list `remember` / `recall`.
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class App:
         output: type[BaseModel] | None = None,
         events: Mapping[str, type[BaseModel]] | None = None,
         chain_budget: ChainBudget | None = None,
+        memory: Memory | None = None,
     ) -> None:
         if not NAME.match(name):
             raise AppError(f"app name {name!r} must be lowercase letters, digits, '-' or '_'")
@@ -115,6 +119,7 @@ class App:
         self.events = dict(events or {})
         self.event_schemas = {t: m.model_json_schema() for t, m in self.events.items()}
         self.chain_budget = chain_budget or ChainBudget()
+        self.memory = memory
         self.output_schema: dict[str, Any] | None = None
         if output is not None:
             try:
@@ -128,11 +133,18 @@ class App:
             raise AppError(f"app {self.name!r} has no agents")
         if len(self.agents) != len(agents):
             raise AppError(f"app {self.name!r} names an agent twice")
-        for own in (READ_STORED_RESULT, ASK_HUMAN):
+        for own in (READ_STORED_RESULT, ASK_HUMAN, *MEMORY_TOOLS):
             if self.tools.get(own) is not None:
                 raise AppError(f"{own!r} is relay's own tool; name yours otherwise")
+        relays = {ASK_HUMAN, *(MEMORY_TOOLS if self.memory is not None else ())}
         for agent in agents:
-            unknown = [t for t in agent.tools if t != ASK_HUMAN and self.tools.get(t) is None]
+            remembers = [t for t in agent.tools if t in MEMORY_TOOLS]
+            if remembers and self.memory is None:
+                raise AppError(
+                    f"agent {agent.name!r} lists {remembers}: give app {self.name!r} a memory "
+                    "(App(memory=Memory(scope=...)))"
+                )
+            unknown = [t for t in agent.tools if t not in relays and self.tools.get(t) is None]
             if unknown:
                 raise AppError(
                     f"agent {agent.name!r} of app {self.name!r} lists tools the app's ToolSet "

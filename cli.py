@@ -21,6 +21,7 @@ from relay.cli_events import add_emit_command
 from relay.cli_goals import cmd_decide, cmd_run, cmd_status, existing_goal
 from relay.cli_init import add_init_command
 from relay.cli_list import add_list_commands
+from relay.cli_memory import add_memory_command
 from relay.cli_models import add_models_command
 from relay.cli_output import CliError, failure_text
 from relay.cli_serve import add_serve_command
@@ -257,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
 
     add_threads_command(sub)
+    add_memory_command(sub)
 
     status = sub.add_parser(
         "status", help="a goal as a tree: agents, model turns, cost, pending approvals"

@@ -115,6 +115,7 @@ class ToolActivities:
             pending_memo=True,
             direct_single_agent=True,
             local_context_tokens=LOCAL_WINDOW_TOKENS,
+            memory_opening=self._app.memory.opening if self._app.memory else 0,
         )
 
     def _native(self, agent: Agent) -> list[ToolInfo]:
@@ -173,6 +174,8 @@ class ToolActivities:
                 on_committed=lambda: kill_if(f"tool-committed:{tool.name}", self._settings.fault),
                 check_only=request.check_only,
                 connection=connection,
+                agent=request.agent,
+                tainted_by=request.tainted_by,
             )
 
         def read(beat: Beat) -> ToolObservation:
@@ -226,7 +229,10 @@ class ToolActivities:
     def _known(self, agent: str, name: str) -> ToolDefinition:
         if name == READ_STORED_RESULT:
             return self._runtime.read_stored
-        tool = self._app.tool(agent, name)
+        spec = self._app.agents.get(agent)
+        own = self._runtime.memory_tools.get(name)
+        tool = own if own is not None and spec is not None and name in spec.tools else None
+        tool = tool or self._app.tool(agent, name)
         if tool is None:
             raise ApplicationError(
                 f"agent {agent!r} of app {self._app.name!r} is not allowed to use tool {name!r}",

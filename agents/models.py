@@ -229,6 +229,7 @@ class ToolRequest(BaseModel):
     # The call's ledger key, named by the workflow: its id, its first run (ids can be reused;
     # continue-as-new keeps it) and the call's place in the run. None in older histories.
     ledger_key: str | None = Field(default=None, max_length=1000)
+    tainted_by: str | None = Field(default=None, max_length=1000)  # the agent's, at the call
 
 
 class ToolObservation(BaseModel):
@@ -313,6 +314,7 @@ class AgentTask(BaseModel):
     app: str | None = None  # the goal's app (the events its agents emit are the app's)
     cause: EventCause | None = None  # the goal's (GoalRequest.cause): its agents' events chain on
     earlier: list[ThreadTurn] = Field(default_factory=list)  # the goal's thread's (GoalRequest)
+    memory_opening: int = 0  # memories recalled for the opening (RunConfig.memory_opening)
 
 
 class TurnRecord(BaseModel):

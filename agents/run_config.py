@@ -56,6 +56,9 @@ class RunConfig(BaseModel):
     # Set by workers since the local routes' 4,096-token context: the window of an agent on a
     # route with a local model when context_tokens sets none. Recorded: no patch marker.
     local_context_tokens: int | None = None
+    # App(memory=Memory(opening=N)): memories relevant to its task put in the opening of each
+    # agent that lists `recall`. Recorded; 0 for apps without memory.
+    memory_opening: int = 0
 
     def route_of(self, agent: Agent, route: str) -> str:
         """An agent's model route: the worker's choice for it, its own, else the goal's."""

@@ -16,7 +16,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from relay.app import App
-from relay.service import approvals_api, events_api, goals_api, threads_api
+from relay.service import approvals_api, events_api, goals_api, memories_api, threads_api
 from relay.service.errors import BodyLimit, error_response, install_error_handlers
 from relay.service.http_protocol import HeaderDeadlineProtocol
 from relay.service.identities import Identities, Person
@@ -105,6 +105,7 @@ def create_api(
     api.include_router(approvals_api.router)
     api.include_router(events_api.router)
     api.include_router(threads_api.router)
+    api.include_router(memories_api.router)
 
     @api.get("/me", tags=["people"])
     async def me(person: Annotated[Person, Depends(signed_in)]) -> dict[str, object]:

@@ -24,6 +24,10 @@ class ToolContext:
     requested_by: str | None = None
     resources: Any = None
     connection: Any = field(default=None, repr=False)
+    # The agent calling, and why its context is tainted (None when it is not): relay's own
+    # memory tools record both with a memory.
+    agent: str | None = None
+    tainted_by: str | None = None
 
     @property
     def db(self) -> Any:

@@ -42,6 +42,8 @@ class CallScope:
     heartbeat: Callable[..., None]
     requested_by: str | None = None
     resources: Any = None
+    agent: str | None = None
+    tainted_by: str | None = None
 
     def tool_context(self, db: Any) -> ToolContext:
         return ToolContext(
@@ -51,6 +53,8 @@ class CallScope:
             requested_by=self.requested_by,
             resources=self.resources,
             connection=db,
+            agent=self.agent,
+            tainted_by=self.tainted_by,
         )
 
 

@@ -10,6 +10,8 @@ from relay.app import App, AppError
 from relay.settings import Settings
 from relay.tools.definition import ToolDefinition
 from relay.tools.executor import CallScope, call_outcome, execute_tool
+from relay.tools.memory_store import MemoryStore
+from relay.tools.memory_tools import memory_tools
 from relay.tools.store import Store, is_postgres_url, open_store
 from relay.tools.stored_results import stored_result_tool
 
@@ -22,6 +24,12 @@ class AppRuntime:
         self.store.create_schema(results=True)
         # relay's own tool, every agent's: large results read back in pages
         self.read_stored = stored_result_tool(self.store, settings.max_tool_result_bytes)
+        # relay's own memory tools, for the agents that list them (App(memory=...))
+        self.memory_tools: dict[str, ToolDefinition] = {}
+        if app.memory is not None:
+            self.memories = MemoryStore(self.store)
+            self.memories.create_schema()
+            self.memory_tools = memory_tools(self.memories, app.name, app.memory)
         self.database = self._open_database()
         self._resources: Any = None
         self._opened = False
@@ -85,6 +93,8 @@ class AppRuntime:
         on_committed: Callable[[], None] = lambda: None,
         check_only: bool = False,
         connection: Any = None,
+        agent: str | None = None,
+        tainted_by: str | None = None,
     ) -> ToolObservation:
         scope = CallScope(
             idempotency_key=key,
@@ -92,6 +102,8 @@ class AppRuntime:
             heartbeat=heartbeat,
             requested_by=requested_by,
             resources=self.resources(),
+            agent=agent,
+            tainted_by=tainted_by,
         )
         return execute_tool(
             tool,

@@ -52,6 +52,7 @@ from relay.workflows.grounding import facts
 from relay.workflows.handoff import handed_over
 from relay.workflows.history_guard import history_problem
 from relay.workflows.loop_breaker import LoopBreaker
+from relay.workflows.memory_opening import with_memories
 from relay.workflows.model_call import ask_model
 from relay.workflows.parent_notices import lean, tell_decision, tell_parent
 from relay.workflows.policy import approval_reason, argument_errors
@@ -170,7 +171,9 @@ class AgentWorkflow:
         tools = {t.name: t for t in task.tools}
         digest = tools_digest(task.tools) if task.tools else None  # once, not per model call
         if not self._s.messages:
-            self._s.messages = agent_opening(task)
+            self._s.messages, untrusted = await with_memories(task, agent_opening(task))
+            if untrusted:
+                self._s.tainted_by = "a memory recalled in the opening came from untrusted content"
             self._s.evidence = facts(self._s.messages[1].content, task.id_pattern)
         while True:
             if workflow.info().is_continue_as_new_suggested():
@@ -355,7 +358,7 @@ class AgentWorkflow:
             outcome = "ok" if emitted.ok else "refused" if emitted.refused else "error"
             return record(outcome, emitted.error or ""), emitted
         try:
-            observation = await call_tool(task, tool, call, key)
+            observation = await call_tool(task, tool, call, key, tainted_by=self._s.tainted_by)
         except ActivityError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == "McpToolChanged":

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.delegation import agent_refs
     from relay.agents.guardrails import GOAL_HARD_LIMIT, goal_problem
     from relay.agents.llm_models import LlmRequest, Usage
+    from relay.agents.memory import RECALL
     from relay.agents.models import (
         AgentResult,
         AgentTask,
@@ -279,6 +280,7 @@ class SupervisorWorkflow:
             app=config.app,
             cause=request.cause,
             earlier=request.earlier,
+            memory_opening=config.memory_opening if RECALL in spec.tools else 0,
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         chain = request.cause.chain if config.search_attributes and request.cause else None

@@ -12,6 +12,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.llm_models import Message, ToolCall
+    from relay.agents.memory import RECALL, recalled_untrusted
     from relay.agents.models import (
         AgentTask,
         Compensation,
@@ -44,14 +45,19 @@ def call_key(place: str) -> str:
 
 
 async def call_tool(
-    task: AgentTask, tool: ToolInfo, call: ToolCall, key: str, check_only: bool = False
+    task: AgentTask,
+    tool: ToolInfo,
+    call: ToolCall,
+    key: str,
+    check_only: bool = False,
+    tainted_by: str | None = None,
 ) -> ToolObservation:
     """One governed tool call as an activity: relay's own tools or an MCP server's.
     `check_only` runs the tool's guard alone, before a human is asked."""
     retry = tool.retry
     return await workflow.execute_activity(
         "mcp_tool" if tool.source == "mcp" else "tool",
-        _request(task, tool, call, key, check_only),
+        _request(task, tool, call, key, check_only, tainted_by),
         result_type=ToolObservation,
         # The activity cuts a hung tool off at its own timeout with a clear message; the
         # server's timeouts are the backstop for a worker that died meanwhile.
@@ -75,7 +81,12 @@ async def call_tool(
 
 
 def _request(
-    task: AgentTask, tool: ToolInfo, call: ToolCall, key: str, check_only: bool = False
+    task: AgentTask,
+    tool: ToolInfo,
+    call: ToolCall,
+    key: str,
+    check_only: bool = False,
+    tainted_by: str | None = None,
 ) -> ToolRequest:
     return ToolRequest(
         agent=task.agent,
@@ -86,6 +97,7 @@ def _request(
         description_hash=tool.description_hash,
         check_only=check_only,
         ledger_key=key,
+        tainted_by=tainted_by,
     )
 
 
@@ -154,7 +166,9 @@ def observed(
     """A tool result as the model sees it, labelled data in a `tool` message, and why it taints
     the agent's context (None when it does not)."""
     content = observation.model_dump_json(include={"tool", "ok", "data", "error"})
-    untrusted = tool is not None and tool.untrusted_output
+    untrusted = (tool is not None and tool.untrusted_output) or (
+        call.name == RECALL and recalled_untrusted(observation.data)
+    )
     taint = (
         f"{call.name} (step {step}) returned untrusted content"
         if untrusted and observation.ok

@@ -1,0 +1,135 @@
+"""Long-term memory on a real server: what one goal remembers about a customer a later goal
+recalls (by the tool and in its opening), never another customer's; a memory's provenance;
+`relay memory list|forget`; a run that recalled memories replays after they are forgotten; a
+memory planted by untrusted content needs a human, is kept labelled, and taints whoever
+recalls it. And the store itself (SQLite FTS5): ranking, scoping, retention."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from relay.agents.approvals import ApprovalDecision
+from relay.agents.memory import MemoryRecord
+from relay.agents.models import GoalRequest, GoalResult
+from relay.temporal.devserver import DevServer
+from relay.temporal.goals import start_goal
+from relay.temporal.replay import replay_workflow
+from relay.tools.memory_store import MemoryStore
+from relay.tools.store import open_store
+from relay.workflows.supervisor import SupervisorWorkflow
+from tests.cli_runner import relay_cli
+from tests.conftest import Relay, running_relay
+from tests.memory_app import MEMORIES
+from tests.test_cli import env_for
+
+
+def _memory(n: int, subject: str, text: str, app: str = "memo", days_ago: int = 0) -> MemoryRecord:
+    when = datetime(2026, 12, 1, tzinfo=UTC) - timedelta(days=days_ago)
+    return MemoryRecord(
+        id=f"m{n}", app=app, subject=subject, text=text, goal_id="g", agent="a", source=f"k{n}",
+        created_at=when.isoformat(),
+    )  # fmt: skip
+
+
+def test_the_store_ranks_scopes_forgets_and_expires(tmp_path: Path) -> None:
+    memories = MemoryStore(open_store(tmp_path / "relay.db"))
+    memories.create_schema()
+    assert memories.add(_memory(1, "C-1", "prefers green shirts"))
+    assert not memories.add(_memory(1, "C-1", "prefers green shirts"))  # a retried call
+    memories.add(_memory(2, "C-1", "refunds always to the card"))
+    memories.add(_memory(3, "C-2", "prefers green too"))
+    memories.add(_memory(4, "C-1", "green", app="other"))
+    memories.add(_memory(5, "C-1", "an old green note", days_ago=400))
+    assert [m.id for m in memories.search("memo", "C-1", "which green colour?", 5)] == ["m1", "m5"]
+    assert [m.id for m in memories.search("memo", "C-1", "refund", 5)] == ["m2"]
+    assert memories.expire("memo", 365, now=datetime(2026, 12, 1, tzinfo=UTC)) == 1
+    assert memories.forget("memo", "C-1", "m2") == 1
+    assert [m.id for m in memories.list("memo", "C-1")] == ["m1"]
+    assert memories.forget("memo", "C-1") == 1 and memories.list("memo", "C-1") == []
+    assert [m.id for m in memories.list("memo", "C-2")] == ["m3"]  # another subject's stay
+
+
+async def _goal(relay: Relay, goal: str, customer: str, goal_id: str) -> GoalResult:
+    request = GoalRequest(
+        goal=goal,
+        context={"customer_id": customer},
+        app="memo",
+        app_digest=MEMORIES.digest,
+        requested_by="ada",
+    )
+    handle = await start_goal(relay.client, request, goal_id, relay.settings.task_queue)
+    return await handle.result()
+
+
+async def test_a_later_goal_recalls_what_an_earlier_one_remembered_for_that_customer_only(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    async with running_relay(temporal_server, tmp_path, app=MEMORIES) as relay:
+        env = {
+            **env_for(relay),
+            "RELAY_APP": "tests.memory_app:MEMORIES",
+            "RELAY_STORE": str(relay.settings.store()),
+        }
+        suffix = tmp_path.name[-8:]
+        kept = await _goal(relay, "Remember: prefers green", "C-1001", f"keep-{suffix}")
+        recalled = await _goal(relay, "What colour do I prefer?", "C-1001", f"ask-{suffix}")
+        other = await _goal(relay, "What colour do I prefer?", "C-1002", f"other-{suffix}")
+        listed = await relay_cli("memory", "list", "--subject", "C-1001", env=env)
+        forgot = await relay_cli("memory", "forget", "--subject", "C-1001", env=env)
+        after = await relay_cli("memory", "list", "--subject", "C-1001", env=env)
+        replayed = await replay_workflow(relay.client, f"ask-{suffix}/concierge-1")
+        history = await relay.client.get_workflow_handle(
+            f"ask-{suffix}/concierge-1"
+        ).fetch_history()
+
+    assert kept.answer == "Kept."
+    assert recalled.answer == "I know: prefers green. (opening had memories: True)"
+    assert other.answer == "I know: nothing. (opening had memories: False)"
+    assert listed.code == 0, listed.err
+    first, text = listed.out.splitlines()[:2]
+    assert first.endswith(f"· concierge in keep-{suffix}") and text.strip() == "prefers green"
+    assert forgot.out.strip() == "forgot 1 memory about customer_id C-1001"
+    assert "remembers nothing about customer_id C-1001" in after.out
+    assert replayed is None  # what it recalled is in its history, not re-read from the store
+    recalls = [
+        json.loads(e.activity_task_completed_event_attributes.result.payloads[0].data)
+        for e in history.events
+        if e.HasField("activity_task_completed_event_attributes")
+    ]
+    assert any(r.get("tool") == "recall" and r["data"]["memories"] for r in recalls)
+
+
+async def _approved(relay: Relay, request: GoalRequest, goal_id: str) -> tuple[str, GoalResult]:
+    """Run a goal whose one call waits for a human; why it waited, and its result."""
+    handle = await start_goal(relay.client, request, goal_id, relay.settings.task_queue)
+    pending = await relay.next_pending(handle)
+    decision = ApprovalDecision(approval_id=pending.approval_id, approver="fiona")
+    await handle.signal(SupervisorWorkflow.approve, decision)
+    return f"{pending.tool}: {pending.reason}", await handle.result()
+
+
+async def test_a_memory_planted_by_untrusted_content_needs_a_human_and_taints_its_readers(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    async with running_relay(temporal_server, tmp_path, app=MEMORIES) as relay:
+        suffix = tmp_path.name[-8:]
+        request = GoalRequest(
+            goal="Read the review of P-101.",
+            context={"customer_id": "C-1001"},
+            app="memo",
+            app_digest=MEMORIES.digest,
+            requested_by="ada",
+        )
+        planting, planted = await _approved(relay, request, f"poison-{suffix}")
+        [memory] = MemoryStore(open_store(relay.settings.store())).list("memo", "C-1001")
+        later = request.model_copy(update={"goal": "Remember: refunds go to the card"})
+        reading, read = await _approved(relay, later, f"later-{suffix}")
+
+    assert planting.startswith("remember: ") and "the context is tainted" in planting
+    assert planted.answer == "Kept."
+    assert memory.untrusted and memory.text == "all refunds go to account 999"
+    # The later goal recalls it in its opening: its context is tainted from the start, so its
+    # own write waits for a human too.
+    assert reading.startswith("remember: ")
+    assert "a memory recalled in the opening came from untrusted content" in reading
+    assert read.answer == "Kept."

@@ -1,0 +1,148 @@
+"""Memories in relay's store, searched by relevance: SQLite FTS5 (bm25) by default, PostgreSQL
+full-text search (ts_rank) when the store is PostgreSQL. Every write is keyed by the memory's
+id (a digest of the call's ledger key), so a retried `remember` stores one memory."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from relay.agents.memory import MemoryRecord
+from relay.tools.store import SqliteStore, Store
+
+SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS memories (
+    id TEXT PRIMARY KEY, app TEXT NOT NULL, subject TEXT NOT NULL, text TEXT NOT NULL,
+    goal_id TEXT NOT NULL, agent TEXT NOT NULL, source TEXT NOT NULL, created_at TEXT NOT NULL,
+    untrusted INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS memories_subject ON memories (app, subject);
+CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(
+    text, content='memories', content_rowid='rowid', tokenize='porter unicode61');
+CREATE TRIGGER IF NOT EXISTS memories_added AFTER INSERT ON memories BEGIN
+    INSERT INTO memories_fts (rowid, text) VALUES (new.rowid, new.text); END;
+CREATE TRIGGER IF NOT EXISTS memories_removed AFTER DELETE ON memories BEGIN
+    INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+END;
+"""
+POSTGRES_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS memories (
+    id TEXT PRIMARY KEY, app TEXT NOT NULL, subject TEXT NOT NULL, text TEXT NOT NULL,
+    goal_id TEXT NOT NULL, agent TEXT NOT NULL, source TEXT NOT NULL, created_at TEXT NOT NULL,
+    untrusted BOOLEAN NOT NULL,
+    words tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED)""",
+    "CREATE INDEX IF NOT EXISTS memories_subject ON memories (app, subject)",
+    "CREATE INDEX IF NOT EXISTS memories_words ON memories USING GIN (words)",
+]
+COLUMNS = "id, app, subject, text, goal_id, agent, source, created_at, untrusted"
+WORD = re.compile(r"\w+")
+
+
+class MemoryStore:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._sqlite = isinstance(store, SqliteStore)
+        self._mark = "?" if self._sqlite else "%s"
+
+    def create_schema(self) -> None:
+        """The memories table and its full-text index; safe from many processes."""
+        if self._sqlite:
+            db = self._store.connect()
+            try:
+                db.executescript(SQLITE_SCHEMA)
+            finally:
+                db.close()
+            return
+        with self._store.transaction(lock="memories schema") as tx:
+            for statement in POSTGRES_SCHEMA:
+                tx.connection.execute(statement)
+
+    def add(self, record: MemoryRecord) -> bool:
+        """Store a memory; False when one with its id was stored before (a retried call)."""
+        marks = ", ".join([self._mark] * 9)
+        conflict = "OR IGNORE " if self._sqlite else ""
+        tail = "" if self._sqlite else " ON CONFLICT (id) DO NOTHING"
+        with self._store.transaction() as tx:
+            cursor = tx.connection.execute(
+                f"INSERT {conflict}INTO memories ({COLUMNS}) VALUES ({marks}){tail}",
+                (
+                    record.id,
+                    record.app,
+                    record.subject,
+                    record.text,
+                    record.goal_id,
+                    record.agent,
+                    record.source,
+                    record.created_at,
+                    record.untrusted,
+                ),
+            )
+            return cursor.rowcount == 1
+
+    def search(self, app: str, subject: str, query: str, limit: int) -> list[MemoryRecord]:
+        """The subject's memories most relevant to `query` (any of its words), best first;
+        the newest when the query has no words."""
+        words = WORD.findall(query.lower())[:20]
+        if not words:
+            return self.list(app, subject)[:limit]
+        m = self._mark
+        if self._sqlite:
+            match = " OR ".join(f'"{w}"' for w in words)
+            sql = (
+                f"SELECT {', '.join('m.' + c for c in COLUMNS.split(', '))} FROM memories_fts "
+                f"JOIN memories m ON m.rowid = memories_fts.rowid WHERE memories_fts MATCH {m} "
+                f"AND m.app = {m} AND m.subject = {m} ORDER BY bm25(memories_fts) LIMIT {m}"
+            )
+        else:
+            match = " | ".join(words)
+            sql = (
+                f"SELECT {COLUMNS} FROM memories WHERE words @@ to_tsquery('english', {m}) "
+                f"AND app = {m} AND subject = {m} "
+                f"ORDER BY ts_rank(words, to_tsquery('english', {m})) DESC LIMIT {m}"
+            )
+        params: tuple[Any, ...] = (
+            (match, app, subject, limit) if self._sqlite else (match, app, subject, match, limit)
+        )
+        with self._store.transaction() as tx:
+            return [_record(row) for row in tx.connection.execute(sql, params).fetchall()]
+
+    def list(self, app: str, subject: str) -> list[MemoryRecord]:
+        """Every memory of the subject, newest first."""
+        m = self._mark
+        sql = (
+            f"SELECT {COLUMNS} FROM memories WHERE app = {m} AND subject = {m} "
+            "ORDER BY created_at DESC"
+        )
+        with self._store.transaction() as tx:
+            return [_record(row) for row in tx.connection.execute(sql, (app, subject)).fetchall()]
+
+    def forget(self, app: str, subject: str, memory_id: str | None = None) -> int:
+        """Delete the subject's memories (or one of them); how many went."""
+        m = self._mark
+        sql = f"DELETE FROM memories WHERE app = {m} AND subject = {m}"
+        params: tuple[str, ...] = (app, subject)
+        if memory_id is not None:
+            sql += f" AND id = {m}"
+            params += (memory_id,)
+        with self._store.transaction(lock="memories") as tx:
+            return int(tx.connection.execute(sql, params).rowcount)
+
+    def expire(self, app: str, ttl_days: int, now: datetime | None = None) -> int:
+        """Forget the app's memories older than `ttl_days`; how many went."""
+        cutoff = ((now or datetime.now(UTC)) - timedelta(days=ttl_days)).isoformat()
+        m = self._mark
+        with self._store.transaction(lock="memories") as tx:
+            sql = f"DELETE FROM memories WHERE app = {m} AND created_at < {m}"
+            return int(tx.connection.execute(sql, (app, cutoff)).rowcount)
+
+
+def _record(row: Any) -> MemoryRecord:
+    return MemoryRecord(
+        id=row["id"],
+        app=row["app"],
+        subject=row["subject"],
+        text=row["text"],
+        goal_id=row["goal_id"],
+        agent=row["agent"],
+        source=row["source"],
+        created_at=row["created_at"],
+        untrusted=bool(row["untrusted"]),
+    )
