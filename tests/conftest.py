@@ -26,6 +26,7 @@ from relay.tools.store import connect
 from relay.worker import relay_worker
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
+from tests.postgres_server import postgres_bin, postgres_server
 from tests.reliability import Case, write_report
 
 RELIABILITY: list[tuple[Case, str]] = []
@@ -237,3 +238,15 @@ async def running_relay(
 async def relay(temporal_server: DevServer, tmp_path: Path) -> AsyncIterator[Relay]:
     async with running_relay(temporal_server, tmp_path) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A real PostgreSQL server for the session (tests/postgres_server.py); its URL."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not installed (Debian's postgresql; .ci/run installs it)")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    with postgres_server(bin_dir) as url:
+        yield url

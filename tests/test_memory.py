@@ -8,6 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from relay.agents.approvals import ApprovalDecision
 from relay.agents.memory import MemoryRecord
 from relay.agents.models import GoalRequest, GoalResult
@@ -20,6 +22,7 @@ from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
 from tests.memory_app import MEMORIES
+from tests.postgres_server import new_database
 from tests.test_cli import env_for
 
 
@@ -31,9 +34,22 @@ def _memory(n: int, subject: str, text: str, app: str = "memo", days_ago: int = 
     )  # fmt: skip
 
 
-def test_the_store_ranks_scopes_forgets_and_expires(tmp_path: Path) -> None:
-    memories = MemoryStore(open_store(tmp_path / "relay.db"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def memories(request: pytest.FixtureRequest, tmp_path: Path) -> MemoryStore:
+    """relay's store on each backend: SQLite FTS5, and a real PostgreSQL's full-text search."""
+    if request.param == "sqlite":
+        location: Path | str = tmp_path / "relay.db"
+    else:
+        location = new_database(request.getfixturevalue("postgres"))
+    store = open_store(location)
+    store.create_schema(results=True)
+    memories = MemoryStore(store)
     memories.create_schema()
+    memories.create_schema()  # again, as every worker does at start
+    return memories
+
+
+def test_the_store_ranks_scopes_forgets_and_expires(memories: MemoryStore) -> None:
     assert memories.add(_memory(1, "C-1", "prefers green shirts"))
     assert not memories.add(_memory(1, "C-1", "prefers green shirts"))  # a retried call
     memories.add(_memory(2, "C-1", "refunds always to the card"))

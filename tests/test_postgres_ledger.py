@@ -7,10 +7,8 @@ second, which finds the row instead of paying again.
 """
 
 import json
-import os
 import signal
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -22,7 +20,7 @@ from relay.temporal.devserver import DevServer
 from relay.tools.runtime import AppRuntime
 from tests.conftest import Relay
 from tests.pg_app import app as billing_app
-from tests.postgres_server import new_database, postgres_bin, postgres_server
+from tests.postgres_server import new_database
 from tests.worker_process import relay_for_worker_processes, worker_process
 
 APP = "tests.pg_app:app"
@@ -30,17 +28,6 @@ PLAN = {"content": '{"tasks": [{"id": "b", "agent": "billing", "instruction": "P
 PAY = {
     "tool_calls": [{"name": "pay_invoice", "arguments": {"invoice_id": "INV-1001", "amount": 120}}]
 }
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[str]:
-    bin_dir = postgres_bin()
-    if bin_dir is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL is not installed (Debian's postgresql; .ci/run installs it)")
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    with postgres_server(bin_dir) as url:
-        yield url
 
 
 def rows(url: str, sql: str) -> list[dict]:

@@ -89,14 +89,16 @@ class MemoryStore:
             sql = (
                 f"SELECT {', '.join('m.' + c for c in COLUMNS.split(', '))} FROM memories_fts "
                 f"JOIN memories m ON m.rowid = memories_fts.rowid WHERE memories_fts MATCH {m} "
-                f"AND m.app = {m} AND m.subject = {m} ORDER BY bm25(memories_fts) LIMIT {m}"
+                f"AND m.app = {m} AND m.subject = {m} "
+                f"ORDER BY bm25(memories_fts), m.created_at DESC LIMIT {m}"
             )
         else:
             match = " | ".join(words)
             sql = (
                 f"SELECT {COLUMNS} FROM memories WHERE words @@ to_tsquery('english', {m}) "
                 f"AND app = {m} AND subject = {m} "
-                f"ORDER BY ts_rank(words, to_tsquery('english', {m})) DESC LIMIT {m}"
+                f"ORDER BY ts_rank(words, to_tsquery('english', {m})) DESC, created_at DESC "
+                f"LIMIT {m}"
             )
         params: tuple[Any, ...] = (
             (match, app, subject, limit) if self._sqlite else (match, app, subject, match, limit)
