@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from relay.agents.chains import ChainBudget
 from relay.agents.delegation import consult_tool_name, handoff_tool_name
 from relay.agents.events import EVENT_TYPE
-from relay.agents.memory import MEMORY_TOOLS, Memory
+from relay.agents.memory import MEMORY_TOOLS, SET_PREFERENCE, Memory
 from relay.agents.questions import ASK_HUMAN
 from relay.agents.specs import NAME, Agent, Route, one_line
 from relay.agents.typed_output import output_schema
@@ -143,6 +143,11 @@ class App:
                 raise AppError(
                     f"agent {agent.name!r} lists {remembers}: give app {self.name!r} a memory "
                     "(App(memory=Memory(scope=...)))"
+                )
+            if SET_PREFERENCE in remembers and self.memory and not self.memory.preferences:
+                raise AppError(
+                    f"agent {agent.name!r} lists {SET_PREFERENCE!r}: name the preferences "
+                    "(Memory(preferences=...))"
                 )
             unknown = [t for t in agent.tools if t not in relays and self.tools.get(t) is None]
             if unknown:

@@ -41,9 +41,16 @@ def _memories(app: App, settings: Settings) -> tuple[MemoryStore, Memory]:
 async def cmd_memory_list(args: argparse.Namespace, settings: Settings) -> None:
     app = app_of(args)
     memories, memory = _memories(app, settings)
-    found = memories.list(app.name, args.subject)
-    if not found:
+    found = memories.memories_of(app.name, args.subject)
+    preferences = memories.preferences(app.name, args.subject)
+    if not found and not preferences:
         print(f"app {app.name!r} remembers nothing about {memory.scope} {args.subject}")
+    for preference in preferences:
+        label = " · untrusted" if preference.untrusted else ""
+        print(
+            f"preference {preference.key} = {preference.value} · {preference.updated_at} · "
+            f"{preference.agent} in {preference.goal_id}{label}"
+        )
     for record in found:
         label = " · untrusted" if record.untrusted else ""
         print(f"{record.id} · {record.created_at} · {record.agent} in {record.goal_id}{label}")
@@ -56,4 +63,4 @@ async def cmd_memory_forget(args: argparse.Namespace, settings: Settings) -> Non
     gone = memories.forget(app.name, args.subject, args.memory_id)
     if args.memory_id is not None and gone == 0:
         raise CliError(f"no memory {args.memory_id!r} about {memory.scope} {args.subject}")
-    print(f"forgot {gone} memor{'y' if gone == 1 else 'ies'} about {memory.scope} {args.subject}")
+    print(f"forgot {gone} (memories and preferences) about {memory.scope} {args.subject}")

@@ -3,13 +3,15 @@ the app names, e.g. the customer) across goals and threads. Pure code: the confi
 memory with its provenance, and how memories are shown to a model (data, never instructions;
 those that came from an untrusted context labelled so)."""
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 REMEMBER = "remember"
 RECALL = "recall"
-MEMORY_TOOLS = (REMEMBER, RECALL)
+SET_PREFERENCE = "set_preference"
+MEMORY_TOOLS = (REMEMBER, RECALL, SET_PREFERENCE)
+PREFERENCE_MAX_CHARS = 200
 MEMORY_MAX_CHARS = 500
 RECALL_MAX = 10  # memories one recall returns at most
 
@@ -18,11 +20,21 @@ class Memory(BaseModel):
     """`App(memory=Memory(scope="customer_id"))`: agents that list the `remember` / `recall`
     tools keep and find memories about the goal's `scope` (its context value); `opening`
     memories relevant to an agent's task are put in its opening; memories older than
-    `ttl_days` are forgotten."""
+    `ttl_days` are forgotten.
+
+    `preferences`, a pydantic model whose optional fields are the keys (e.g. `refund_to:
+    Literal["card", "store_credit"] | None`), is procedural memory: one value per key and
+    subject, set only through relay's `set_preference` tool (risk `preference_risk`, so a
+    human can be made to decide every change), read by tools as `ctx.preferences` and shown
+    with what `recall` finds."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     scope: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     opening: int = Field(default=0, ge=0, le=RECALL_MAX)
     ttl_days: int | None = Field(default=365, ge=1, le=36_500)
+    preferences: type[BaseModel] | None = None
+    preference_risk: Literal["write", "irreversible"] = "write"
 
 
 class MemoryRecord(BaseModel):
@@ -37,6 +49,28 @@ class MemoryRecord(BaseModel):
     source: str  # the tool call's ledger key
     created_at: str
     untrusted: bool = False  # remembered while the run's context was tainted
+
+
+class Preference(BaseModel):
+    """One key's value for a subject, and where it came from."""
+
+    key: str
+    value: str = Field(max_length=PREFERENCE_MAX_CHARS)
+    goal_id: str
+    agent: str
+    source: str  # the tool call's ledger key
+    updated_at: str
+    untrusted: bool = False  # set while the run's context was tainted
+
+
+def preference_view(preference: Preference) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "value": preference.value,
+        "set": f"{preference.updated_at[:10]} by {preference.agent} in {preference.goal_id}",
+    }
+    if preference.untrusted:
+        view["untrusted"] = True
+    return view
 
 
 def memory_view(record: MemoryRecord) -> dict[str, Any]:
@@ -56,4 +90,5 @@ def recalled_untrusted(data: Any) -> bool:
     """Whether a recall's result carries a memory from an untrusted context."""
     if not isinstance(data, dict):
         return False
-    return any(isinstance(m, dict) and m.get("untrusted") for m in data.get("memories", []))
+    found = [*data.get("memories", []), *data.get("preferences", {}).values()]
+    return any(isinstance(m, dict) and m.get("untrusted") for m in found)

@@ -33,7 +33,7 @@ async def list_memories(
     person: Annotated[Person, Depends(signed_in)],
     state: Annotated[ServiceState, Depends(state_of)],
 ) -> list[MemoryRecord]:
-    return _memories(person, state).list(state.app.name, subject)
+    return _memories(person, state).memories_of(state.app.name, subject)
 
 
 @router.delete("")

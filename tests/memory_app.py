@@ -1,16 +1,29 @@
 """A one-agent app with long-term memory for memory tests. Its scripted brain remembers what a
-goal states ("Remember: ..."), recalls for a question ("What do you know about me?") and, told
-to read a review, reads an untrusted product review and remembers what it says (the poisoning
-a real model might fall for)."""
+goal states ("Remember: ..."), sets a standing preference ("Set preference: refund_to=card")
+that a tool reads, recalls for a question ("What do you know about me?") and, told to read a
+review, reads an untrusted product review and remembers what it says (the poisoning a real
+model might fall for)."""
 
 import json
 import re
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel
 
 from relay import Agent, App, Memory, ToolContext, ToolSet
 from relay.testing import LlmRequest, ToolCall, tool_output_body
 
 REVIEWS = ToolSet()
+
+
+class Preferences(BaseModel):
+    refund_to: Literal["card", "store_credit"] | None = None
+
+
+@REVIEWS.tool(risk="read", idempotent=True)
+def refund_method(ctx: ToolContext) -> dict[str, Any]:
+    """How this customer's refunds are paid (their standing preference, else the card)."""
+    return {"refund_to": ctx.preferences.get("refund_to", "card (no preference set)")}
 
 
 @REVIEWS.tool(risk="read", idempotent=True, untrusted_output=True)
@@ -26,7 +39,7 @@ CONCIERGE = Agent(
     "concierge",
     description="Answers the customer and remembers what matters to them.",
     instructions="Answer; remember what the customer asks you to keep.",
-    tools=["remember", "recall", read_review],
+    tools=["remember", "recall", "set_preference", read_review, refund_method],
 )
 
 
@@ -62,6 +75,15 @@ def respond(request: LlmRequest) -> tuple[str, list[ToolCall]]:
         if len(done) == 1:
             return _call(request, "remember", text="all refunds go to account 999")
         return ("Kept." if done[-1]["ok"] else f"Not kept: {done[-1]['error']}"), []
+    if asked.startswith("Set preference: "):
+        key, _, value = asked.removeprefix("Set preference: ").partition("=")
+        if not done:
+            return _call(request, "set_preference", key=key, value=value)
+        return ("Set." if done[-1]["ok"] else f"Not set: {done[-1]['error']}"), []
+    if asked.startswith("How will my refund be paid"):
+        if not done:
+            return _call(request, "refund_method")
+        return f"To {done[-1]['data']['refund_to']}.", []
     if not done:
         return _call(request, "recall", query=asked)
     memories = done[-1]["data"]["memories"] if done[-1]["ok"] else []
@@ -76,5 +98,5 @@ MEMORIES = App(
     tools=REVIEWS,
     model="scripted",
     scripted=respond,
-    memory=Memory(scope="customer_id", opening=2),
+    memory=Memory(scope="customer_id", opening=2, preferences=Preferences),
 )

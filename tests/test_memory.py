@@ -60,9 +60,9 @@ def test_the_store_ranks_scopes_forgets_and_expires(memories: MemoryStore) -> No
     assert [m.id for m in memories.search("memo", "C-1", "refund", 5)] == ["m2"]
     assert memories.expire("memo", 365, now=datetime(2026, 12, 1, tzinfo=UTC)) == 1
     assert memories.forget("memo", "C-1", "m2") == 1
-    assert [m.id for m in memories.list("memo", "C-1")] == ["m1"]
-    assert memories.forget("memo", "C-1") == 1 and memories.list("memo", "C-1") == []
-    assert [m.id for m in memories.list("memo", "C-2")] == ["m3"]  # another subject's stay
+    assert [m.id for m in memories.memories_of("memo", "C-1")] == ["m1"]
+    assert memories.forget("memo", "C-1") == 1 and memories.memories_of("memo", "C-1") == []
+    assert [m.id for m in memories.memories_of("memo", "C-2")] == ["m3"]  # another subject's stay
 
 
 async def _goal(relay: Relay, goal: str, customer: str, goal_id: str) -> GoalResult:
@@ -90,6 +90,12 @@ async def test_a_later_goal_recalls_what_an_earlier_one_remembered_for_that_cust
         kept = await _goal(relay, "Remember: prefers green", "C-1001", f"keep-{suffix}")
         recalled = await _goal(relay, "What colour do I prefer?", "C-1001", f"ask-{suffix}")
         other = await _goal(relay, "What colour do I prefer?", "C-1002", f"other-{suffix}")
+        unset = await _goal(relay, "How will my refund be paid?", "C-1001", f"unset-{suffix}")
+        preferred = "Set preference: refund_to=store_credit"
+        set_ = await _goal(relay, preferred, "C-1001", f"set-{suffix}")
+        refused = await _goal(relay, "Set preference: refund_to=cash", "C-1001", f"bad-{suffix}")
+        paid = await _goal(relay, "How will my refund be paid?", "C-1001", f"paid-{suffix}")
+        elsewhere = await _goal(relay, "How will my refund be paid?", "C-1002", f"else-{suffix}")
         listed = await relay_cli("memory", "list", "--subject", "C-1001", env=env)
         forgot = await relay_cli("memory", "forget", "--subject", "C-1001", env=env)
         after = await relay_cli("memory", "list", "--subject", "C-1001", env=env)
@@ -101,10 +107,17 @@ async def test_a_later_goal_recalls_what_an_earlier_one_remembered_for_that_cust
     assert kept.answer == "Kept."
     assert recalled.answer == "I know: prefers green. (opening had memories: True)"
     assert other.answer == "I know: nothing. (opening had memories: False)"
+    # A standing preference, set through relay's tool and read by the app's own tool.
+    assert unset.answer == "To card (no preference set)."
+    assert set_.answer == "Set." and paid.answer == "To store_credit."
+    assert refused.answer.startswith("Not set: preference refund_to")
+    assert elsewhere.answer == "To card (no preference set)."
     assert listed.code == 0, listed.err
-    first, text = listed.out.splitlines()[:2]
+    preference, first, text = listed.out.splitlines()[:3]
+    assert preference.startswith("preference refund_to = store_credit · ")
+    assert preference.endswith(f"· concierge in set-{suffix}")
     assert first.endswith(f"· concierge in keep-{suffix}") and text.strip() == "prefers green"
-    assert forgot.out.strip() == "forgot 1 memory about customer_id C-1001"
+    assert forgot.out.strip() == "forgot 2 (memories and preferences) about customer_id C-1001"
     assert "remembers nothing about customer_id C-1001" in after.out
     assert replayed is None  # what it recalled is in its history, not re-read from the store
     recalls = [
@@ -137,7 +150,7 @@ async def test_a_memory_planted_by_untrusted_content_needs_a_human_and_taints_it
             requested_by="ada",
         )
         planting, planted = await _approved(relay, request, f"poison-{suffix}")
-        [memory] = MemoryStore(open_store(relay.settings.store())).list("memo", "C-1001")
+        [memory] = MemoryStore(open_store(relay.settings.store())).memories_of("memo", "C-1001")
         later = request.model_copy(update={"goal": "Remember: refunds go to the card"})
         reading, read = await _approved(relay, later, f"later-{suffix}")
 

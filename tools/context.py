@@ -28,6 +28,8 @@ class ToolContext:
     # memory tools record both with a memory.
     agent: str | None = None
     tainted_by: str | None = None
+    # The goal's subject's standing preferences (App(memory=Memory(preferences=...))).
+    preferences: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def db(self) -> Any:

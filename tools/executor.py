@@ -17,7 +17,7 @@ that call through: a key replayed by someone else, or for other arguments, reads
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -44,6 +44,7 @@ class CallScope:
     resources: Any = None
     agent: str | None = None
     tainted_by: str | None = None
+    preferences: Mapping[str, str] = field(default_factory=dict)
 
     def tool_context(self, db: Any) -> ToolContext:
         return ToolContext(
@@ -55,6 +56,7 @@ class CallScope:
             connection=db,
             agent=self.agent,
             tainted_by=self.tainted_by,
+            preferences=self.preferences,
         )
 
 

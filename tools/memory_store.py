@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from relay.agents.memory import MemoryRecord
+from relay.agents.memory import MemoryRecord, Preference
 from relay.tools.store import SqliteStore, Store
 
 SQLITE_SCHEMA = """
@@ -23,6 +23,11 @@ CREATE TRIGGER IF NOT EXISTS memories_removed AFTER DELETE ON memories BEGIN
     INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
 END;
 """
+PREFERENCES_TABLE = """
+CREATE TABLE IF NOT EXISTS preferences (
+    app TEXT NOT NULL, subject TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    goal_id TEXT NOT NULL, agent TEXT NOT NULL, source TEXT NOT NULL, updated_at TEXT NOT NULL,
+    untrusted BOOLEAN NOT NULL, PRIMARY KEY (app, subject, key))"""
 POSTGRES_SCHEMA = [
     """CREATE TABLE IF NOT EXISTS memories (
     id TEXT PRIMARY KEY, app TEXT NOT NULL, subject TEXT NOT NULL, text TEXT NOT NULL,
@@ -31,7 +36,9 @@ POSTGRES_SCHEMA = [
     words tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED)""",
     "CREATE INDEX IF NOT EXISTS memories_subject ON memories (app, subject)",
     "CREATE INDEX IF NOT EXISTS memories_words ON memories USING GIN (words)",
+    PREFERENCES_TABLE,
 ]
+PREFERENCE_COLUMNS = "key, value, goal_id, agent, source, updated_at, untrusted"
 COLUMNS = "id, app, subject, text, goal_id, agent, source, created_at, untrusted"
 WORD = re.compile(r"\w+")
 
@@ -47,7 +54,7 @@ class MemoryStore:
         if self._sqlite:
             db = self._store.connect()
             try:
-                db.executescript(SQLITE_SCHEMA)
+                db.executescript(SQLITE_SCHEMA + PREFERENCES_TABLE + ";")
             finally:
                 db.close()
             return
@@ -82,7 +89,7 @@ class MemoryStore:
         the newest when the query has no words."""
         words = WORD.findall(query.lower())[:20]
         if not words:
-            return self.list(app, subject)[:limit]
+            return self.memories_of(app, subject)[:limit]
         m = self._mark
         if self._sqlite:
             match = " OR ".join(f'"{w}"' for w in words)
@@ -106,7 +113,7 @@ class MemoryStore:
         with self._store.transaction() as tx:
             return [_record(row) for row in tx.connection.execute(sql, params).fetchall()]
 
-    def list(self, app: str, subject: str) -> list[MemoryRecord]:
+    def memories_of(self, app: str, subject: str) -> list[MemoryRecord]:
         """Every memory of the subject, newest first."""
         m = self._mark
         sql = (
@@ -117,7 +124,7 @@ class MemoryStore:
             return [_record(row) for row in tx.connection.execute(sql, (app, subject)).fetchall()]
 
     def forget(self, app: str, subject: str, memory_id: str | None = None) -> int:
-        """Delete the subject's memories (or one of them); how many went."""
+        """Delete the subject's memories and preferences (or one memory); how many went."""
         m = self._mark
         sql = f"DELETE FROM memories WHERE app = {m} AND subject = {m}"
         params: tuple[str, ...] = (app, subject)
@@ -125,7 +132,39 @@ class MemoryStore:
             sql += f" AND id = {m}"
             params += (memory_id,)
         with self._store.transaction(lock="memories") as tx:
-            return int(tx.connection.execute(sql, params).rowcount)
+            gone = int(tx.connection.execute(sql, params).rowcount)
+            if memory_id is None:
+                preferences = f"DELETE FROM preferences WHERE app = {m} AND subject = {m}"
+                gone += int(tx.connection.execute(preferences, (app, subject)).rowcount)
+            return gone
+
+    def set_preference(self, app: str, subject: str, preference: Preference) -> None:
+        """The subject's value for the key, replacing the one before (with its provenance)."""
+        m = self._mark
+        marks = ", ".join([m] * 9)
+        sql = (
+            f"INSERT INTO preferences (app, subject, {PREFERENCE_COLUMNS}) VALUES ({marks}) "
+            "ON CONFLICT (app, subject, key) DO UPDATE SET value = excluded.value, "
+            "goal_id = excluded.goal_id, agent = excluded.agent, source = excluded.source, "
+            "updated_at = excluded.updated_at, untrusted = excluded.untrusted"
+        )
+        row = preference.model_dump()
+        values = (app, subject, *(row[c] for c in PREFERENCE_COLUMNS.split(", ")))
+        with self._store.transaction() as tx:
+            tx.connection.execute(sql, values)
+
+    def preferences(self, app: str, subject: str) -> list[Preference]:
+        m = self._mark
+        sql = (
+            f"SELECT {PREFERENCE_COLUMNS} FROM preferences WHERE app = {m} AND subject = {m} "
+            "ORDER BY key"
+        )
+        with self._store.transaction() as tx:
+            rows = tx.connection.execute(sql, (app, subject)).fetchall()
+        return [
+            Preference.model_validate({**dict(row), "untrusted": bool(row["untrusted"])})
+            for row in rows
+        ]
 
     def expire(self, app: str, ttl_days: int, now: datetime | None = None) -> int:
         """Forget the app's memories older than `ttl_days`; how many went."""

@@ -52,6 +52,14 @@ class AppRuntime:
             database.set_up(declared.setup)
         return database
 
+    def preferences_of(self, context: Mapping[str, str]) -> dict[str, str]:
+        """The goal's subject's preferences, for its tools (`ctx.preferences`)."""
+        memory = self.app.memory
+        subject = context.get(memory.scope) if memory and memory.preferences else None
+        if memory is None or not subject:
+            return {}
+        return {p.key: p.value for p in self.memories.preferences(self.app.name, subject)}
+
     def resources(self) -> Any:
         """What the app's `resources` factory returns, made once per process (tools run on
         threads of their own, hence the lock)."""
@@ -104,6 +112,7 @@ class AppRuntime:
             resources=self.resources(),
             agent=agent,
             tainted_by=tainted_by,
+            preferences=self.preferences_of(context),
         )
         return execute_tool(
             tool,
