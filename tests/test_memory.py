@@ -5,6 +5,7 @@ memory planted by untrusted content needs a human, is kept labelled, and taints 
 recalls it. And the store itself (SQLite FTS5): ranking, scoping, retention."""
 
 import json
+import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from tests.conftest import Relay, running_relay
 from tests.memory_app import MEMORIES
 from tests.postgres_server import new_database
 from tests.test_cli import env_for
+from tests.worker_process import relay_for_worker_processes, worker_process
 
 
 def _memory(n: int, subject: str, text: str, app: str = "memo", days_ago: int = 0) -> MemoryRecord:
@@ -162,3 +164,39 @@ async def test_a_memory_planted_by_untrusted_content_needs_a_human_and_taints_it
     assert reading.startswith("remember: ")
     assert "a memory recalled in the opening came from untrusted content" in reading
     assert read.answer == "Kept."
+
+
+async def test_remember_keeps_one_memory_through_a_worker_killed_after_the_write(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """The worker is SIGKILLed right after `remember` committed; the retry, on another worker,
+    finds the call's ledger row (and the memory's id is the call's): one memory."""
+    relay = await relay_for_worker_processes(temporal_server, tmp_path)
+    shared = {"RELAY_STORE": str(tmp_path / "relay.db"), "RELAY_APP": "tests.memory_app:MEMORIES"}
+    log = tmp_path / "workers.log"
+    doomed_env = shared | {"RELAY_FAULT": "tool-committed:remember"}
+    request = GoalRequest(
+        goal="Remember: prefers navy",
+        context={"customer_id": "C-1001"},
+        app="memo",
+        app_digest=MEMORIES.digest,
+        requested_by="ada",
+    )
+    async with worker_process(relay.settings, log, **doomed_env) as doomed:
+        handle = await start_goal(
+            relay.client, request, f"kill-{tmp_path.name[-8:]}", relay.settings.task_queue
+        )
+        assert await doomed.wait() == -signal.SIGKILL, log.read_text()
+    memories = MemoryStore(open_store(tmp_path / "relay.db"))
+    assert [m.text for m in memories.memories_of("memo", "C-1001")] == ["prefers navy"]
+    async with worker_process(relay.settings, log, **shared):
+        result = await handle.result()
+
+    assert result.answer == "Kept."
+    assert [m.text for m in memories.memories_of("memo", "C-1001")] == ["prefers navy"]
+    [remember] = [
+        run
+        for run in await relay.activity_runs(result.tasks[0].workflow_id, "tool")
+        if run.input["tool"] == "remember"
+    ]
+    assert remember.attempt == 2 and remember.result["replayed"] is True
