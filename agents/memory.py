@@ -3,6 +3,7 @@ the app names, e.g. the customer) across goals and threads. Pure code: the confi
 memory with its provenance, and how memories are shown to a model (data, never instructions;
 those that came from an untrusted context labelled so)."""
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,7 +27,7 @@ class Memory(BaseModel):
     Literal["card", "store_credit"] | None`), is procedural memory: one value per key and
     subject, set only through relay's `set_preference` tool (risk `preference_risk`, so a
     human can be made to decide every change), read by tools as `ctx.preferences` and shown
-    with what `recall` finds."""
+    with what `recall` finds. `embed` is the hook for vector search."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -35,6 +36,10 @@ class Memory(BaseModel):
     ttl_days: int | None = Field(default=365, ge=1, le=36_500)
     preferences: type[BaseModel] | None = None
     preference_risk: Literal["write", "irreversible"] = "write"
+    # text -> vector: with it, recall ranks by cosine similarity instead of full-text search
+    # (any embedding model the worker can call; it runs in the tool activity, never in a
+    # workflow).
+    embed: Callable[[str], list[float]] | None = None
 
 
 class MemoryRecord(BaseModel):
@@ -49,6 +54,7 @@ class MemoryRecord(BaseModel):
     source: str  # the tool call's ledger key
     created_at: str
     untrusted: bool = False  # remembered while the run's context was tainted
+    vector: list[float] | None = None  # its embedding, when the app has an embedding function
 
 
 class Preference(BaseModel):

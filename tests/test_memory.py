@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from relay.agents.approvals import ApprovalDecision
-from relay.agents.memory import MemoryRecord
+from relay.agents.memory import Memory, MemoryRecord
 from relay.agents.models import GoalRequest, GoalResult
 from relay.temporal.devserver import DevServer
 from relay.temporal.goals import start_goal
 from relay.temporal.replay import replay_workflow
+from relay.tools.context import ToolContext
 from relay.tools.memory_store import MemoryStore
+from relay.tools.memory_tools import memory_tools
 from relay.tools.store import open_store
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
@@ -200,3 +202,33 @@ async def test_remember_keeps_one_memory_through_a_worker_killed_after_the_write
         if run.input["tool"] == "remember"
     ]
     assert remember.attempt == 2 and remember.result["replayed"] is True
+
+
+def letters(text: str) -> list[float]:
+    """A deterministic test embedding (no embedding weights can be downloaded here): how often
+    each letter occurs. Close for words spelled alike, whatever full-text search thinks."""
+    return [float(text.lower().count(chr(c))) for c in range(ord("a"), ord("z") + 1)]
+
+
+def test_an_embedding_function_ranks_what_recall_finds(memories: MemoryStore) -> None:
+    tools = memory_tools(memories, "memo", Memory(scope="customer_id", embed=letters))
+    remember, recall = tools["remember"], tools["recall"]
+
+    def ctx(n: int, customer: str = "C-1") -> ToolContext:
+        key = f"goal-{n}/concierge-1/run-1/t1-step{n}"
+        return ToolContext(
+            idempotency_key=key,
+            context={"customer_id": customer},
+            heartbeat=lambda *_: None,
+            agent="concierge",
+        )
+
+    for n, text in enumerate(["prefers green", "ships to Berlin", "pays by card"]):
+        remember.handler(remember.args_model(text=text), ctx(n))
+    remember.handler(remember.args_model(text="prefers greenish"), ctx(9, "C-2"))
+    # "grene" shares no word with any memory (full-text search finds nothing) but its letters
+    # are green's.
+    found = recall.handler(recall.args_model(query="grene", limit=2), ctx(5))
+    assert [m["text"] for m in found["memories"]] == ["prefers green", "ships to Berlin"]
+    assert memories.search("memo", "C-1", "grene", 2) == []
+    assert all(m.vector == letters(m.text) for m in memories.memories_of("memo", "C-1"))

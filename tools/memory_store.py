@@ -1,7 +1,10 @@
 """Memories in relay's store, searched by relevance: SQLite FTS5 (bm25) by default, PostgreSQL
-full-text search (ts_rank) when the store is PostgreSQL. Every write is keyed by the memory's
+full-text search (ts_rank) when the store is PostgreSQL, or by an app's embedding function
+(Memory(embed=...)) when it has one. Every write is keyed by the memory's
 id (a digest of the call's ledger key), so a retried `remember` stores one memory."""
 
+import json
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +16,7 @@ SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS memories (
     id TEXT PRIMARY KEY, app TEXT NOT NULL, subject TEXT NOT NULL, text TEXT NOT NULL,
     goal_id TEXT NOT NULL, agent TEXT NOT NULL, source TEXT NOT NULL, created_at TEXT NOT NULL,
-    untrusted INTEGER NOT NULL);
+    untrusted INTEGER NOT NULL, vector TEXT);
 CREATE INDEX IF NOT EXISTS memories_subject ON memories (app, subject);
 CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(
     text, content='memories', content_rowid='rowid', tokenize='porter unicode61');
@@ -32,14 +35,14 @@ POSTGRES_SCHEMA = [
     """CREATE TABLE IF NOT EXISTS memories (
     id TEXT PRIMARY KEY, app TEXT NOT NULL, subject TEXT NOT NULL, text TEXT NOT NULL,
     goal_id TEXT NOT NULL, agent TEXT NOT NULL, source TEXT NOT NULL, created_at TEXT NOT NULL,
-    untrusted BOOLEAN NOT NULL,
+    untrusted BOOLEAN NOT NULL, vector TEXT,
     words tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED)""",
     "CREATE INDEX IF NOT EXISTS memories_subject ON memories (app, subject)",
     "CREATE INDEX IF NOT EXISTS memories_words ON memories USING GIN (words)",
     PREFERENCES_TABLE,
 ]
 PREFERENCE_COLUMNS = "key, value, goal_id, agent, source, updated_at, untrusted"
-COLUMNS = "id, app, subject, text, goal_id, agent, source, created_at, untrusted"
+COLUMNS = "id, app, subject, text, goal_id, agent, source, created_at, untrusted, vector"
 WORD = re.compile(r"\w+")
 
 
@@ -64,7 +67,7 @@ class MemoryStore:
 
     def add(self, record: MemoryRecord) -> bool:
         """Store a memory; False when one with its id was stored before (a retried call)."""
-        marks = ", ".join([self._mark] * 9)
+        marks = ", ".join([self._mark] * 10)
         conflict = "OR IGNORE " if self._sqlite else ""
         tail = "" if self._sqlite else " ON CONFLICT (id) DO NOTHING"
         with self._store.transaction() as tx:
@@ -80,6 +83,7 @@ class MemoryStore:
                     record.source,
                     record.created_at,
                     record.untrusted,
+                    None if record.vector is None else json.dumps(record.vector),
                 ),
             )
             return cursor.rowcount == 1
@@ -112,6 +116,16 @@ class MemoryStore:
         )
         with self._store.transaction() as tx:
             return [_record(row) for row in tx.connection.execute(sql, params).fetchall()]
+
+    def nearest(
+        self, app: str, subject: str, vector: list[float], limit: int
+    ) -> list[MemoryRecord]:
+        """The subject's memories whose embeddings are closest to `vector` (cosine), best
+        first; memories kept without an embedding come after, newest first. A subject's
+        memories are few: they are ranked here, not in the database."""
+        kept = self.memories_of(app, subject)
+        ranked = sorted(kept, key=lambda r: -_cosine(vector, r.vector) if r.vector else 2.0)
+        return ranked[:limit]
 
     def memories_of(self, app: str, subject: str) -> list[MemoryRecord]:
         """Every memory of the subject, newest first."""
@@ -186,4 +200,11 @@ def _record(row: Any) -> MemoryRecord:
         source=row["source"],
         created_at=row["created_at"],
         untrusted=bool(row["untrusted"]),
+        vector=None if row["vector"] is None else json.loads(row["vector"]),
     )
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=False))
+    norms = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norms if norms else 0.0

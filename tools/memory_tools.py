@@ -70,6 +70,7 @@ def memory_tools(memories: MemoryStore, app: str, memory: Memory) -> dict[str, T
             subject=subject(ctx),
             text=args.text,
             created_at=_now(),
+            vector=None if memory.embed is None else memory.embed(args.text),
             **provenance(ctx),
         )
         memories.add(record)
@@ -80,7 +81,11 @@ def memory_tools(memories: MemoryStore, app: str, memory: Memory) -> dict[str, T
         """Find what was remembered about the customer in earlier goals, most relevant first."""
         if memory.ttl_days is not None:
             memories.expire(app, memory.ttl_days)
-        found = memories.search(app, subject(ctx), args.query, args.limit)
+        found = (
+            memories.search(app, subject(ctx), args.query, args.limit)
+            if memory.embed is None
+            else memories.nearest(app, subject(ctx), memory.embed(args.query), args.limit)
+        )
         result: dict[str, Any] = {"memories": [memory_view(record) for record in found]}
         if memory.preferences is not None:
             kept = memories.preferences(app, subject(ctx))
