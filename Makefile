@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install model-qwen demo dev test test-faults lint eval bench bench-scale bench-pending bench-conversation bench-agentdojo bench-incident
+.PHONY: install model-qwen demo dev test test-faults lint eval bench bench-scale bench-pending bench-conversation bench-agentdojo bench-incident bench-memory
 
 install: $(STAMP)
 
@@ -58,6 +58,9 @@ bench-pending: install
 	$(BIN)/python -m benchmarks.pending
 
 # One agent, 200 model turns with a few-KB tool result each: how history grows per turn.
+bench-memory: install
+	$(BIN)/python -m benchmarks.memory_recall
+
 bench-incident: install
 	$(BIN)/python -m benchmarks.incident_styles
 
