@@ -46,6 +46,7 @@ _WHERE = {
     "SupervisorWorkflow": "relay.workflows.supervisor",
     "AgentWorkflow": "relay.workflows.agent",
     "start_goal": "relay.temporal.goals",
+    "continue_thread": "relay.temporal.threads",
     "connect_client": "relay.temporal.connect",
 }
 
@@ -75,6 +76,7 @@ __all__ = [
     "ToolRetry",
     "ToolSet",
     "connect_client",
+    "continue_thread",
     "load_app",
     "relay_worker",
     "start_goal",
@@ -90,6 +92,7 @@ if TYPE_CHECKING:
     from relay.settings import Settings
     from relay.temporal.connect import connect_client
     from relay.temporal.goals import start_goal
+    from relay.temporal.threads import continue_thread
     from relay.tools.context import ToolContext
     from relay.tools.definition import Approval, ToolBusinessError, ToolPermanentError, ToolSet
     from relay.worker import RelayPlugin, relay_worker
