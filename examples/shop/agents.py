@@ -8,6 +8,7 @@ from examples.shop.tools import (
     get_customer_messages,
     get_last_order,
     get_order,
+    get_product_details,
     issue_refund,
     search_products,
 )
@@ -29,9 +30,17 @@ CATALOG = Agent(
     description="Searches the product catalog and recommends products.",
     instructions=(
         "You are the catalog specialist of a clothing shop. Use your tools to find products "
-        "that match the request and recommend one, with its product id, name and price."
+        "that match the request and recommend one, with its product id, name and price. When "
+        "the customer names no colour, recall their colour preference; when they tell you "
+        "their favourite colour, set it as their preference."
     ),
-    tools=[search_products, find_similar_products],
+    tools=[
+        search_products,
+        find_similar_products,
+        get_product_details,
+        "recall",
+        "set_preference",
+    ],
 )
 
 RETURNS = Agent(

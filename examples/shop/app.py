@@ -2,9 +2,9 @@
 
 from examples.shop import brain
 from examples.shop.agents import CATALOG, ORDERS, RETURNS
-from examples.shop.data import setup
+from examples.shop.data import ShopPreferences, setup
 from examples.shop.tools import SHOP
-from relay import App, Database, Demo, Route
+from relay import App, Database, Demo, Memory, Route
 
 SHOWCASE_CUSTOMER = "C-1001"
 SHOWCASE_GOAL = (
@@ -19,6 +19,7 @@ ROUTES = [
         agents=["catalog"],
     ),
     Route(pattern=r"\b(order|bought|purchase|deliver|shipped)\w*", agents=["orders"]),
+    Route(pattern=r"\b(prefer|favou?rite|remember|tell me about|describe)\w*", agents=["catalog"]),
 ]
 
 app = App(
@@ -31,4 +32,7 @@ app = App(
     model="scripted",
     scripted=brain.respond,
     demo=Demo(SHOWCASE_GOAL, {"customer_id": SHOWCASE_CUSTOMER}),
+    # What the shop keeps about a customer across goals: their favourite colour, set by the
+    # catalog agent when they say it and recalled when they name none.
+    memory=Memory(scope="customer_id", preferences=ShopPreferences),
 )

@@ -9,9 +9,9 @@ import json
 import re
 from typing import Any
 
+from examples.shop.data import COLOURS
 from relay.testing import LlmRequest, ToolCall, tool_output_body
 
-COLOURS = ("blue", "green", "white", "navy", "black", "red", "grey")
 _ID = {"order": re.compile(r"\bO-\d+\b"), "product": re.compile(r"\bP-\d+\b")}
 
 
@@ -103,10 +103,54 @@ def _orders(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     ), []
 
 
+_KINDS = re.compile(r"\b(t-shirt|shirt|jeans|socks)s?\b", re.I)
+_STATED = re.compile(rf"\b(?:prefer|favou?rite colou?r is|like)\s+({'|'.join(COLOURS)})\b", re.I)
+
+
 def _catalog(request: LlmRequest) -> tuple[str, list[ToolCall]]:
+    task = _field(_first_user(request), "Task")
+    stated = _STATED.search(task)
+    if stated:  # the customer tells us their colour: keep it as their preference
+        return _keep_colour(request, stated.group(1).lower())
+    described = re.search(r"\b(?:tell me about|describe)\b.*?\b(P-\d+)", task, re.I)
+    if described:
+        return _describe(request, described.group(1))
+    return _recommend(request, task)
+
+
+def _keep_colour(request: LlmRequest, colour: str) -> tuple[str, list[ToolCall]]:
+    results = _tool_results(request)
+    if not results:
+        return _call(request, "set_preference", key="colour", value=colour)
+    if not results[-1]["ok"]:
+        return f"I could not keep that: {results[-1]['error']}", []
+    return f"Noted: your favourite colour is {colour}; I will remember it.", []
+
+
+def _describe(request: LlmRequest, product: str) -> tuple[str, list[ToolCall]]:
+    results = _tool_results(request)
+    if not results:
+        return _call(request, "get_product_details", product_id=product)
+    if not results[-1]["ok"]:
+        return f"I found no description of {product}: {results[-1]['error']}", []
+    # The seller's words are data: quoted, never followed.
+    return f"The seller describes {product} as: {results[-1]['data']['description']}", []
+
+
+def _recommend(request: LlmRequest, task: str) -> tuple[str, list[ToolCall]]:
     prompt = _first_user(request)
     results = _tool_results(request)
-    _, kind, wanted = _item_words(_field(prompt, "Task"))
+    _, kind, wanted = _item_words(task)
+    named_kind = _KINDS.search(task)
+    if kind == "item" and named_kind:
+        kind = named_kind.group(1).lower()
+    if not wanted:  # no colour named: the customer's preference, if they told us one
+        recalled = next((r for r in results if r["tool"] == "recall"), None)
+        if recalled is None:
+            return _call(request, "recall", query="favourite colour preference")
+        kept = recalled["data"].get("preferences", {}).get("colour") if recalled["ok"] else None
+        wanted = kept["value"] if kept else ""
+        results = [r for r in results if r["tool"] != "recall"]
     if not results:
         product = _ID["product"].search(prompt)
         if product:
