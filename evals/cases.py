@@ -68,6 +68,18 @@ class ApprovalExpectation(Strict):
     decision: Literal["approve", "reject"] = "approve"
 
 
+class EarlierGoal(Strict):
+    """A goal run to the end before the case's own (same worker, same store): what it leaves
+    (memories, preferences, data) is the case's starting point; it is not scored, but a goal
+    that does not end with its `status` fails the case."""
+
+    goal: str = Field(min_length=1, max_length=32_000)
+    context: dict[str, str] | None = None  # the case's, unless given
+    approvals: list[ApprovalExpectation] = Field(default_factory=list)
+    script: Script | None = None
+    status: GoalStatus = "completed"  # how it must end (a rejected approval: `rejected`)
+
+
 class EvalCase(Strict):
     id: str = Field(pattern=CASE_ID)
     goal: str = Field(min_length=1, max_length=32_000)
@@ -86,6 +98,7 @@ class EvalCase(Strict):
     expected: dict[str, Any] | None = None
     script: Script | None = None
     timeout_seconds: float = Field(default=120, gt=0, le=3600)
+    before: list[EarlierGoal] = Field(default_factory=list, max_length=5)
 
 
 def load_cases(path: Path) -> list[EvalCase]:

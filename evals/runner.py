@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field
 from temporalio.client import Client, WorkflowHandle
@@ -20,11 +19,13 @@ from relay.agents.approvals import ApprovalPolicy, DecisionRequest, PendingAppro
 from relay.agents.models import GoalRequest, GoalResult
 from relay.app import App
 from relay.cli_output import CliError, wait_for_result
-from relay.evals.cases import EvalCase
+from relay.evals.cases import ApprovalExpectation, EvalCase
 from relay.evals.matching import Observed, ObservedCall, failures_of
 from relay.settings import Settings
 from relay.temporal.goals import start_goal
-from relay.tools.store import connect
+from relay.testing.scripted import Script
+from relay.tools.memory_store import MemoryStore
+from relay.tools.store import connect, open_store
 from relay.worker import relay_worker
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
@@ -53,11 +54,13 @@ class CaseRun(BaseModel):
 @dataclass(frozen=True)
 class CheckContext:
     """What an app's check function gets: the case, the goal's result (None when it did not
-    finish) and a connection to the run's own app database (None for an app without one)."""
+    finish), a connection to the run's own app database (None for an app without one) and the
+    run's memory (None for an app without one)."""
 
     case: EvalCase
     result: GoalResult | None
     db: sqlite3.Connection | None
+    memory: MemoryStore | None = None  # the run's memories and preferences (App(memory=...))
 
 
 def is_scripted(route: str) -> bool:
@@ -90,30 +93,20 @@ class CaseRunner:
                 "approval_secret": None,
             }
         )
-        model = route
-        if is_scripted(route) and case.script is not None:
-            script = run_dir / "script.json"
-            script.write_text(case.script.model_dump_json())
-            model = f"scripted:{script}"
-        request = GoalRequest(
-            goal=case.goal,
-            context=case.context,
-            model=model,
-            requested_by=case.requested_by or REQUESTER,
-            app=self._app.name,
-            app_digest=self._app.digest,
-        )
         workflow_id = f"eval-{case.id}-{_slug(route)}-{repeat}-{uuid.uuid4().hex[:6]}"
+        queue = settings.queue_for(self._app.name)
         async with relay_worker(self._client, settings, self._app) as worker, worker:
-            started = time.perf_counter()
-            handle = await start_goal(
-                self._client, request, workflow_id, settings.queue_for(self._app.name)
-            )
-            seen, result = await self._follow(handle, case)
-            latency = time.perf_counter() - started
+            seen = await self._earlier(case, route, run_dir, workflow_id, queue)
+            result, latency = None, 0.0
+            if seen is None:
+                request = self._request(case, case.goal, None, case.script, route, run_dir / "goal")
+                started = time.perf_counter()
+                handle = await start_goal(self._client, request, workflow_id, queue)
+                seen, result = await self._follow(handle, case, case.approvals)
+                latency = time.perf_counter() - started
             if result is not None:
                 seen.calls = await self._calls(result)
-        seen.check_failure = _run_check(case, result, settings.app_db(self._app.name), self._app)
+        seen.check_failure = _run_check(case, result, settings, self._app)
         failures, share = failures_of(case, seen)
         usage = result.usage if result is not None else None
         return CaseRun(
@@ -131,13 +124,52 @@ class CaseRunner:
             cost_usd=usage.cost_usd if usage else None,
         )
 
+    async def _earlier(
+        self, case: EvalCase, route: str, run_dir: Path, workflow_id: str, queue: str
+    ) -> Observed | None:
+        """Run the case's earlier goals in order; what failed the case, or None."""
+        for n, earlier in enumerate(case.before, start=1):
+            script_path = run_dir / f"before-{n}"
+            request = self._request(
+                case, earlier.goal, earlier.context, earlier.script, route, script_path
+            )
+            handle = await start_goal(self._client, request, f"{workflow_id}-before-{n}", queue)
+            seen, _ = await self._follow(handle, case, earlier.approvals)
+            if seen.status != earlier.status:
+                seen.answer = f"earlier goal {n} ended {seen.status}: {seen.answer}"
+                seen.status = "error"
+                return seen
+        return None
+
+    def _request(
+        self,
+        case: EvalCase,
+        goal: str,
+        context: dict[str, str] | None,
+        script: Script | None,
+        route: str,
+        script_path: Path,
+    ) -> GoalRequest:
+        model = route
+        if is_scripted(route) and script is not None:
+            script_path.with_suffix(".json").write_text(script.model_dump_json())
+            model = f"scripted:{script_path.with_suffix('.json')}"
+        return GoalRequest(
+            goal=goal,
+            context=case.context if context is None else context,
+            model=model,
+            requested_by=case.requested_by or REQUESTER,
+            app=self._app.name,
+            app_digest=self._app.digest,
+        )
+
     async def _follow(
-        self, handle: WorkflowHandle, case: EvalCase
+        self, handle: WorkflowHandle, case: EvalCase, approvals: list[ApprovalExpectation]
     ) -> tuple[Observed, GoalResult | None]:
         """Wait for the goal, answering its approvals as the case says; unexpected ones are
         rejected (and fail the case)."""
         seen = Observed(status="running")
-        decisions = list(case.approvals)
+        decisions = list(approvals)
 
         async def answer(pending: list[PendingApproval]) -> None:
             for approval in pending:
@@ -195,7 +227,9 @@ class CaseRunner:
         return calls
 
 
-def _run_check(case: EvalCase, result: GoalResult | None, db_path: Any, app: App) -> str | None:
+def _run_check(
+    case: EvalCase, result: GoalResult | None, settings: Settings, app: App
+) -> str | None:
     if case.check is None:
         return None
     module_name, _, name = case.check.partition(":")
@@ -205,9 +239,11 @@ def _run_check(case: EvalCase, result: GoalResult | None, db_path: Any, app: App
         )
     except (ImportError, AttributeError) as err:
         return f"cannot load it: {err}"
+    db_path = settings.app_db(app.name)
     db = connect(Path(db_path)) if app.database is not None and isinstance(db_path, Path) else None
+    memory = MemoryStore(open_store(settings.store())) if app.memory is not None else None
     try:
-        return check(CheckContext(case=case, result=result, db=db))
+        return check(CheckContext(case=case, result=result, db=db, memory=memory))
     except Exception as err:  # a broken check fails its case, not the whole evaluation
         return f"raised {type(err).__name__}: {err}"
     finally:

@@ -5,7 +5,8 @@ Every case carries a `scripted` model (plan, each agent's replies, the synthesis
 runs offline and proves the harness and relay's own behaviour (tools, guards, policies,
 approvals, tainted context, grounding), not a model. Families: normal paths, policy edges,
 ownership, ambiguous goals, injections through a tool's output and through the goal, goals
-that must be refused, and multi-agent goals with dependencies.
+that must be refused, multi-agent goals with dependencies, and memory (cases with earlier
+goals: `before`).
 """
 
 import json
@@ -25,6 +26,7 @@ from examples.shop.golden_edges import (
     shop_ownership,
     shop_policy_edges,
 )
+from examples.shop.golden_memory import shop_memory
 from examples.shop.golden_more import shop_more_paths
 from examples.shop.golden_paths import shop_catalog, shop_lookups, shop_multi_agent, shop_returns
 
@@ -43,7 +45,8 @@ def golden_sets() -> dict[str, list[Case]]:
         + shop_injections()
         + shop_multi_agent()
         + shop_grounding()
-        + shop_more_paths(),
+        + shop_more_paths()
+        + shop_memory(),
         "helpdesk": helpdesk_services()
         + helpdesk_access()
         + helpdesk_multi_agent()

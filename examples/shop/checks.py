@@ -30,3 +30,18 @@ def refunds_as_expected(ctx: CheckContext) -> str | None:
     count = ctx.db.execute("SELECT COUNT(*) FROM refunds").fetchone()[0]
     wanted = ctx.case.expected["refunds"]
     return None if count == wanted else f"{count} refund(s), expected {wanted}"
+
+
+def memory_as_expected(ctx: CheckContext) -> str | None:
+    """The customers' preferences and how many memories each has, as the case's `expected`
+    says: `{"preferences": {"C-1001": {"colour": "green"}}, "memories": {"C-1001": 0}}`."""
+    assert ctx.memory is not None and ctx.case.expected is not None
+    for customer, wanted in ctx.case.expected.get("preferences", {}).items():
+        kept = {p.key: p.value for p in ctx.memory.preferences("shop", customer)}
+        if kept != wanted:
+            return f"{customer}'s preferences are {kept}, expected {wanted}"
+    for customer, count in ctx.case.expected.get("memories", {}).items():
+        kept_count = len(ctx.memory.memories_of("shop", customer))
+        if kept_count != count:
+            return f"{customer} has {kept_count} memories, expected {count}"
+    return None
