@@ -98,6 +98,12 @@ async def ask_if_served(
     try:
         return await handle.query(query, rpc_timeout=timedelta(seconds=QUERY_SECONDS))
     except RPCError as err:
-        if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+        # FAILED_PRECONDITION: the server saw no poller recently ("worker may be down").
+        gone = (
+            RPCStatusCode.DEADLINE_EXCEEDED,
+            RPCStatusCode.CANCELLED,
+            RPCStatusCode.FAILED_PRECONDITION,
+        )
+        if err.status in gone:
             return None
         raise

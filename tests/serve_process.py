@@ -23,6 +23,7 @@ PEOPLE = {
     "fiona": ("fiona-token", ["approver"]),  # finance: the refund policy names her
     "mallory": ("mallory-token", ["approver"]),  # an approver the refund policy does not name
     "bob": ("bob-token", ["requester"]),  # may start goals, not decide anything
+    "root": ("root-token", ["admin"]),  # an operator: reads and forgets memories
 }
 
 # Refunds: fiona (finance) or ada; ada still may not decide a goal she requested.

@@ -58,12 +58,16 @@ class MemoryStore:
             db = self._store.connect()
             try:
                 db.executescript(SQLITE_SCHEMA + PREFERENCES_TABLE + ";")
+                # Tables made before embeddings were kept gain the column.
+                if "vector" not in {r["name"] for r in db.execute("PRAGMA table_info(memories)")}:
+                    db.execute("ALTER TABLE memories ADD COLUMN vector TEXT")
             finally:
                 db.close()
             return
         with self._store.transaction(lock="memories schema") as tx:
             for statement in POSTGRES_SCHEMA:
                 tx.connection.execute(statement)
+            tx.connection.execute("ALTER TABLE memories ADD COLUMN IF NOT EXISTS vector TEXT")
 
     def add(self, record: MemoryRecord) -> bool:
         """Store a memory; False when one with its id was stored before (a retried call)."""
