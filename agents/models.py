@@ -110,7 +110,7 @@ class GoalRequest(BaseModel):
     # The thread the goal continues (ThreadWorkflow sets both): its id, and its earlier turns,
     # which the planner and the agents see.
     thread: str | None = Field(default=None, max_length=100)
-    earlier: list[ThreadTurn] = Field(default_factory=list, max_length=TURNS_SHOWN)
+    earlier: list[ThreadTurn] = Field(default_factory=list, max_length=TURNS_SHOWN + 1)
 
     @model_validator(mode="after")
     def _customer_into_context(self) -> "GoalRequest":

@@ -3,6 +3,7 @@
 of the same name, does not), goals of one thread run one at a time, in order, and the CLI and
 HTTP ways in (`relay run --thread`, `relay threads`, `POST /threads/{id}/goals`)."""
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -137,3 +138,33 @@ async def test_threads_from_the_command_line_and_over_http(
     turns = read.json()["turns"]
     assert [t["answer"] for t in turns] == ["Noted: you prefer navy."]
     assert other.status_code == 404 and "you have no thread 'web'" in other.json()["error"]
+
+
+async def test_older_turns_are_folded_into_a_summary_the_next_goal_sees(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    colours = ["red", "blue", "green", "navy", "white", "black", "grey"]
+    async with running_relay(temporal_server, tmp_path, app=THREADED) as relay:
+        thread = f"t-{tmp_path.name[-8:]}"
+        for colour in colours:
+            await _answer(relay, _asked(f"I prefer {colour}", thread))
+        last_id, _ = await _answer(relay, _asked("Which colour do I prefer?", thread))
+        handle = relay.client.get_workflow_handle(f"thread/threaded/ada/{thread}")
+        for _ in range(100):  # the thread folds after the goal's result is out
+            state = await handle.query(ThreadWorkflow.state)
+            if state.running is None and state.summarized == 2:
+                break
+            await asyncio.sleep(0.1)
+        history = await relay.client.get_workflow_handle(f"{last_id}/concierge-1").fetch_history()
+        replayed = await replay_workflow(relay.client, f"thread/threaded/ada/{thread}")
+
+    # 8 turns: the last 6 as they were, the 2 before folded into the summary (by the same
+    # summarizer as an agent's long conversation; the scripted model's is deterministic).
+    assert len(state.turns) == 8 and state.summarized == 2
+    assert state.summary is not None and state.summary.status == "summary"
+    started = history.events[0].workflow_execution_started_event_attributes
+    earlier = json.loads(started.input.payloads[0].data)["earlier"]
+    # The 8th goal saw the summary of turn 1 and the 6 turns after it.
+    assert [t["status"] for t in earlier] == ["summary"] + ["completed"] * 6
+    assert [t["goal"] for t in earlier[1:]] == [f"I prefer {c}" for c in colours[1:]]
+    assert replayed is None
