@@ -3,7 +3,9 @@
 and ping apps whose agent answers every ping with a ping (or two)."""
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,12 @@ from examples.shop.agents import ORDERS
 from examples.shop.app import app as shop
 from examples.shop.tools import SHOP
 from relay import Agent, App, ChainBudget
+from relay.temporal.devserver import DevServer
 from relay.testing import plan
-from tests.conftest import Relay
+from tests.cli_runner import relay_cli
+from tests.conftest import Relay, running_relay
 from tests.test_agent_loop import call
+from tests.test_cli import env_for
 
 
 class OrderFlagged(BaseModel):
@@ -92,6 +97,28 @@ PINGER = Agent(
 )
 
 PINGING = App(name="pinging", agents=[PINGER], events={"ping": Ping})
+
+
+@contextlib.asynccontextmanager
+async def ping_loop(
+    server: DevServer, tmp_path: Path, attribute: str
+) -> AsyncIterator[tuple[Relay, dict[str, str], str]]:
+    """A worker for the ping app `attribute` of this module, whose pinger answers each ping
+    with one, and the first ping emitted from outside; yields the relay, the CLI's
+    environment and the chain (the first ping's id)."""
+    script = tmp_path / "ping.json"
+    pinged = {"content": "Pinged."}
+    script.write_text(
+        json.dumps({"agents": {"pinger": [call("emit_ping", n=1), pinged]}, "synthesize": [pinged]})
+    )
+    app = globals()[attribute]
+    async with running_relay(server, tmp_path, app=app, model=f"scripted:{script}") as relay:
+        env = {**env_for(relay), "RELAY_APP": f"tests.events_app:{attribute}"}
+        chain = f"ping-{tmp_path.name[-10:]}"
+        first = await relay_cli("emit", "ping", "--data", '{"n": 0}', "--id", chain, env=env)
+        assert first.code == 0, first.err
+        yield relay, env, chain
+
 
 # The same loop with a chain budget of 3 events: it stops at the third, not at the depth.
 SHORT_CHAINS = App(

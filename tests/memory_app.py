@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from relay import Agent, App, Memory, ToolContext, ToolSet
 from relay.testing import LlmRequest, ToolCall, tool_output_body
+from tests.threads_app import concierge_answer
 
 REVIEWS = ToolSet()
 
@@ -58,10 +59,7 @@ def _call(request: LlmRequest, name: str, **arguments: Any) -> tuple[str, list[T
 def respond(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     prompt = _user(request)
     if request.purpose != "agent":  # the goal's answer is the concierge's
-        answer = re.search(
-            r"<result from='concierge'[^>]*>\n(?:\[\w+\] )?(.*?)\n</result>", prompt, re.S
-        )
-        return (answer.group(1) if answer else ""), []
+        return concierge_answer(request), []
     task = re.search(r"^Task: (.*)$", prompt, re.M)
     asked = task.group(1) if task else ""
     done = _results(request)

@@ -17,7 +17,7 @@ from relay.temporal.replay import replay_workflow
 from relay.workflows.budget import capped
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
-from tests.events_app import FANNING, SHORT_CHAINS, listed
+from tests.events_app import FANNING, listed, ping_loop
 from tests.test_agent_loop import call
 from tests.test_cli import env_for
 
@@ -87,18 +87,7 @@ async def _outcomes(relay: Relay, chain: str, count: int) -> list[EventOutcome]:
 async def test_the_chains_event_budget_stops_an_emit_loop(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
-    script = tmp_path / "ping.json"
-    pinged = {"content": "Pinged."}
-    script.write_text(
-        json.dumps({"agents": {"pinger": [call("emit_ping", n=1), pinged]}, "synthesize": [pinged]})
-    )
-    async with running_relay(
-        temporal_server, tmp_path, app=SHORT_CHAINS, model=f"scripted:{script}"
-    ) as relay:
-        env = {**env_for(relay), "RELAY_APP": "tests.events_app:SHORT_CHAINS"}
-        chain = f"loop-{tmp_path.name[-10:]}"
-        first = await relay_cli("emit", "ping", "--data", '{"n": 0}', "--id", chain, env=env)
-        assert first.code == 0, first.err
+    async with ping_loop(temporal_server, tmp_path, "SHORT_CHAINS") as (relay, env, chain):
         ledger_id, ledger = await _ledger(relay, "pinging", chain)
         outcomes = await _outcomes(relay, chain, 3)
         last = max(outcomes, key=lambda outcome: outcome.event.depth)

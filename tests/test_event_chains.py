@@ -15,9 +15,9 @@ from tests.conftest import running_relay
 from tests.events_app import (
     AUDITING,
     EVENTFUL,
-    PINGING,
     SCRIPT,
     listed,
+    ping_loop,
     scripted,
 )
 from tests.test_agent_loop import call
@@ -115,18 +115,7 @@ async def test_a_listener_added_later_gets_the_events_emitted_after_it_started(
 async def test_an_event_loop_stops_at_the_chains_depth_and_shows_as_one_chain(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
-    script = tmp_path / "ping.json"
-    pinged = {"content": "Pinged."}
-    script.write_text(
-        json.dumps({"agents": {"pinger": [call("emit_ping", n=1), pinged]}, "synthesize": [pinged]})
-    )
-    async with running_relay(
-        temporal_server, tmp_path, app=PINGING, model=f"scripted:{script}"
-    ) as relay:
-        env = {**env_for(relay), "RELAY_APP": "tests.events_app:PINGING"}
-        chain = f"ping-{tmp_path.name[-10:]}"
-        first = await relay_cli("emit", "ping", "--data", '{"n": 0}', "--id", chain, env=env)
-        assert first.code == 0, first.err
+    async with ping_loop(temporal_server, tmp_path, "PINGING") as (relay, env, chain):
         ours = f"WorkflowType = 'EventWorkflow' AND RelayChain = '{chain}'"
         done = f"{ours} AND ExecutionStatus = 'Completed'"
         events = await listed(relay, done, MAX_CHAIN_DEPTH)

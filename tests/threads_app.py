@@ -6,13 +6,19 @@ import json
 import re
 
 from relay import Agent, App
-from relay.testing import LlmRequest, ToolCall
+from relay.testing import LlmRequest, ToolCall, upstream_results
 
 CONCIERGE = Agent(
     "concierge",
     description="Answers the customer, remembering what they said earlier in the conversation.",
     instructions="Answer the customer's question.",
 )
+
+
+def concierge_answer(request: LlmRequest) -> str:
+    """The goal's answer: the concierge's own, without the status the synthesis prompt adds."""
+    answers = [a for agent, a in upstream_results(request) if agent == "concierge"]
+    return re.sub(r"^\[\w+\] ", "", answers[0]) if answers else ""
 
 
 def _user(request: LlmRequest) -> str:
@@ -25,11 +31,8 @@ def respond(request: LlmRequest) -> tuple[str, list[ToolCall]]:
         goal = re.search(r"^Goal: (.*)$", prompt, re.M)
         task = {"id": "c", "agent": "concierge", "instruction": goal.group(1) if goal else ""}
         return json.dumps({"tasks": [task]}), []
-    if request.purpose != "agent":  # the goal's answer is the concierge's
-        answer = re.search(
-            r"<result from='concierge'[^>]*>\n(?:\[\w+\] )?(.*?)\n</result>", prompt, re.S
-        )
-        return (answer.group(1) if answer else ""), []
+    if request.purpose != "agent":
+        return concierge_answer(request), []
     task = re.search(r"^Task: (.*)$", prompt, re.M)
     asked = task.group(1) if task else ""
     stated = re.search(r"asked: I prefer (\w+)", prompt)

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from relay.testing import LlmRequest, ToolCall, tool_output_body
+from relay.testing import LlmRequest, ToolCall, agents_brain, tool_output_body, upstream_results
 
 _INCIDENT = re.compile(r"\bINC-\d+\b")
 
@@ -134,24 +134,9 @@ def _plan(request: LlmRequest) -> tuple[str, list[ToolCall]]:
 
 
 def _synthesize(request: LlmRequest) -> tuple[str, list[ToolCall]]:
-    results = re.findall(
-        r"<result from='(\w+)' task='[^']*'>\n(.*?)\n</result>", _first_user(request), re.S
-    )
-    return "\n".join(f"- {agent}: {answer}" for agent, answer in results), []
+    return "\n".join(f"- {agent}: {answer}" for agent, answer in upstream_results(request)), []
 
 
-_AGENTS = {"triage": _triage, "remediation": _remediation, "comms": _comms}
-
-
-def respond(request: LlmRequest) -> tuple[str, list[ToolCall]]:
-    if request.purpose == "plan":
-        return _plan(request)
-    if request.purpose == "synthesize":
-        return _synthesize(request)
-    if request.purpose == "verify":  # the brain has nothing better: it repeats its answer
-        previous = [m.content for m in request.messages if m.role == "assistant"]
-        return (previous[-1] if previous else ""), []
-    brain = _AGENTS.get(request.agent)
-    if brain is None:
-        return f"The scripted model has no behaviour for agent {request.agent!r}.", []
-    return brain(request)
+respond = agents_brain(
+    {"triage": _triage, "remediation": _remediation, "comms": _comms}, _plan, _synthesize
+)

@@ -3,7 +3,6 @@ incident. `relay worker --app examples.incident.postmortem:app` starts it on its
 queue; the incident app's code and configuration do not change, and it receives the
 incident.mitigated events emitted after its worker started."""
 
-import re
 import sqlite3
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ from pydantic import Field
 
 from examples.incident.events import IncidentId, IncidentMitigated, Service
 from relay import Agent, App, Database, ToolContext, ToolSet
-from relay.testing import LlmRequest, ToolCall
+from relay.testing import LlmRequest, ToolCall, upstream_results
 
 POSTMORTEM_TOOLS = ToolSet()
 
@@ -56,10 +55,7 @@ def respond(request: LlmRequest) -> tuple[str, list[ToolCall]]:
     answer: the agent's own)."""
     prompt = next((m.content for m in request.messages if m.role == "user"), "")
     if request.purpose != "agent":
-        answer = re.search(
-            r"<result from='postmortem' task='[^']*'>\n(.*?)\n</result>", prompt, re.S
-        )
-        return (answer.group(1) if answer else ""), []
+        return next((answer for _, answer in upstream_results(request)), ""), []
     event = next(
         (line.split(": ", 1)[1] for line in prompt.splitlines() if line.startswith("event: ")),
         "{}",

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from examples.shop.data import COLOURS
-from relay.testing import LlmRequest, ToolCall, tool_output_body
+from relay.testing import LlmRequest, ToolCall, agents_brain, tool_output_body, upstream_results
 
 _ID = {"order": re.compile(r"\bO-\d+\b"), "product": re.compile(r"\bP-\d+\b")}
 
@@ -204,25 +204,10 @@ def _returns(request: LlmRequest) -> tuple[str, list[ToolCall]]:
 
 
 def synthesize(request: LlmRequest) -> tuple[str, list[ToolCall]]:
-    results = re.findall(
-        r"<result from='(\w+)' task='[^']*'>\n(.*?)\n</result>", _first_user(request), re.S
-    )
-    lines = [f"- {agent}: {answer}" for agent, answer in results]
+    lines = [f"- {agent}: {answer}" for agent, answer in upstream_results(request)]
     return "Here is what we did for you:\n" + "\n".join(lines), []
 
 
-_AGENTS = {"orders": _orders, "catalog": _catalog, "returns": _returns}
-
-
-def respond(request: LlmRequest) -> tuple[str, list[ToolCall]]:
-    if request.purpose == "plan":
-        return plan(request)
-    if request.purpose == "synthesize":
-        return synthesize(request)
-    if request.purpose == "verify":  # the brain has nothing better: it repeats its answer
-        previous = [m.content for m in request.messages if m.role == "assistant"]
-        return (previous[-1] if previous else ""), []
-    brain = _AGENTS.get(request.agent)
-    if brain is None:
-        return f"The scripted model has no behaviour for agent {request.agent!r}.", []
-    return brain(request)
+respond = agents_brain(
+    {"orders": _orders, "catalog": _catalog, "returns": _returns}, plan, synthesize
+)
