@@ -206,6 +206,7 @@ def shop_with(*agents: Any, tools: ToolSet = TEST_TOOLS) -> App:
         model=shop_app.model,
         scripted=shop_app.scripted,
         demo=shop_app.demo,
+        memory=shop_app.memory,
     )
 
 

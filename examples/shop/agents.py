@@ -30,17 +30,20 @@ CATALOG = Agent(
     description="Searches the product catalog and recommends products.",
     instructions=(
         "You are the catalog specialist of a clothing shop. Use your tools to find products "
-        "that match the request and recommend one, with its product id, name and price. When "
-        "the customer names no colour, recall their colour preference; when they tell you "
-        "their favourite colour, set it as their preference."
+        "that match the request and recommend one, with its product id, name and price."
     ),
-    tools=[
-        search_products,
-        find_similar_products,
-        get_product_details,
-        "recall",
-        "set_preference",
-    ],
+    tools=[search_products, find_similar_products, get_product_details],
+)
+
+# The catalog agent as the shop runs it: it keeps a customer's favourite colour (relay's memory
+# tools, App(memory=...)); CATALOG stays usable in apps without a memory.
+REMEMBERING_CATALOG = CATALOG.model_copy(
+    update={
+        "instructions": CATALOG.instructions
+        + " When the customer names no colour, recall their colour preference; when they tell "
+        "you their favourite colour, set it as their preference.",
+        "tools": [*CATALOG.tools, "recall", "set_preference"],
+    }
 )
 
 RETURNS = Agent(

@@ -1,7 +1,7 @@
 """The demo shop as a relay app: `relay dev --app examples.shop.app:app` (the default app)."""
 
 from examples.shop import brain
-from examples.shop.agents import CATALOG, ORDERS, RETURNS
+from examples.shop.agents import ORDERS, REMEMBERING_CATALOG, RETURNS
 from examples.shop.data import ShopPreferences, setup
 from examples.shop.tools import SHOP
 from relay import App, Database, Demo, Memory, Route
@@ -24,7 +24,7 @@ ROUTES = [
 
 app = App(
     "shop",
-    agents=[ORDERS, CATALOG, RETURNS],
+    agents=[ORDERS, REMEMBERING_CATALOG, RETURNS],
     tools=SHOP,
     routes=ROUTES,
     database=Database(setup=setup),
