@@ -126,6 +126,7 @@ async def test_a_later_goal_recalls_what_an_earlier_one_remembered_for_that_cust
                 "/memories", params={"subject": "C-1002"}, headers=bearer("root")
             )
         replayed = await replay_workflow(relay.client, f"ask-{suffix}/concierge-1")
+        recorded = await relay_cli("eval", "record", f"ask-{suffix}", env=env)
         history = await relay.client.get_workflow_handle(
             f"ask-{suffix}/concierge-1"
         ).fetch_history()
@@ -151,6 +152,11 @@ async def test_a_later_goal_recalls_what_an_earlier_one_remembered_for_that_cust
     assert [m["text"] for m in listed_http.json()] == ["prefers blue"]
     assert erased.json() == {"subject": "C-1002", "forgotten": 1} and emptied.json() == []
     assert replayed is None  # what it recalled is in its history, not re-read from the store
+    # `relay eval record` reads the run's history too: after the forgetting, its case still
+    # holds the recall and the answer the recalled memory made.
+    case = json.loads(recorded.out)
+    assert case["tools"] == [{"tool": "recall", "arguments": {"query": "What colour do I prefer?"}}]
+    assert case["script"]["agents"]["concierge"][-1]["content"].startswith("I know: prefers green")
     recalls = [
         json.loads(e.activity_task_completed_event_attributes.result.payloads[0].data)
         for e in history.events
