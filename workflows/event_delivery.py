@@ -39,6 +39,7 @@ from relay.workflows.waiting import waited
 
 LOOKUP_RETRY = RetryPolicy(maximum_attempts=10, maximum_interval=timedelta(seconds=30))
 RETRY_WINDOW = timedelta(days=30)  # how long a dead letter waits for `relay events retry`
+CHAIN_BUDGET_PATCH = "chain-budget"
 
 
 @workflow.defn
@@ -50,7 +51,10 @@ class EventWorkflow:
 
     @workflow.run
     async def run(self, event: Event) -> EventOutcome:
-        if event.grant_usd is None:
+        # Events started before chains had a budget deliver as they did (no admission, no
+        # settlement): their histories have neither.
+        chained = workflow.patched(CHAIN_BUDGET_PATCH)
+        if chained and event.grant_usd is None:
             admission = await workflow.execute_activity(
                 "admit_event",
                 event,
@@ -97,7 +101,8 @@ class EventWorkflow:
             attempt += 1
             self._show(subscribers.searchable, "delivering")
         self._show(subscribers.searchable, "dead" if outcome.dead else "delivered")
-        await self._settle(outcome, cause.max_cost_usd)
+        if chained:
+            await self._settle(outcome, cause.max_cost_usd)
         return outcome
 
     async def _settle(self, outcome: EventOutcome, share: float | None) -> None:
