@@ -63,4 +63,4 @@ async def test_any_mcp_client_can_use_the_shop_tools(tmp_path: Path) -> None:
 async def test_one_agents_tools_only(tmp_path: Path) -> None:
     async with Client(relay_server(tmp_path / "shop.db", "--agent", "catalog")) as client:
         names = sorted(t.name for t in (await client.list_tools()).tools)
-    assert names == ["find_similar_products", "search_products"]
+    assert names == ["find_similar_products", "get_product_details", "search_products"]
