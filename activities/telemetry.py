@@ -28,6 +28,9 @@ TOOL_DURATION = METER.create_histogram(
     "relay.tool.duration", unit="s", description="tool call latency"
 )
 TOOL_ERRORS = METER.create_counter("relay.tool.errors", description="failed tool calls")
+RATE_LIMITED = METER.create_counter(
+    "relay.tool.rate_limited", description="tool calls a rate limit or quota refused, by tool"
+)
 
 
 @contextmanager

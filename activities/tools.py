@@ -22,7 +22,7 @@ from relay.activities.mcp_tools import McpToolActivities
 from relay.activities.providers.routes import LOCAL_WINDOW_TOKENS
 from relay.activities.readers import Readers
 from relay.activities.result_store import by_reference
-from relay.activities.telemetry import tool_span
+from relay.activities.telemetry import RATE_LIMITED, tool_span
 from relay.activities.tool_catalog import ToolCatalog
 from relay.agents.delegation import consult_tool, handoff_tool
 from relay.agents.events import emit_tool
@@ -144,6 +144,8 @@ class ToolActivities:
             self._runtime.store,
             self._settings.max_tool_result_bytes,
         )
+        if isinstance(observation.data, dict) and "rate_limited" in observation.data:
+            RATE_LIMITED.add(1, {"tool": request.tool, "limit": observation.data["rate_limited"]})
         activity.logger.info(
             "%s%s %s%s",
             request.tool,

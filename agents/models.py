@@ -216,6 +216,8 @@ class ToolInfo(ToolSchema):
     guarded: bool = False
     # relay's own `emit_<type>` tools: the event type a call emits (agents/events.py).
     emits: str | None = None
+    # A call over the tool's rate waits this long at most for its slot (a durable timer).
+    rate_wait_seconds: float = 0.0
 
 
 class ToolRequest(BaseModel):

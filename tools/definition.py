@@ -1,14 +1,16 @@
 """One way to define a tool: a typed argument model, a risk level and the policy around it."""
 
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from relay.agents.models import ApprovalRule, Compensation, Risk, ToolInfo, ToolRetry
+from relay.agents.rate_limits import ToolLimits, parse_limit
 from relay.tools.context import ToolContext
 from relay.tools.signature_args import (
     ToolDefinitionError,
@@ -84,6 +86,7 @@ class ToolDefinition:
     # Exception types that are the tool's refusals, like ToolBusinessError: shown to the model
     # at once, never retried.
     business_errors: tuple[type[Exception], ...] = ()
+    limits: ToolLimits | None = None  # rate and quota, counted across workers
 
     @property
     def refusals(self) -> tuple[type[Exception], ...]:
@@ -126,7 +129,10 @@ class ToolDefinition:
             retry=self.retry,
             compensation=self.compensation,
             untrusted_output=self.untrusted_output,
-            guarded=self.guard is not None,
+            # The workflow checks before asking a human: the guard, and the limits (a call
+            # over its rate or quota never reaches a human).
+            guarded=self.guard is not None or self.limits is not None,
+            rate_wait_seconds=self.limits.wait_seconds if self.limits else 0.0,
         )
 
 
@@ -157,6 +163,10 @@ class ToolSet:
         name: str | None = None,
         description: str | None = None,
         business_errors: tuple[type[Exception], ...] = (),
+        rate: str | None = None,
+        quota: str | None = None,
+        per: str = "global",
+        rate_wait_seconds: float = 0.0,
     ) -> Callable[[Handler], Handler]:
         """Decorator: registers the function under its name (or `name`), its docstring's
         summary (or `description`) as what the model reads. The function is returned unchanged
@@ -182,6 +192,13 @@ class ToolSet:
         of the agent waits for a human. `guard(args, ctx)` returns why a call may not go ahead
         (data of another customer, say) or None: it runs inside the activity before the
         handler, and before a human is asked; a refusal is an observation the model sees.
+
+        `rate="5/minute"` (per second, minute, hour or day) and `quota="20/day"` limit how often
+        the tool runs, counted in relay's store across every worker and host: globally,
+        `per="requester"`, or per a context key (`per="customer_id"`). A call over its rate
+        waits for its slot (a durable timer) when that is at most `rate_wait_seconds` away;
+        otherwise, and over a quota, it is refused with when the next slot is, before any
+        effect and before a human is asked.
         """
 
         def register(handler: Handler) -> Handler:
@@ -203,6 +220,7 @@ class ToolSet:
             else:
                 model, call = args, handler
                 _check_takes_args_and_context(tool_name, handler)
+            limits = _limits(tool_name, rate, quota, per, rate_wait_seconds)
             for refusal in business_errors:
                 if not (isinstance(refusal, type) and issubclass(refusal, Exception)):
                     raise ToolDefinitionError(
@@ -224,6 +242,7 @@ class ToolSet:
                 untrusted_output=untrusted_output,
                 guard=guard,
                 business_errors=tuple(business_errors),
+                limits=limits,
             )
             handler.relay_tool = tool_name  # type: ignore[attr-defined]
             return handler
@@ -238,6 +257,32 @@ class ToolSet:
 
 
 RISKS: tuple[Risk, ...] = ("read", "write", "irreversible")
+PER = re.compile(r"^(global|requester|[a-z][a-z0-9_]{0,39})$")
+
+
+def _limits(
+    tool: str, rate: str | None, quota: str | None, per: str, wait_seconds: float
+) -> ToolLimits | None:
+    """The tool's limits, or a one-line ToolDefinitionError for a badly written one."""
+    if rate is None and quota is None:
+        return None
+    if not PER.match(per):
+        raise ToolDefinitionError(
+            f"tool {tool!r}: per={per!r} is not global, requester or a context key"
+        )
+    try:
+        return ToolLimits(
+            rate=None if rate is None else parse_limit(rate, "rate"),
+            quota=None if quota is None else parse_limit(quota, "quota"),
+            per=per,
+            wait_seconds=wait_seconds,
+        )
+    except ValidationError as err:  # a wait out of bounds
+        where = ".".join(str(part) for part in err.errors()[0]["loc"])
+        message = f"{where}: {err.errors()[0]['msg']}"
+        raise ToolDefinitionError(f"tool {tool!r}: {message}") from None
+    except ValueError as err:  # a limit not like 5/minute
+        raise ToolDefinitionError(f"tool {tool!r}: {err}") from None
 
 
 def _check_name(name: str, taken: dict[str, ToolDefinition]) -> None:

@@ -2,6 +2,7 @@
 app's database set up, its resources opened once (on first use)."""
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -12,6 +13,7 @@ from relay.tools.definition import ToolDefinition
 from relay.tools.executor import CallScope, call_outcome, execute_tool
 from relay.tools.memory_store import MemoryStore
 from relay.tools.memory_tools import memory_tools
+from relay.tools.rate_store import RateLimiter
 from relay.tools.store import Store, is_postgres_url, open_store
 from relay.tools.stored_results import stored_result_tool
 
@@ -30,6 +32,8 @@ class AppRuntime:
             self.memories = MemoryStore(self.store)
             self.memories.create_schema()
             self.memory_tools = memory_tools(self.memories, app.name, app.memory)
+        self.limiter = RateLimiter(self.store)
+        self.limiter.create_schema()
         self.database = self._open_database()
         self._resources: Any = None
         self._opened = False
@@ -104,6 +108,24 @@ class AppRuntime:
         agent: str | None = None,
         tainted_by: str | None = None,
     ) -> ToolObservation:
+        if tool.limits is not None:  # before any effect, and before a human is asked
+            limits = tool.limits
+            denied = self.limiter.take(
+                tool.name,
+                limits,
+                limits.scope(dict(context), requested_by),
+                key,
+                time.time(),
+                peek=check_only,
+            )
+            if denied is not None:
+                return ToolObservation(
+                    tool=tool.name,
+                    ok=False,
+                    refused=True,
+                    error=denied.message,
+                    data={"rate_limited": denied.kind, "retry_after_s": denied.retry_after_s},
+                )
         scope = CallScope(
             idempotency_key=key,
             context=context,

@@ -60,6 +60,7 @@ from relay.workflows.questions import ask_human
 from relay.workflows.tool_call import (
     call_key,
     call_tool,
+    call_within_rate,
     completed_effect,
     observed,
     outcome_of_failed,
@@ -358,7 +359,7 @@ class AgentWorkflow:
             outcome = "ok" if emitted.ok else "refused" if emitted.refused else "error"
             return record(outcome, emitted.error or ""), emitted
         try:
-            observation = await call_tool(task, tool, call, key, tainted_by=self._s.tainted_by)
+            observation = await call_within_rate(task, tool, call, key, self._s.tainted_by)
         except ActivityError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == "McpToolChanged":

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         ToolRequest,
     )
     from relay.agents.prompts import tool_output
+    from relay.agents.rate_limits import RATE_WAITS
 
 TOOL_NON_RETRYABLE = [
     "ToolNotAllowed",
@@ -78,6 +79,27 @@ async def call_tool(
             :200
         ],
     )
+
+
+async def call_within_rate(
+    task: AgentTask, tool: ToolInfo, call: ToolCall, key: str, tainted_by: str | None
+) -> ToolObservation:
+    """`call_tool`; a call its tool's rate refuses waits for its slot (a durable timer) when
+    that is at most the tool's `rate_wait_seconds` away, RATE_WAITS times at most, then goes
+    again under the same ledger key. A longer wait, or a quota, is the refusal the model sees."""
+    observation = await call_tool(task, tool, call, key, tainted_by=tainted_by)
+    for _ in range(RATE_WAITS):
+        data = observation.data if isinstance(observation.data, dict) else {}
+        retry_after = data.get("retry_after_s")
+        if data.get("rate_limited") != "rate" or retry_after is None:
+            break
+        if retry_after > tool.rate_wait_seconds:
+            break
+        await workflow.sleep(
+            timedelta(seconds=retry_after), summary=f"{tool.name}: waits for a rate slot"
+        )
+        observation = await call_tool(task, tool, call, key, tainted_by=tainted_by)
+    return observation
 
 
 def _request(
