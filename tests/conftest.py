@@ -22,11 +22,11 @@ from relay.settings import Settings
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
 from relay.temporal.goals import start_goal
-from relay.tools.store import connect
+from relay.tools.store import Store, connect, open_store
 from relay.worker import relay_worker
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
-from tests.postgres_server import postgres_bin, postgres_server
+from tests.postgres_server import new_database, postgres_bin, postgres_server
 from tests.reliability import Case, write_report
 
 RELIABILITY: list[tuple[Case, str]] = []
@@ -250,3 +250,16 @@ def postgres() -> Iterator[str]:
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
     with postgres_server(bin_dir) as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def relay_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """relay's store on each backend: a SQLite file, and a fresh database on a real
+    PostgreSQL (the session's `postgres`), with its ledger tables."""
+    if request.param == "sqlite":
+        location: Path | str = tmp_path / "relay.db"
+    else:
+        location = new_database(request.getfixturevalue("postgres"))
+    store = open_store(location)
+    store.create_schema(results=True)
+    return store

@@ -21,12 +21,11 @@ from relay.temporal.replay import replay_workflow
 from relay.tools.context import ToolContext
 from relay.tools.memory_store import MemoryStore
 from relay.tools.memory_tools import memory_tools
-from relay.tools.store import open_store
+from relay.tools.store import Store, open_store
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay
 from tests.memory_app import MEMORIES
-from tests.postgres_server import new_database
 from tests.serve_process import bearer, serve_process
 from tests.test_cli import env_for
 from tests.worker_process import relay_for_worker_processes, worker_process
@@ -40,16 +39,10 @@ def _memory(n: int, subject: str, text: str, app: str = "memo", days_ago: int = 
     )  # fmt: skip
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def memories(request: pytest.FixtureRequest, tmp_path: Path) -> MemoryStore:
-    """relay's store on each backend: SQLite FTS5, and a real PostgreSQL's full-text search."""
-    if request.param == "sqlite":
-        location: Path | str = tmp_path / "relay.db"
-    else:
-        location = new_database(request.getfixturevalue("postgres"))
-    store = open_store(location)
-    store.create_schema(results=True)
-    memories = MemoryStore(store)
+@pytest.fixture
+def memories(relay_store: Store) -> MemoryStore:
+    """Memories on each backend: SQLite FTS5, and a real PostgreSQL's full-text search."""
+    memories = MemoryStore(relay_store)
     memories.create_schema()
     memories.create_schema()  # again, as every worker does at start
     return memories

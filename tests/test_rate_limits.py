@@ -15,20 +15,16 @@ from relay.temporal.devserver import DevServer
 from relay.temporal.goals import start_goal
 from relay.tools.definition import ToolDefinitionError, ToolSet
 from relay.tools.rate_store import RateLimiter
-from relay.tools.store import open_store
+from relay.tools.store import Store, open_store
 from tests.conftest import Relay, running_relay
 from tests.limited_app import LIMITED_APP
-from tests.postgres_server import new_database
 from tests.worker_process import relay_for_worker_processes, worker_process
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def limiter(request: pytest.FixtureRequest, tmp_path: Path) -> RateLimiter:
-    if request.param == "sqlite":
-        location: Path | str = tmp_path / "relay.db"
-    else:
-        location = new_database(request.getfixturevalue("postgres"))
-    limiter = RateLimiter(open_store(location))
+@pytest.fixture
+def limiter(relay_store: Store) -> RateLimiter:
+    """The counting on each backend: SQLite, and a real PostgreSQL."""
+    limiter = RateLimiter(relay_store)
     limiter.create_schema()
     limiter.create_schema()  # again, as every worker does at start
     return limiter
@@ -78,10 +74,16 @@ def test_a_limit_written_wrong_fails_where_the_tool_is_defined() -> None:
             return {}
 
 
+def _workers_env(tmp_path: Path) -> dict[str, str]:
+    """What every worker process of these tests shares: relay's store and the app."""
+    return {"RELAY_STORE": str(tmp_path / "relay.db"), "RELAY_APP": "tests.limited_app:LIMITED_APP"}
+
+
+RESET = GoalRequest(goal="Reset U-1", app="limited", app_digest=LIMITED_APP.digest)
+
+
 async def _reset(relay: Relay, goal_id: str, person: str) -> GoalResult:
-    request = GoalRequest(
-        goal="Reset U-1", app="limited", app_digest=LIMITED_APP.digest, requested_by=person
-    )
+    request = RESET.model_copy(update={"requested_by": person})
     handle = await start_goal(relay.client, request, goal_id, relay.settings.task_queue)
     return await handle.result()
 
@@ -90,10 +92,7 @@ async def test_a_rate_per_requester_holds_across_two_workers(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
     relay = await relay_for_worker_processes(temporal_server, tmp_path)
-    shared = {
-        "RELAY_STORE": str(tmp_path / "relay.db"),
-        "RELAY_APP": "tests.limited_app:LIMITED_APP",
-    }
+    shared = _workers_env(tmp_path)
     log = tmp_path / "workers.log"
     async with (
         worker_process(relay.settings, log, **shared | {"RELAY_DATA_DIR": str(tmp_path / "a")}),
@@ -141,14 +140,9 @@ async def test_a_call_retried_after_its_worker_was_killed_counts_once(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
     relay = await relay_for_worker_processes(temporal_server, tmp_path)
-    shared = {
-        "RELAY_STORE": str(tmp_path / "relay.db"),
-        "RELAY_APP": "tests.limited_app:LIMITED_APP",
-    }
+    shared = _workers_env(tmp_path)
     log = tmp_path / "workers.log"
-    request = GoalRequest(
-        goal="Reset U-1", app="limited", app_digest=LIMITED_APP.digest, requested_by="ada"
-    )
+    request = RESET.model_copy(update={"requested_by": "ada"})
     doomed_env = shared | {"RELAY_FAULT": "tool-committed:send_reset"}
     async with worker_process(relay.settings, log, **doomed_env) as doomed:
         handle = await start_goal(
