@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from relay.agents.models import CONTEXT_MAX_ENTRIES, EventCause, GoalContext, ToolInfo
+from relay.agents.causes import EventCause
+from relay.agents.models import CONTEXT_MAX_ENTRIES, GoalContext, ToolInfo
 
 EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 EVENT_TYPE_MAX_CHARS = 100

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from relay.agents.approvals import ApprovalPolicy, ApprovalRecord, DecisionAudit
+from relay.agents.causes import EventCause
 from relay.agents.llm_models import LlmResponse, ToolSchema, Usage
 from relay.agents.threads import TURNS_SHOWN, ThreadTurn
 
@@ -74,20 +75,6 @@ ContextValue = Annotated[str, StringConstraints(max_length=1000)]
 # The goal's context: what the app knows about it (`customer_id`, `user_id`, ...), shown to the
 # planner and the agents and passed to tools. Bounded: it is stored in every run's history.
 GoalContext = Annotated[dict[ContextKey, ContextValue], Field(max_length=CONTEXT_MAX_ENTRIES)]
-
-
-class EventCause(BaseModel):
-    """Why a goal runs: the event it reacts to (agents/events.py), and the chain of events it
-    is part of."""
-
-    event_id: str = Field(max_length=200)
-    type: str = Field(max_length=100)
-    emitted_by: str = Field(max_length=400)
-    chain: str = Field(max_length=200)
-    depth: int = Field(ge=0)
-    # The reaction's share of what its chain granted the event: the goal's cost never exceeds
-    # it, whatever its budget says.
-    max_cost_usd: float | None = Field(default=None, ge=0)
 
 
 class GoalRequest(BaseModel):

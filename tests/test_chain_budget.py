@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from temporalio.service import RPCError
 
+from relay.agents.causes import EventCause
 from relay.agents.chains import Admission, ChainBudget, ChainState, Settlement, chain_workflow_id
 from relay.agents.events import EventOutcome
-from relay.agents.models import Budget, EventCause, GoalResult
+from relay.agents.models import Budget, GoalResult
 from relay.temporal.devserver import DevServer
 from relay.temporal.replay import replay_workflow
 from relay.workflows.budget import capped

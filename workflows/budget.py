@@ -5,8 +5,9 @@ from datetime import datetime
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from relay.agents.causes import EventCause
     from relay.agents.llm_models import Usage
-    from relay.agents.models import Budget, EventCause, Lease
+    from relay.agents.models import Budget, Lease
 
 SYNTHESIS_STEPS = 1  # kept back from the agents for the supervisor's final answer
 

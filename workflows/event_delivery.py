@@ -19,6 +19,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ChildWorkflowError, FailureError
 
 with workflow.unsafe.imports_passed_through():
+    from relay.agents.causes import EventCause
     from relay.agents.chains import Admission, Settlement, chain_workflow_id
     from relay.agents.events import (
         FAILED_GOAL,
@@ -31,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         chain_of,
         event_goal,
     )
-    from relay.agents.models import EventCause, GoalRequest, GoalResult
+    from relay.agents.models import GoalRequest, GoalResult
     from relay.temporal.search_attributes import RELAY_CHAIN, RELAY_STATUS, chain_attribute
 
 from relay.workflows.supervisor import SupervisorWorkflow
