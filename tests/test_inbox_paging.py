@@ -51,6 +51,7 @@ async def test_every_approval_is_listed_across_pages_and_decided_on_its_goal(
             ),
         )
         try:
+            await _listed_at_least(http, GOALS + 1)  # visibility catches up on its own time
             ours = {h.id for h in handles} | {stuck.id.split("/")[0]}
             pages, items, cursor = 0, [], None
             while True:
@@ -100,6 +101,15 @@ async def test_every_approval_is_listed_across_pages_and_decided_on_its_goal(
             for other in [*handles, stuck]:
                 if (await other.describe()).status.name == "RUNNING":  # type: ignore[union-attr]
                     await other.terminate("test done")
+
+
+async def _listed_at_least(http: httpx.AsyncClient, count: int) -> None:
+    for _ in range(300):
+        listed = await http.get("/approvals", params={"limit": 1}, headers=bearer("fiona"))
+        if int(listed.headers["X-Total-Count"]) >= count:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the inbox never counted {count} waiting agents")
 
 
 async def test_more_than_200_waiting_goals_are_all_in_the_inbox(

@@ -48,11 +48,16 @@ class ApprovalDesk:
         # Notices are applied in the order they arrive, even while one waits for its signature
         # check: a settlement must not overtake the request it settles.
         self._in_order = asyncio.Lock()
+        self._reading = 0  # notices received and not yet applied
 
     async def receive(self, raw: Any, children: set[str]) -> bool:
         """Apply a notice from an agent; False (and nothing changes) when it is not one."""
-        async with self._in_order:
-            return await self._receive(raw, children)
+        self._reading += 1
+        try:
+            async with self._in_order:
+                return await self._receive(raw, children)
+        finally:
+            self._reading -= 1
 
     async def _receive(self, raw: Any, children: set[str]) -> bool:
         try:
@@ -99,6 +104,16 @@ class ApprovalDesk:
             return f"no pending approval {approval_id!r}"
         return None
 
+    def early_refusal(self, approval_id: str) -> str | None:
+        """Why a decision can be refused before it is taken in. An id not pending yet is not
+        refused while notices are still being read: a query may already have shown the
+        approval a notice opens (Temporal answers it from events the workflow has not yet
+        completed a task on), and a decision sent on that sight must not be lost."""
+        refusal = self.refusal(approval_id)
+        if self._reading and approval_id not in self.settled:
+            return None
+        return refusal
+
     async def forward(self, signal: str, raw: Any) -> None:
         """Route a decision to the agent that asked; it checks and audits it. A decision that
         is malformed, oversized or for no pending approval is refused and audited here, its
@@ -108,6 +123,8 @@ class ApprovalDesk:
         if isinstance(decision, str):
             self._refuse(clipped(raw), verdict, decision)
             return
+        if self._reading:  # a notice read before this decision came may open its approval
+            await workflow.wait_condition(lambda: not self._reading)
         refusal = self.refusal(decision.approval_id)
         if refusal is None:
             child = self.pending[decision.approval_id].workflow_id

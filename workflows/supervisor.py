@@ -413,7 +413,9 @@ class SupervisorWorkflow:
     @decide.validator
     def _validate_decide(self, request: DecisionRequest | Any) -> None:
         checked = read_input(DecisionRequest, request)
-        refusal = checked if isinstance(checked, str) else self._desk.refusal(checked.approval_id)
+        if isinstance(checked, str):
+            raise ApplicationError(checked, type="ApprovalRefused", non_retryable=True)
+        refusal = self._desk.early_refusal(checked.approval_id)
         if refusal is not None:
             raise ApplicationError(refusal, type="ApprovalRefused", non_retryable=True)
 
