@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from relay.agents.chains import ChainBudget
 from relay.agents.delegation import consult_tool_name, handoff_tool_name
 from relay.agents.events import EVENT_TYPE
 from relay.agents.memory import MEMORY_TOOLS, SET_PREFERENCE, Memory
+from relay.agents.model_limits import LONGEST_TTL_SECONDS
 from relay.agents.questions import ASK_HUMAN
 from relay.agents.specs import NAME, Agent, Route, one_line
 from relay.agents.typed_output import output_schema
@@ -83,6 +85,8 @@ class App:
       chain of them may use (ChainBudget: events, cost; default 20 events, $5).
     - `memory`: long-term memory about a subject the goal's context names (Memory(scope=
       "customer_id")), kept and found by agents that list `remember` / `recall`.
+    - `cache_responses`: answer a model request again from relay's store when the same one
+      was answered this recently (temperature 0, never while a run's context is tainted).
     """
 
     def __init__(
@@ -102,6 +106,7 @@ class App:
         events: Mapping[str, type[BaseModel]] | None = None,
         chain_budget: ChainBudget | None = None,
         memory: Memory | None = None,
+        cache_responses: timedelta | None = None,
     ) -> None:
         if not NAME.match(name):
             raise AppError(f"app name {name!r} must be lowercase letters, digits, '-' or '_'")
@@ -120,6 +125,7 @@ class App:
         self.event_schemas = {t: m.model_json_schema() for t, m in self.events.items()}
         self.chain_budget = chain_budget or ChainBudget()
         self.memory = memory
+        self.cache_seconds = _cache_seconds(name, cache_responses)
         self.output_schema: dict[str, Any] | None = None
         if output is not None:
             try:
@@ -273,3 +279,12 @@ def load_app(reference: str) -> App:
         found = "nothing" if app is None else type(app).__name__
         raise AppError(f"--app {reference!r}: {module_name}.{attribute} is {found}, not an App")
     return app
+
+
+def _cache_seconds(app: str, ttl: timedelta | None) -> int | None:
+    if ttl is None:
+        return None
+    seconds = int(ttl.total_seconds())
+    if not 1 <= seconds <= LONGEST_TTL_SECONDS:
+        raise AppError(f"app {app!r}: cache_responses must be between 1 second and 30 days")
+    return seconds

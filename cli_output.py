@@ -9,6 +9,7 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 
 from relay.agents.approvals import ANYONE, PendingApproval
+from relay.agents.llm_models import Usage
 from relay.agents.models import GoalResult
 from relay.workflows.supervisor import SupervisorWorkflow
 
@@ -82,14 +83,24 @@ def print_result(result: GoalResult) -> None:
     cost = "unknown" if result.usage.cost_usd is None else f"${result.usage.cost_usd:.4f}"
     print(
         f"usage: {result.usage.llm_calls} LLM calls, {result.usage.input_tokens} in / "
-        f"{result.usage.output_tokens} out tokens, cost {cost}; models: "
-        f"{', '.join(result.models)}"
+        f"{result.usage.output_tokens} out tokens, cost {cost}{cache_note(result.usage)}; "
+        f"models: {', '.join(result.models)}"
     )
     for warning in result.warnings:
         print(f"warning: {warning}")
     print(f"\n{result.answer}")
     if result.output is not None:
         print(f"\noutput: {json.dumps(result.output)}")
+
+
+def cache_note(usage: Usage) -> str:
+    """The response cache's part of a run's usage, when it answered any call."""
+    if not usage.cached_calls:
+        return ""
+    return (
+        f" · {usage.cached_calls} from the response cache ({usage.cache_share():.0%}, "
+        f"saved ${usage.saved_usd:.4f})"
+    )
 
 
 async def wait_for_result(

@@ -11,7 +11,7 @@ from relay.agents.approvals import PendingApproval
 from relay.agents.llm_models import Usage
 from relay.agents.models import AgentResult, GoalResult, TurnRecord
 from relay.agents.progress import TaskProgress
-from relay.cli_output import failure_text
+from relay.cli_output import cache_note, failure_text
 from relay.temporal.goal_history import CallView, UndoView, read_agent, read_goal
 from relay.temporal.goals import ask_if_served, has_workers
 from relay.workflows.agent import AgentWorkflow
@@ -209,6 +209,8 @@ def _task_line(task: TaskProgress) -> str:
 
 def _turn_line(turn: TurnRecord) -> str:
     tools = f" → {', '.join(turn.tools)}" if turn.tools else " → answer"
+    if turn.usage.cached_calls:
+        return f"step {turn.step} · {turn.model} · from the response cache{tools}"
     return (
         f"step {turn.step} · {turn.model} · {turn.usage.input_tokens} in/"
         f"{turn.usage.output_tokens} out · {_cost(turn.usage)} · {turn.latency_ms:.0f} ms{tools}"
@@ -217,7 +219,7 @@ def _turn_line(turn: TurnRecord) -> str:
 
 def _spent(usage: Usage) -> str:
     tokens = usage.input_tokens + usage.output_tokens
-    return f"{_cost(usage)} · {usage.llm_calls} LLM calls · {tokens} tokens"
+    return f"{_cost(usage)} · {usage.llm_calls} LLM calls · {tokens} tokens{cache_note(usage)}"
 
 
 def _cost(usage: Usage) -> str:

@@ -18,6 +18,7 @@ from temporalio.envconfig import ClientConfigProfile
 
 from relay.agents.approvals import ApprovalPolicy
 from relay.agents.guardrails import GOAL_HARD_LIMIT, GOAL_MAX_BYTES
+from relay.agents.model_limits import ModelLimits
 from relay.agents.models import Budget, HistoryLimit
 from relay.agents.redaction import Redaction
 from relay.temporal.codec import EncryptionCodec, build_codec, data_converter
@@ -111,6 +112,10 @@ class Settings(BaseModel):
     max_cached_workflows: int = Field(default=4000, ge=0, le=100_000)
     # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
     fault: str | None = None
+    # Requests and tokens per window of a route entry, shared by every worker through relay's
+    # store (RELAY_MODEL_LIMITS='{"openai:gpt-4o-mini": {"requests": "500/minute",
+    # "tokens": "200000/minute"}}'): calls queue for their slot instead of drawing 429s.
+    model_limits: dict[str, ModelLimits] = Field(default_factory=dict)
     # Benchmarks: the scripted test double answers after (low, high) ms (RELAY_SCRIPTED_LATENCY_MS).
     scripted_latency_ms: tuple[float, float] | None = None
 
@@ -153,6 +158,7 @@ class Settings(BaseModel):
             "mcp_config": os.environ.get("RELAY_MCP_CONFIG")
             or ("mcp.json" if Path("mcp.json").is_file() else None),
             "agent_mcp": json.loads(os.environ.get("RELAY_AGENT_MCP") or "{}"),
+            "model_limits": json.loads(os.environ.get("RELAY_MODEL_LIMITS") or "{}"),
             "fault": os.environ.get("RELAY_FAULT"),
             "scripted_latency_ms": _range("RELAY_SCRIPTED_LATENCY_MS"),
             "loop_limit": os.environ.get("RELAY_LOOP_LIMIT"),

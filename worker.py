@@ -69,11 +69,12 @@ class RelayPlugin(SimplePlugin):
         self.settings = settings or Settings.from_env()
         self._connections = McpConnections(load_mcp_config(self.settings.mcp_config))
         mcp = McpToolActivities(self.settings, self._connections, app.agents)
-        self._tools = ToolActivities(
-            self.settings, mcp, AppRuntime(app, self.settings), serves=agents
-        )
+        runtime = AppRuntime(app, self.settings)
+        self._tools = ToolActivities(self.settings, mcp, runtime, serves=agents)
         self._serves = set(agents) if agents is not None else None
-        self._llm = llm = LlmActivities(self.settings, app.scripted, self._tools.catalog)
+        self._llm = llm = LlmActivities(
+            self.settings, app.scripted, self._tools.catalog, runtime.store, app.name
+        )
         approvals = ApprovalActivities(self.settings.approval_secret)
         events = EventActivities(app, self.settings, lambda: self._tools.search_attributes)
         super().__init__(

@@ -2,6 +2,7 @@
 the worker's circuit breaker."""
 
 import asyncio
+import time
 from collections.abc import Awaitable
 
 from temporalio import activity
@@ -11,12 +12,15 @@ from relay.activities.faults import kill_if
 from relay.activities.providers import errors
 from relay.activities.providers.base import split_route_entry
 from relay.activities.providers.breaker import CircuitBreaker
+from relay.activities.providers.model_gate import ModelGate
 from relay.activities.providers.registry import build_providers
-from relay.activities.telemetry import llm_span
+from relay.activities.providers.response_cache import ResponseCache
+from relay.activities.telemetry import CACHE_HITS, llm_span
 from relay.activities.tool_catalog import TOOLS_UNKNOWN, ToolCatalog
 from relay.agents.llm_models import LlmRequest, LlmResponse
 from relay.settings import Settings
 from relay.testing.scripted import Brain
+from relay.tools.store import Store
 
 HEARTBEAT_EVERY_SECONDS = 2.0
 # Failures that say nothing about the provider's health: the request itself was wrong.
@@ -24,11 +28,21 @@ _CALLERS_FAULT = {errors.BAD_REQUEST, errors.CONTEXT_LENGTH, errors.MISSING_CRED
 
 
 class LlmActivities:
+    """`store` and `app`: the route limits every worker shares (RELAY_MODEL_LIMITS) and the
+    app's response cache; without a store, neither."""
+
     def __init__(
-        self, settings: Settings, brain: Brain | None = None, catalog: ToolCatalog | None = None
+        self,
+        settings: Settings,
+        brain: Brain | None = None,
+        catalog: ToolCatalog | None = None,
+        store: Store | None = None,
+        app: str = "",
     ) -> None:
         self._providers = build_providers(settings, brain)
         self._catalog = catalog
+        self._gate = ModelGate(store, settings.model_limits)
+        self._cache = ResponseCache(store, app) if store is not None else None
         self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_open_seconds)
         self._trace_content = settings.trace_content
         self._fault = settings.fault
@@ -55,6 +69,10 @@ class LlmActivities:
                 non_retryable=True,
                 type=errors.CIRCUIT_OPEN,
             )
+        cached = await self._cached(request)
+        if cached is not None:
+            return cached
+        slot = await self._gate.admit(request)
         try:
             with llm_span(request, provider_name, model, self._trace_content) as replies:
                 reply = await _heartbeating(provider.complete(request, model))
@@ -62,8 +80,13 @@ class LlmActivities:
         except ApplicationError as err:
             if err.type not in _CALLERS_FAULT:
                 self._breaker.failed(provider_name)
+            await self._gate.refused(request.model, err)
             raise
         self._breaker.succeeded(provider_name)
+        used = reply.usage.input_tokens + reply.usage.output_tokens
+        await self._gate.used(request.model, slot, used)
+        if self._cache is not None and request.cache_seconds is not None:
+            await asyncio.to_thread(self._cache.put, request, reply, time.time())
         kill_if(f"llm-answered:{request.agent}", self._fault)
         activity.logger.info(
             "%s answered in %.0f ms (%d in / %d out tokens)",
@@ -73,6 +96,19 @@ class LlmActivities:
             reply.usage.output_tokens,
             extra={"agent": request.agent, "step": request.step},
         )
+        return reply
+
+    async def _cached(self, request: LlmRequest) -> LlmResponse | None:
+        if self._cache is None or request.cache_seconds is None:
+            return None
+        reply = await asyncio.to_thread(self._cache.get, request, time.time())
+        if reply is not None:
+            CACHE_HITS.add(1, {"route": request.model})
+            activity.logger.info(
+                "%s answered from the response cache",
+                request.model,
+                extra={"agent": request.agent, "step": request.step},
+            )
         return reply
 
     def _with_tools(self, request: LlmRequest) -> LlmRequest:

@@ -31,6 +31,12 @@ TOOL_ERRORS = METER.create_counter("relay.tool.errors", description="failed tool
 RATE_LIMITED = METER.create_counter(
     "relay.tool.rate_limited", description="tool calls a rate limit or quota refused, by tool"
 )
+MODEL_QUEUED = METER.create_histogram(
+    "relay.llm.queued", unit="s", description="time a model call waited for its route's limits"
+)
+CACHE_HITS = METER.create_counter(
+    "relay.llm.cache_hits", description="model calls answered from the response cache"
+)
 
 
 @contextmanager

@@ -116,6 +116,7 @@ class ToolActivities:
             direct_single_agent=True,
             local_context_tokens=LOCAL_WINDOW_TOKENS,
             memory_opening=self._app.memory.opening if self._app.memory else 0,
+            response_cache_seconds=self._app.cache_seconds,
         )
 
     def _native(self, agent: Agent) -> list[ToolInfo]:

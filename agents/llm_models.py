@@ -12,6 +12,14 @@ class Usage(BaseModel):
     llm_calls: int = 0
     # None means "unknown price", which is not the same as free.
     cost_usd: float | None = 0.0
+    # Answers the response cache gave instead of a provider, and what they cost when asked.
+    cached_calls: int = 0
+    saved_usd: float = 0.0
+
+    def cache_share(self) -> float:
+        """Of the model answers, the share the response cache gave."""
+        answers = self.llm_calls + self.cached_calls
+        return self.cached_calls / answers if answers else 0.0
 
     def plus(self, other: "Usage") -> "Usage":
         cost = (
@@ -24,6 +32,8 @@ class Usage(BaseModel):
             output_tokens=self.output_tokens + other.output_tokens,
             llm_calls=self.llm_calls + other.llm_calls,
             cost_usd=cost,
+            cached_calls=self.cached_calls + other.cached_calls,
+            saved_usd=round(self.saved_usd + other.saved_usd, 8),
         )
 
 
@@ -62,6 +72,9 @@ class LlmRequest(BaseModel):
     # Set instead of `tools`: the worker resolves the schemas (activities/tool_catalog.py).
     tools_digest: str | None = None
     response_schema: dict[str, Any] | None = None
+    # App(cache_responses=...) and an untainted context: asked at temperature 0, and answered
+    # from the response cache when the same request was answered within this many seconds.
+    cache_seconds: int | None = None
 
 
 class LlmResponse(BaseModel):
@@ -72,3 +85,4 @@ class LlmResponse(BaseModel):
     latency_ms: float = 0.0
     # Set by the workflow: route entries that failed before this one answered.
     model_switches: list[str] = Field(default_factory=list)
+    cached: bool = False  # from the response cache, not from the provider

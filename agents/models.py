@@ -304,6 +304,7 @@ class AgentTask(BaseModel):
     cause: EventCause | None = None  # the goal's (GoalRequest.cause): its agents' events chain on
     earlier: list[ThreadTurn] = Field(default_factory=list)  # the goal's thread's (GoalRequest)
     memory_opening: int = 0  # memories recalled for the opening (RunConfig.memory_opening)
+    cache_seconds: int | None = None  # RunConfig.response_cache_seconds
 
 
 class TurnRecord(BaseModel):

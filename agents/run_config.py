@@ -59,6 +59,8 @@ class RunConfig(BaseModel):
     # App(memory=Memory(opening=N)): memories relevant to its task put in the opening of each
     # agent that lists `recall`. Recorded; 0 for apps without memory.
     memory_opening: int = 0
+    # App(cache_responses=...): how long a model's answer may be given again. Recorded.
+    response_cache_seconds: int | None = None
 
     def route_of(self, agent: Agent, route: str) -> str:
         """An agent's model route: the worker's choice for it, its own, else the goal's."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from relay.agents.llm_models import Usage
 from relay.evals.runner import CaseRun
 
 
@@ -29,6 +30,9 @@ class RouteSummary(BaseModel):
     p95_latency_s: float
     tokens_per_goal: float
     cost_per_goal_usd: float | None  # None: some model's price is unknown
+    # Model answers from the response cache / all model answers, and what they saved.
+    cache_hit_rate: float = 0.0
+    saved_usd: float = 0.0
     failing: list[FailingCase] = Field(default_factory=list)
 
 
@@ -77,6 +81,11 @@ def summarize(route: str, runs: list[CaseRun]) -> RouteSummary:
         if any(c is None for c in costs)
         else statistics.fmean(c or 0.0 for c in costs),
         failing=sorted(failing, key=lambda f: f.case_id),
+        cache_hit_rate=Usage(
+            llm_calls=sum(r.llm_calls for r in runs),
+            cached_calls=sum(r.cached_calls for r in runs),
+        ).cache_share(),
+        saved_usd=round(sum(r.saved_usd for r in runs), 8),
     )
 
 
@@ -101,6 +110,12 @@ def table(report: EvalReport) -> str:
             f"peak RSS {report.peak_rss_mb:.0f} MB · load average "
             f"{' '.join(f'{x:.2f}' for x in report.load_average)} · {report.machine}"
         )
+    for s in report.routes:
+        if s.cache_hit_rate:
+            lines.append(
+                f"response cache on {s.route}: {s.cache_hit_rate:.0%} of model answers, "
+                f"saved {_cost(s.saved_usd)}"
+            )
     for s in report.routes:
         if s.failing:
             lines.append(f"\nfailing on {s.route} ({len(s.failing)} of {s.cases} cases):")

@@ -49,6 +49,9 @@ class CaseRun(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float | None = 0.0
+    llm_calls: int = 0
+    cached_calls: int = 0  # answered from the response cache (App(cache_responses=...))
+    saved_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ class CaseRunner:
             input_tokens=usage.input_tokens if usage else 0,
             output_tokens=usage.output_tokens if usage else 0,
             cost_usd=usage.cost_usd if usage else None,
+            llm_calls=usage.llm_calls if usage else 0,
+            cached_calls=usage.cached_calls if usage else 0,
+            saved_usd=usage.saved_usd if usage else 0.0,
         )
 
     async def _earlier(

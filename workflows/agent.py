@@ -193,6 +193,7 @@ class AgentWorkflow:
                     messages=self._s.messages,
                     tools=list(task.tools),
                     tools_digest=digest,
+                    cache_seconds=None if self._s.tainted_by else task.cache_seconds,
                 ),
                 summary=f"{task.agent} · step {self._s.steps}",
             )

@@ -40,6 +40,7 @@ async def make_plan(
     route: str,
     ask: Ask,
     earlier: Sequence[ThreadTurn] = (),
+    cache_seconds: int | None = None,
 ) -> Plan:
     """Ask for a plan. An answer that is not a Plan is sent back with the validation error
     at most twice; a Plan that is not a valid DAG, once. Then the goal fails."""
@@ -58,6 +59,8 @@ async def make_plan(
                 step=attempt,
                 messages=messages,
                 response_schema=plan_schema(names),
+                # an earlier answer of the thread may carry untrusted content
+                cache_seconds=None if earlier else cache_seconds,
             ),
             f"plan · try {attempt}",
         )

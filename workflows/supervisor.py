@@ -122,7 +122,13 @@ class SupervisorWorkflow:
         agents = [self._specs[c] for c in candidates]
         direct = config.direct_single_agent or request.agent is not None
         plan = (direct and direct_plan(goal, agents)) or await make_plan(
-            goal, request.context, agents, route, self._ask, request.earlier
+            goal,
+            request.context,
+            agents,
+            route,
+            self._ask,
+            request.earlier,
+            config.response_cache_seconds,
         )
         self._tasks = plan.tasks
         self._show()
@@ -281,6 +287,7 @@ class SupervisorWorkflow:
             cause=request.cause,
             earlier=request.earlier,
             memory_opening=config.memory_opening if RECALL in spec.tools else 0,
+            cache_seconds=config.response_cache_seconds,
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         chain = request.cause.chain if config.search_attributes and request.cause else None

@@ -74,6 +74,8 @@ class AnthropicProvider:
         body: dict[str, Any] = {"model": model, "max_tokens": MAX_TOKENS, "messages": turns}
         if system:
             body["system"] = system
+        if request.cache_seconds is not None:  # a cached answer is the one answer
+            body["temperature"] = 0
         if request.tools:
             body["tools"] = [
                 {"name": t.name, "description": t.description, "input_schema": t.parameters}

@@ -65,6 +65,8 @@ class OpenAIProvider:
                 }
                 for t in request.tools
             ]
+        if request.cache_seconds is not None:  # a cached answer is the one answer
+            body["temperature"] = 0
         if request.response_schema is not None:
             body["response_format"] = {
                 "type": "json_schema",
