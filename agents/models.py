@@ -205,6 +205,7 @@ class ToolInfo(ToolSchema):
     emits: str | None = None
     # A call over the tool's rate waits this long at most for its slot (a durable timer).
     rate_wait_seconds: float = 0.0
+    limits: str | None = None  # its rate and quota in words, for the Web UI's call summary
 
 
 class ToolRequest(BaseModel):

@@ -47,6 +47,12 @@ class ToolLimits(BaseModel):
     def whom(self) -> str:
         return "" if self.per == "global" else f" per {self.per}"
 
+    def words(self) -> str:
+        """e.g. `3/minute, quota 20/day per requester`."""
+        parts = [self.rate.text] if self.rate else []
+        parts += [f"quota {self.quota.text}"] if self.quota else []
+        return ", ".join(parts) + self.whom()
+
 
 class SlotDenied(BaseModel):
     """A call its tool's limits refuse now, and when it may go ahead."""

@@ -4,10 +4,13 @@ requester, refused with when the next slot is, or waited for with a durable time
 slot is near. The counting itself on SQLite and a real PostgreSQL."""
 
 import asyncio
+import json
 import signal
 from pathlib import Path
 
 import pytest
+from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError
 
 from relay.agents.models import GoalRequest, GoalResult
 from relay.agents.rate_limits import ToolLimits, parse_limit
@@ -110,6 +113,20 @@ async def test_a_rate_per_requester_holds_across_two_workers(
         for a in refused
     )
     assert bobs.answer == "ok"  # another requester's count is their own
+    # Each refusal is in the goal's audit, decided by relay before any human was asked.
+    for result in adas:
+        limited = [(a.approver, a.verdict, a.reason) for a in result.audit]
+        assert limited == (
+            [] if result.answer == "ok" else [("relay:rate-limit", "rejected", result.answer)]
+        )
+    # The Web UI's summary of each call names the tool's limit.
+    history = await relay.client.get_workflow_handle(f"bob-{suffix}/ops-1").fetch_history()
+    summaries = [
+        json.loads(e.user_metadata.summary.data)
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert 'send_reset · {"user": "U-1"} · limited 3/minute per requester' in summaries
     counted = RateLimiter(open_store(tmp_path / "relay.db")).counted("send_reset", "requester:ada")
     assert len(counted) == 3
 
@@ -134,6 +151,47 @@ async def test_a_near_slot_is_waited_for_with_a_durable_timer(
     ]
     # A timer in the agent's history (besides its time budget's): the wait survives a restart.
     assert [t for t in timers if b"rate slot" in t] == [b'"ping_service: waits for a rate slot"']
+
+
+async def test_a_wait_for_a_slot_survives_its_worker_being_killed(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    relay = await relay_for_worker_processes(temporal_server, tmp_path)
+    shared = _workers_env(tmp_path)
+    log = tmp_path / "workers.log"
+    request = GoalRequest(
+        goal="Ping twice", app="limited", app_digest=LIMITED_APP.digest, requested_by="ada"
+    )
+    goal_id = f"wait-{tmp_path.name[-8:]}"
+    async with worker_process(relay.settings, log, **shared) as first:
+        handle = await start_goal(relay.client, request, goal_id, relay.settings.task_queue)
+        agent = relay.client.get_workflow_handle(f"{goal_id}/ops-1")
+        await _timer_started(agent, b"rate slot")
+        first.kill()  # mid-wait: nothing in any worker remembers it
+        await first.wait()
+    async with worker_process(relay.settings, log, **shared):
+        result = await handle.result()
+
+    assert result.answer == "ok; ok", log.read_text()[-2000:]
+    fired = [
+        e
+        for e in (await agent.fetch_history()).events
+        if e.HasField("timer_fired_event_attributes")
+    ]
+    assert fired  # the wait ended by its timer, on the worker that took over
+
+
+async def _timer_started(handle: WorkflowHandle, summary: bytes) -> None:
+    for _ in range(300):  # the agent's run starts a moment after the goal's
+        try:
+            async for event in handle.fetch_history_events(wait_new_event=True):
+                if event.HasField("timer_started_event_attributes") and (
+                    summary in event.user_metadata.summary.data
+                ):
+                    return
+        except RPCError:
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"no timer {summary!r} in {handle.id}")
 
 
 async def test_a_call_retried_after_its_worker_was_killed_counts_once(

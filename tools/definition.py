@@ -133,6 +133,7 @@ class ToolDefinition:
             # over its rate or quota never reaches a human).
             guarded=self.guard is not None or self.limits is not None,
             rate_wait_seconds=self.limits.wait_seconds if self.limits else 0.0,
+            limits=self.limits.words() if self.limits else None,
         )
 
 

@@ -343,6 +343,7 @@ class AgentWorkflow:
                 except ActivityError as err:
                     return refused("error", f"{call.name} could not be checked: {err.cause or err}")
                 if checked.refused:
+                    self._book.limited(task.agent, checked, key)
                     return refused("refused", checked.error or "refused by the tool's guard")
             decision = await self._await_approval(
                 task, call, tool.risk, step, reason, editable=(tool, key)
@@ -371,6 +372,7 @@ class AgentWorkflow:
             if settled is None:
                 return refused("error", f"{call.name} failed: {cause or err}")
             observation = settled
+        self._book.limited(task.agent, observation, key)
         if observation.ok and tool.compensation is not None:
             self._s.effects.append(
                 completed_effect(task.agent, call, tool.compensation, observation.data)

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         Verdict,
         authorization_refusal,
     )
+    from relay.agents.models import ToolObservation
 
 
 # Why edited arguments cannot run (the tool's argument model, its guard); None when they can.
@@ -169,6 +170,24 @@ class ApprovalBook:
         )
         self.refusals_omitted += keep_audited(self.audit, entry)
         return entry
+
+    def limited(self, agent: str, observation: ToolObservation, key: str) -> None:
+        """Audit a call its tool's rate or quota refused (before any human was asked): relay
+        decided it, as it decides an approval that expires."""
+        data = observation.data if isinstance(observation.data, dict) else {}
+        if "rate_limited" not in data:
+            return
+        entry = DecisionAudit(
+            approval_id=f"{observation.tool}-{key}",
+            agent=agent,
+            tool=observation.tool,
+            verdict="rejected",
+            approver=f"relay:{data['rate_limited']}-limit",
+            reason=observation.error,
+            accepted=True,
+            at=workflow.now(),
+        )
+        self.refusals_omitted += keep_audited(self.audit, entry)
 
     def refuse_malformed(
         self, decision: ApprovalDecision, verdict: Verdict, problem: str

@@ -75,9 +75,7 @@ async def call_tool(
             maximum_interval=timedelta(seconds=retry.max_interval_seconds),
             non_retryable_error_types=TOOL_NON_RETRYABLE,
         ),
-        summary=f"{'guard · ' if check_only else ''}{call.name} · {_headline(call.arguments)}"[
-            :200
-        ],
+        summary=_summary(tool, call, check_only),
     )
 
 
@@ -157,6 +155,15 @@ async def outcome_of_failed(
         error=f"{call.name}: outcome unknown: every attempt was lost ({cause or err}) and no "
         "result is on record; it may have happened. Check before calling it again.",
     )
+
+
+def _summary(tool: ToolInfo, call: ToolCall, check_only: bool) -> str:
+    """The call in the Web UI: what it does, and what limits it (a refused call's result says
+    which limit refused it)."""
+    limited = f" · limited {tool.limits}" if tool.limits else ""
+    return f"{'guard · ' if check_only else ''}{call.name} · {_headline(call.arguments)}{limited}"[
+        :200
+    ]
 
 
 def _headline(arguments: dict[str, Any]) -> str:
