@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install model-qwen demo dev test test-faults lint eval bench bench-scale bench-pending bench-conversation bench-agentdojo bench-incident bench-memory
+.PHONY: install model-qwen demo dev test test-faults lint eval bench bench-scale bench-pending bench-conversation bench-agentdojo bench-incident bench-memory bench-limits
 
 install: $(STAMP)
 
@@ -60,6 +60,9 @@ bench-pending: install
 # One agent, 200 model turns with a few-KB tool result each: how history grows per turn.
 bench-memory: install
 	$(BIN)/python -m benchmarks.memory_recall
+
+bench-limits: install
+	$(BIN)/python -m benchmarks.rate_limits
 
 bench-incident: install
 	$(BIN)/python -m benchmarks.incident_styles
