@@ -110,3 +110,32 @@ async def test_the_cache_is_off_unless_the_app_opts_in(
 def test_a_cache_ttl_out_of_bounds_fails_where_the_app_is_made() -> None:
     with pytest.raises(AppError, match="cache_responses must be between 1 second and 30 days"):
         App("c", agents=[CLERK], tools=CACHED_TOOLS, cache_responses=timedelta(days=31))
+
+
+async def test_the_eval_report_shows_the_caches_hit_rate_and_savings(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """Each eval run has a store of its own: the cache answers within a case (here, what its
+    earlier goal asked), never from another run."""
+    case = {
+        "id": "look-up-again",
+        "goal": "Look up A",
+        "before": [{"goal": "Look up A"}],
+        "answer_includes": ["green"],
+    }
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps(case))
+    env = {
+        "TEMPORAL_ADDRESS": temporal_server.address,
+        "RELAY_APP": "tests.cached_app:CACHED_APP",
+        "RELAY_PRICES": PRICED,
+    }
+    ran = await relay_cli(
+        "eval", str(cases), "--model", "scripted", "--repeat", "2",
+        "--out", str(tmp_path / "out"), env=env,
+    )  # fmt: skip
+    assert ran.code == 0, ran.err
+    # Each run's goal is given both agent turns from the cache; its synthesis is asked.
+    assert "response cache on scripted: 67% of model answers, saved $" in ran.out, ran.out
+    report = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert [(r["cached_calls"], r["llm_calls"]) for r in report["runs"]] == [(2, 1), (2, 1)]
