@@ -122,7 +122,11 @@ async def test_threads_from_the_command_line_and_over_http(
             again = await http.post("/threads/web/goals", json=body, headers=key)
             goal_id = posted.json()["id"]
             await (await started_goal(relay.client, goal_id)).result()
-            read = await http.get("/threads/web", headers=bearer("ada"))
+            for _ in range(100):  # the thread records the answer a moment after the goal ends
+                read = await http.get("/threads/web", headers=bearer("ada"))
+                if read.json()["turns"]:
+                    break
+                await asyncio.sleep(0.1)
             other = await http.get("/threads/web", headers=bearer("bob"))
 
     assert said.code == asked.code == 0, said.err + asked.err
