@@ -63,15 +63,15 @@ class LlmActivities:
                 non_retryable=True,
                 type="UnknownProvider",
             )
+        cached = await self._cached(request)  # a cached answer needs no provider
+        if cached is not None:
+            return cached
         if not self._breaker.allow(provider_name):
             raise ApplicationError(
                 f"{provider_name} is skipped: its circuit breaker is open after repeated failures",
                 non_retryable=True,
                 type=errors.CIRCUIT_OPEN,
             )
-        cached = await self._cached(request)
-        if cached is not None:
-            return cached
         slot = await self._gate.admit(request)
         try:
             with llm_span(request, provider_name, model, self._trace_content) as replies:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400}
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
 RATE_WAITS = 3  # times one call waits for its slot before it is refused
+KEPT_SECONDS = 3600  # counted calls stay at least this long, so a window can be checked after
 
 
 class Limit(BaseModel):

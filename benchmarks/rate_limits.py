@@ -92,7 +92,7 @@ async def run(tmp: Path, server: DevServer, limited: bool) -> None:
     results = [r for r, _ in outcomes]
     latencies = sorted(s for _, s in outcomes)
     went = [float(line.split()[0]) for line in sent.read_text().splitlines()]
-    refused = sum(1 for r in results if r.answer.startswith("rate limit"))
+    refused = sum(1 for r in results if "rate limit" in r.answer)
     done = sum(1 for r in results if r.status == "completed")
     label = f"limits on ({TOOL_RATE} tool, {MODEL_RATE} model)" if limited else "limits off"
     print(
@@ -106,10 +106,13 @@ async def run(tmp: Path, server: DevServer, limited: bool) -> None:
         tool = parse_limit(TOOL_RATE, "rate")
         model = parse_limit(MODEL_RATE, "requests")
         asked = [at for at, _ in ModelRateLimiter(open_store(store)).counted("scripted")]
+        slots = RateLimiter(open_store(store)).counted("send_notice", "*")
         print(
-            f"  most in any {tool.seconds} s: {most_in_window(went, tool.seconds)} notices "
-            f"(limit {tool.count}); most model requests in any {model.seconds} s: "
-            f"{most_in_window(asked, model.seconds)} of {len(asked)} (limit {model.count})",
+            f"  most in any {tool.seconds} s: {most_in_window(slots, tool.seconds)} notice "
+            f"slots taken (limit {tool.count}; by the time each notice ran: "
+            f"{most_in_window(went, tool.seconds)}); most model requests in any "
+            f"{model.seconds} s: {most_in_window(asked, model.seconds)} of {len(asked)} "
+            f"(limit {model.count})",
             flush=True,
         )
 

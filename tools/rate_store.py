@@ -1,10 +1,11 @@
 """Counting tool calls against their limits in relay's store, atomically: SQLite's write lock
 on one host, a PostgreSQL advisory lock across hosts. A call is counted once by its ledger key,
-so a retried activity never counts twice; calls older than the longest window are dropped."""
+so a retried activity never counts twice; calls older than the longest window and an hour
+(KEPT_SECONDS) are dropped."""
 
 from typing import Any
 
-from relay.agents.rate_limits import Limit, SlotDenied, ToolLimits, denial
+from relay.agents.rate_limits import KEPT_SECONDS, Limit, SlotDenied, ToolLimits, denial
 from relay.tools.store import SqliteStore, Store
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS tool_rate (
@@ -32,7 +33,8 @@ class RateLimiter:
             db: Any = tx.connection
             where = f"tool = {m} AND scope = {m}"
             db.execute(
-                f"DELETE FROM tool_rate WHERE {where} AND at <= {m}", (tool, scope, now - longest)
+                f"DELETE FROM tool_rate WHERE {where} AND at <= {m}",
+                (tool, scope, now - max(longest, KEPT_SECONDS)),
             )
             counted = db.execute(
                 f"SELECT 1 FROM tool_rate WHERE {where} AND call = {m}", (tool, scope, call)
@@ -42,7 +44,8 @@ class RateLimiter:
             ats = [
                 float(row["at"])
                 for row in db.execute(
-                    f"SELECT at FROM tool_rate WHERE {where} ORDER BY at", (tool, scope)
+                    f"SELECT at FROM tool_rate WHERE {where} AND at > {m} ORDER BY at",
+                    (tool, scope, now - longest),
                 )
             ]
             for kind, limit in windows:

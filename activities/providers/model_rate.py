@@ -3,12 +3,13 @@ worker on every host shares them (SQLite's write lock on one host, a PostgreSQL 
 across hosts), and a provider's own Retry-After, which pauses the route for all of them.
 
 A call reserves its estimated tokens when it takes its slot; its answer's usage replaces the
-estimate. Rows stay an hour, or ten windows if longer (so any window can be checked after the
-fact), then go."""
+estimate. Rows stay an hour, or a window if longer (KEPT_SECONDS: so any recent window can be
+checked after the fact), then go."""
 
 from typing import Any
 
 from relay.agents.model_limits import ModelLimits
+from relay.agents.rate_limits import KEPT_SECONDS
 from relay.tools.store import SqliteStore, Store
 
 SCHEMA = (
@@ -19,8 +20,6 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS model_pause (
     route TEXT PRIMARY KEY, until DOUBLE PRECISION NOT NULL)""",
 )
-KEPT_WINDOWS = 10
-KEPT_SECONDS = 3600
 
 
 class ModelRateLimiter:
@@ -42,7 +41,7 @@ class ModelRateLimiter:
             db: Any = tx.connection
             db.execute(
                 f"DELETE FROM model_rate WHERE route = {m} AND at <= {m}",
-                (route, now - max(KEPT_SECONDS, KEPT_WINDOWS * longest)),
+                (route, now - max(KEPT_SECONDS, longest)),
             )
             paused = db.execute(
                 f"SELECT until FROM model_pause WHERE route = {m}", (route,)
