@@ -9,7 +9,9 @@ histories in a fresh process, cold and warm. Numbers and ratios, not pass/fail.
 `BENCH_GOALS` (default 20) and `BENCH_CONCURRENT` (default 50) size the runs;
 `BENCH_COMPRESS=1` runs relay with compressed payloads (RELAY_COMPRESS_PAYLOADS);
 `BENCH_TWIN_PAYLOADS=1` gives the twin's inputs, results and signals as many bytes as relay's
-(filler), so the ratios show what relay costs beyond carrying what it records.
+(filler), so the ratios show what relay costs beyond carrying what it records;
+`BENCH_TWIN_REIMPORT=1` runs the twin in the SDK's default sandbox (its module re-imported for
+every run, where relay's is passed through): the unfair baseline, for comparison.
 """
 
 import asyncio
@@ -19,9 +21,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 
 from benchmarks.twin import TwinWorkflow, filled, operations
@@ -97,6 +101,14 @@ async def twin_goal(client: Client, ops: list, poll_seconds: float = 0.05) -> fl
 
 async def histories_of(client: Client, ids: list[str]) -> list[WorkflowHistory]:
     return [await client.get_workflow_handle(i).fetch_history() for i in ids]
+
+
+def by_type(histories: list[WorkflowHistory]) -> Counter[str]:
+    return Counter(
+        EventType.Name(e.event_type).removeprefix("EVENT_TYPE_")
+        for h in histories
+        for e in h.events
+    )
 
 
 def size_of(histories: list[WorkflowHistory]) -> tuple[int, int]:
@@ -253,6 +265,13 @@ async def main() -> None:
     print(row("history per goal (protobuf)", relay_bytes / 1024, twin_bytes / 1024, "KiB", "≤ 1.5"))
     print(row("replay of one goal, cold", relay_replay[0], twin_replay[0], "ms", "≤ 1.2"))
     print(row("replay of one goal, warm", relay_replay[1], twin_replay[1], "ms", ""))
+    relay_kinds, twin_kinds = by_type(relay_histories), by_type(twin_histories)
+    differ = sorted(k for k in relay_kinds | twin_kinds if relay_kinds[k] != twin_kinds[k])
+    print(
+        "events by type where the twin differs: "
+        + (", ".join(f"{k} {relay_kinds[k]} vs {twin_kinds[k]}" for k in differ) or "none")
+    )
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

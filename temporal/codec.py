@@ -23,6 +23,8 @@ from temporalio.converter import (
     PayloadCodec,
 )
 
+from relay.temporal.payload_converter import RelayPayloadConverter
+
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 
@@ -98,15 +100,21 @@ def build_codec(key: str | None, key_id: str | None, old_keys: str = "") -> Encr
     )
 
 
+# pydantic payloads, its converter shared by every workflow instance (temporal/payload_converter.py)
+RELAY_CONVERTER = dataclasses.replace(
+    pydantic_data_converter, payload_converter_class=RelayPayloadConverter
+)
+
+
 def data_converter(codec: PayloadCodec | None, encode_failures: bool = True) -> DataConverter:
     """pydantic payloads; with a codec, encoded payloads (and, unless told otherwise, failure
     messages moved into encoded attributes, so encryption covers them too)."""
     if codec is None:
-        return pydantic_data_converter
+        return RELAY_CONVERTER
     if not encode_failures:
-        return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
+        return dataclasses.replace(RELAY_CONVERTER, payload_codec=codec)
     return dataclasses.replace(
-        pydantic_data_converter,
+        RELAY_CONVERTER,
         payload_codec=codec,
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
