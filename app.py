@@ -64,6 +64,7 @@ class Database:
 
 # Agent fields left out of the app's digest while empty: apps without them keep their digest.
 OPTIONAL_SPEC_FIELDS = ("consults", "handoffs", "listens", "emits")
+OPTIONAL_TOOL_FIELDS = ("rate_wait_seconds", "limits")  # tools without limits keep their digest
 
 
 class App:
@@ -221,7 +222,12 @@ class App:
                 )
                 for a in self.agents.values()
             ],
-            "tools": [t.info().model_dump(mode="json") for t in tools if t is not None],
+            "tools": [
+                info.model_dump(
+                    mode="json", exclude={f for f in OPTIONAL_TOOL_FIELDS if not getattr(info, f)}
+                )
+                for info in (t.info() for t in tools if t is not None)
+            ],
             "routes": [r.model_dump(mode="json") for r in self.routes],
         }
         if self.output_schema is not None:  # so untyped apps keep the digest they had
