@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from relay import App
+from relay.agents.llm_models import LlmResponse
 from relay.agents.models import GoalRequest, GoalResult
 from relay.app import AppError
 from relay.temporal.devserver import DevServer
@@ -30,15 +31,10 @@ async def _goal(relay: Relay, goal: str, goal_id: str) -> GoalResult:
     return await handle.result()
 
 
-async def _llm_results(relay: Relay, workflow_id: str) -> list[dict]:
+async def _llm_answers(relay: Relay, workflow_id: str) -> list[LlmResponse]:
     """The answers of the run's model activities, as its history keeps them."""
-    history = await relay.client.get_workflow_handle(workflow_id).fetch_history()
-    return [
-        json.loads(e.activity_task_completed_event_attributes.result.payloads[0].data)
-        for e in history.events
-        if e.HasField("activity_task_completed_event_attributes")
-        and b'"latency_ms"' in e.activity_task_completed_event_attributes.result.payloads[0].data
-    ]
+    runs = await relay.activity_runs(workflow_id, "llm")
+    return [LlmResponse.model_validate(run.result) for run in runs]
 
 
 async def test_a_repeated_request_is_answered_from_the_cache_and_replays(
@@ -62,9 +58,9 @@ async def test_a_repeated_request_is_answered_from_the_cache_and_replays(
     agent_cost = first.usage.cost_usd - again.usage.cost_usd
     assert again.usage.saved_usd == pytest.approx(agent_cost)
     assert other.usage.cached_calls == 0  # another item, another request
-    answers = await _llm_results(relay, f"again-{suffix}/clerk-1")
-    assert [a["cached"] for a in answers] == [True, True]
-    assert all(a["usage"]["cost_usd"] == 0.0 for a in answers)
+    answers = await _llm_answers(relay, f"again-{suffix}/clerk-1")
+    assert [a.cached for a in answers] == [True, True]
+    assert all(a.usage.cost_usd == 0.0 for a in answers)
     assert replayed is None, replayed
     assert status.code == 0, status.err
     assert "2 from the response cache (67%, saved $" in status.out, status.out
@@ -81,8 +77,8 @@ async def test_a_tainted_context_is_never_answered_from_the_cache(
     # The first turn (before the page came in) is the same request; the turn that reads the
     # page's untrusted text is asked again, and not kept.
     assert (again.usage.cached_calls, again.usage.llm_calls) == (1, 2)
-    answers = await _llm_results(relay, f"refetch-{suffix}/clerk-1")
-    assert [a["cached"] for a in answers] == [True, False]
+    answers = await _llm_answers(relay, f"refetch-{suffix}/clerk-1")
+    assert [a.cached for a in answers] == [True, False]
 
 
 async def test_the_cache_is_off_unless_the_app_opts_in(
