@@ -11,12 +11,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle
 
 from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from examples.shop.app import app as shop_app
 from relay.agents.approvals import ApprovalDecision, PendingApproval
-from relay.agents.models import AgentResult, GoalRequest, GoalResult
+from relay.agents.llm_models import LlmRequest, LlmResponse
+from relay.agents.models import (
+    AgentResult,
+    GoalRequest,
+    GoalResult,
+    ToolObservation,
+    ToolOutcome,
+    ToolRequest,
+)
+from relay.agents.run_config import RunConfig, RunConfigRequest
 from relay.app import App
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
@@ -160,7 +170,7 @@ class Relay:
 
     async def activity_runs(self, workflow_id: str, activity_type: str) -> list[ActivityRun]:
         """Each completed activity of a type in a run's history: its input, the attempt that
-        completed it and its result, as JSON."""
+        completed it and its result, as JSON with every field (history leaves defaults out)."""
         scheduled: dict[int, Any] = {}
         attempts: dict[int, int] = {}
         runs = []
@@ -169,7 +179,7 @@ class Relay:
             if event.HasField("activity_task_scheduled_event_attributes"):
                 attrs = event.activity_task_scheduled_event_attributes
                 if attrs.activity_type.name == activity_type:
-                    scheduled[event.event_id] = json.loads(attrs.input.payloads[0].data)
+                    scheduled[event.event_id] = _whole(activity_type, 0, attrs.input)
             elif event.HasField("activity_task_started_event_attributes"):
                 started = event.activity_task_started_event_attributes
                 attempts[started.scheduled_event_id] = started.attempt
@@ -180,7 +190,7 @@ class Relay:
                         ActivityRun(
                             input=scheduled[done.scheduled_event_id],
                             attempt=attempts[done.scheduled_event_id],
-                            result=json.loads(done.result.payloads[0].data),
+                            result=_whole(activity_type, 1, done.result),
                         )
                     )
         return runs
@@ -193,6 +203,22 @@ class Relay:
     def store_rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         """Rows of relay's own store (stored results; the ledger of apps without a database)."""
         return query(self.settings.store(), sql, *params)
+
+
+# An activity's (input, result) models, to read its payloads with their defaults filled in.
+ACTIVITY_MODELS: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
+    "llm": (LlmRequest, LlmResponse),
+    "tool": (ToolRequest, ToolObservation),
+    "mcp_tool": (ToolRequest, ToolObservation),
+    "tool_outcome": (ToolRequest, ToolOutcome),
+    "load_run_config": (RunConfigRequest, RunConfig),
+}
+
+
+def _whole(activity_type: str, which: int, payloads: Any) -> Any:
+    data = json.loads(payloads.payloads[0].data)
+    model = ACTIVITY_MODELS[activity_type][which]
+    return model.model_validate(data).model_dump(mode="json")
 
 
 def query(path: Path | str, sql: str, *params: Any) -> list[dict[str, Any]]:
