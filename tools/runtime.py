@@ -3,9 +3,10 @@ app's database set up, its resources opened once (on first use)."""
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from relay.agents.memory import Preference
 from relay.agents.models import ToolObservation, ToolOutcome
 from relay.app import App, AppError
 from relay.settings import Settings
@@ -56,13 +57,14 @@ class AppRuntime:
             database.set_up(declared.setup)
         return database
 
-    def preferences_of(self, context: Mapping[str, str]) -> dict[str, str]:
-        """The goal's subject's preferences, for its tools (`ctx.preferences`)."""
+    def preferences_of(self, context: Mapping[str, str]) -> Mapping[str, str]:
+        """The goal's subject's preferences, for its tools (`ctx.preferences`): read from the
+        store when a tool first looks, so the calls that never do cost no store round trip."""
         memory = self.app.memory
         subject = context.get(memory.scope) if memory and memory.preferences else None
         if memory is None or not subject:
             return {}
-        return {p.key: p.value for p in self.memories.preferences(self.app.name, subject)}
+        return LazyPreferences(lambda: self.memories.preferences(self.app.name, subject))
 
     def resources(self) -> Any:
         """What the app's `resources` factory returns, made once per process (tools run on
@@ -146,3 +148,25 @@ class AppRuntime:
             check_only=check_only,
             connection=connection,
         )
+
+
+class LazyPreferences(Mapping[str, str]):
+    """A subject's preferences, read once, on first use."""
+
+    def __init__(self, read: Callable[[], Sequence[Preference]]) -> None:
+        self._read = read
+        self._values: dict[str, str] | None = None
+
+    def _loaded(self) -> dict[str, str]:
+        if self._values is None:
+            self._values = {p.key: p.value for p in self._read()}
+        return self._values
+
+    def __getitem__(self, key: str) -> str:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
