@@ -84,6 +84,9 @@ def _workers_env(tmp_path: Path) -> dict[str, str]:
 
 
 RESET = GoalRequest(goal="Reset U-1", app="limited", app_digest=LIMITED_APP.digest)
+PING = GoalRequest(
+    goal="Ping twice", app="limited", app_digest=LIMITED_APP.digest, requested_by="ada"
+)
 
 
 async def _reset(relay: Relay, goal_id: str, person: str) -> GoalResult:
@@ -136,11 +139,8 @@ async def test_a_near_slot_is_waited_for_with_a_durable_timer(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
     async with running_relay(temporal_server, tmp_path, app=LIMITED_APP) as relay:
-        request = GoalRequest(
-            goal="Ping twice", app="limited", app_digest=LIMITED_APP.digest, requested_by="ada"
-        )
         goal_id = f"ping-{tmp_path.name[-8:]}"
-        handle = await start_goal(relay.client, request, goal_id, relay.settings.task_queue)
+        handle = await start_goal(relay.client, PING, goal_id, relay.settings.task_queue)
         result = await handle.result()
         history = await relay.client.get_workflow_handle(f"{goal_id}/ops-1").fetch_history()
 
@@ -160,12 +160,9 @@ async def test_a_wait_for_a_slot_survives_its_worker_being_killed(
     relay = await relay_for_worker_processes(temporal_server, tmp_path)
     shared = _workers_env(tmp_path)
     log = tmp_path / "workers.log"
-    request = GoalRequest(
-        goal="Ping twice", app="limited", app_digest=LIMITED_APP.digest, requested_by="ada"
-    )
     goal_id = f"wait-{tmp_path.name[-8:]}"
     async with worker_process(relay.settings, log, **shared) as first:
-        handle = await start_goal(relay.client, request, goal_id, relay.settings.task_queue)
+        handle = await start_goal(relay.client, PING, goal_id, relay.settings.task_queue)
         agent = relay.client.get_workflow_handle(f"{goal_id}/ops-1")
         await _timer_started(agent, b"rate slot")
         first.kill()  # mid-wait: nothing in any worker remembers it
