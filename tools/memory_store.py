@@ -50,7 +50,7 @@ class MemoryStore:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._sqlite = isinstance(store, SqliteStore)
-        self._mark = "?" if self._sqlite else "%s"
+        self._mark = store.placeholder
 
     def create_schema(self) -> None:
         """The memories table and its full-text index; safe from many processes."""

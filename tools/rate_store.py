@@ -6,7 +6,7 @@ so a retried activity never counts twice; calls older than the longest window an
 from typing import Any
 
 from relay.agents.rate_limits import KEPT_SECONDS, Limit, SlotDenied, ToolLimits, denial
-from relay.tools.store import SqliteStore, Store
+from relay.tools.store import Store
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS tool_rate (
     tool TEXT NOT NULL, scope TEXT NOT NULL, call TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,
@@ -16,7 +16,7 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS tool_rate (
 class RateLimiter:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._mark = "?" if isinstance(store, SqliteStore) else "%s"
+        self._mark = store.placeholder
 
     def create_schema(self) -> None:
         with self._store.transaction(lock="tool_rate schema") as tx:

@@ -96,6 +96,7 @@ class Store(ABC):
     """Where ledger rows (and, for relay's own store, stored results) live."""
 
     statements: Statements
+    placeholder: str  # a query parameter in the engine's SQL
 
     @abstractmethod
     def connect(self) -> Any:
@@ -145,6 +146,7 @@ class Store(ABC):
 
 
 class SqliteStore(Store):
+    placeholder = "?"
     statements = Statements(
         recorded="SELECT tool, result, args_digest, owner FROM tool_ledger WHERE key = ?",
         record="INSERT OR IGNORE INTO tool_ledger "

@@ -30,6 +30,7 @@ class StoreUnavailable(RuntimeError):
 
 
 class PostgresStore(Store):
+    placeholder = "%s"
     statements = Statements(
         recorded="SELECT tool, result, args_digest, owner FROM tool_ledger WHERE key = %s",
         record="INSERT INTO tool_ledger (key, tool, result, created_at, args_digest, owner) "

@@ -10,7 +10,7 @@ from typing import Any
 
 from relay.agents.model_limits import ModelLimits
 from relay.agents.rate_limits import KEPT_SECONDS
-from relay.tools.store import SqliteStore, Store
+from relay.tools.store import Store
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS model_rate (
@@ -25,7 +25,7 @@ SCHEMA = (
 class ModelRateLimiter:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._mark = "?" if isinstance(store, SqliteStore) else "%s"
+        self._mark = store.placeholder
 
     def create_schema(self) -> None:
         with self._store.transaction(lock="model_rate schema") as tx:

@@ -10,7 +10,7 @@ from typing import Any
 from relay.agents.llm_models import LlmRequest, LlmResponse, Usage
 from relay.agents.model_limits import LONGEST_TTL_SECONDS  # rows older go on each write
 from relay.agents.tool_digest import tools_digest
-from relay.tools.store import SqliteStore, Store
+from relay.tools.store import Store
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS model_cache (
     key TEXT PRIMARY KEY, response TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)"""
@@ -20,7 +20,7 @@ class ResponseCache:
     def __init__(self, store: Store, app: str) -> None:
         self._store = store
         self._app = app
-        self._mark = "?" if isinstance(store, SqliteStore) else "%s"
+        self._mark = store.placeholder
         with store.transaction(lock="model_cache schema") as tx:
             tx.connection.execute(SCHEMA)
 
@@ -60,12 +60,12 @@ class ResponseCache:
     def put(self, request: LlmRequest, reply: LlmResponse, now: float) -> None:
         if request.cache_seconds is None:
             return
-        m = self._mark
+        m, key = self._mark, self.key(request)
         with self._store.transaction(lock="model_cache") as tx:
             db: Any = tx.connection
             db.execute(f"DELETE FROM model_cache WHERE at <= {m}", (now - LONGEST_TTL_SECONDS,))
-            db.execute(f"DELETE FROM model_cache WHERE key = {m}", (self.key(request),))
+            db.execute(f"DELETE FROM model_cache WHERE key = {m}", (key,))
             db.execute(
                 f"INSERT INTO model_cache (key, response, at) VALUES ({m}, {m}, {m})",
-                (self.key(request), reply.model_dump_json(), now),
+                (key, reply.model_dump_json(), now),
             )
