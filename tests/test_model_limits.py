@@ -10,6 +10,7 @@ import pytest
 
 from relay.activities.providers.model_rate import ModelRateLimiter
 from relay.agents.model_limits import ModelLimits
+from relay.settings import ConfigError, Settings
 from relay.temporal.devserver import DevServer
 from relay.tools.store import Store, open_store
 from tests.fake_llm_server import FakeLlmServer
@@ -109,3 +110,17 @@ async def test_two_workers_share_a_routes_limit_and_its_retry_after(
     # retry, not the goals started after it, on either worker.
     refused_at = next(s.at for s in seen if s.fault == "429")
     assert not [s for s in seen if refused_at < s.at < refused_at + 0.9]
+
+
+def test_a_bad_relay_model_limits_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a worker or `relay` command prints at start (Settings.from_env)."""
+    monkeypatch.setenv("RELAY_MODEL_LIMITS", '{"openai:gpt-4o-mini": {"requests": "5/min"}}')
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env()
+    assert str(err.value) == (
+        "bad setting model_limits.openai:gpt-4o-mini.requests: requests '5/min' is not like "
+        "5/minute (per second, minute, hour or day)"
+    )
+    monkeypatch.setenv("RELAY_MODEL_LIMITS", "not json")
+    with pytest.raises(ConfigError, match=r"^bad setting: "):
+        Settings.from_env()
