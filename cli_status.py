@@ -23,6 +23,9 @@ class AgentNode(BaseModel):
     turns: list[TurnRecord] = Field(default_factory=list)
     calls: list[CallView] = Field(default_factory=list)
     undone: list[UndoView] = Field(default_factory=list)  # effects it undid as it stopped
+    # The agents that handed the task over, in order, and who finished it (a finished run's).
+    handed_off_from: list[str] = Field(default_factory=list)
+    finished_by: str | None = None
     # Set when the agent's own task queue has no worker polling it: the run waits for one.
     no_worker: str | None = None
 
@@ -114,6 +117,7 @@ async def _agent_node(client: Client, task: TaskProgress, known: AgentResult | N
     if result is not None:
         node.turns = result.turns
         node.calls = [CallView.of(call) for call in result.tool_calls]
+        node.handed_off_from, node.finished_by = result.handed_off_from, result.agent
         return node
     try:
         seen = await read_agent(client, task.workflow_id)
@@ -155,7 +159,7 @@ def render(shot: GoalSnapshot) -> str:
     for index, node in enumerate(shot.agents):
         last = index == len(shot.agents) - 1
         unpolled = f" · no worker polls task queue {node.no_worker!r}" if node.no_worker else ""
-        lines.append(("└── " if last else "├── ") + _task_line(node.task) + unpolled)
+        lines.append(("└── " if last else "├── ") + _task_line(node) + unpolled)
         children = _steps(node) + [
             f"waiting for an answer to {p.approval_id}: {p.reason}"
             if p.kind == "question"
@@ -198,8 +202,12 @@ def _undo_line(undo: UndoView) -> str:
     return f"undid {undo.tool}({json.dumps(undo.arguments)}) for {undo.agent} · {state}"
 
 
-def _task_line(task: TaskProgress) -> str:
-    parts = [task.id, task.agent, task.status]
+def _task_line(node: AgentNode) -> str:
+    task = node.task
+    agent = task.agent
+    if node.handed_off_from:
+        agent = f"{' → '.join(node.handed_off_from)} → {node.finished_by} (handed off)"
+    parts = [task.id, agent, task.status]
     if task.usage is not None:
         parts.append(_spent(task.usage))
     if task.workflow_id:

@@ -151,6 +151,26 @@ async def test_only_the_requester_answers_from_the_command_line(temporal_server,
     assert [e.approver for e in refused] == ["bob"]
 
 
+async def test_an_unanswered_question_expires_on_a_real_server_and_replays(
+    temporal_server, tmp_path
+) -> None:
+    async with running_relay(
+        temporal_server, tmp_path, app=ASKING, approval_timeout_seconds=1
+    ) as relay:
+        handle = await asking_goal(relay)  # nobody answers: the question's timer fires
+        result = await handle.result()
+        for run in (handle.id, f"{handle.id}/orders-1"):
+            assert await replay_workflow(relay.client, run) is None
+
+    assert result.status == "completed"  # an unanswered question is not a rejected action
+    [expired] = result.approvals
+    assert (expired.kind, expired.verdict, expired.approver) == (
+        "question",
+        "expired",
+        "relay:timeout",
+    )
+
+
 async def test_the_requester_answers_in_the_inbox_api(temporal_server, tmp_path) -> None:
     async with (
         running_relay(

@@ -19,8 +19,10 @@ from relay.app import AppError
 from relay.temporal.replay import replay_history, replay_workflow
 from relay.testing import FunctionModel, plan, run_goal, tool_call
 from relay.workflows.supervisor import SupervisorWorkflow
+from tests.cli_runner import relay_cli
 from tests.conftest import running_relay
 from tests.test_agent_loop import call
+from tests.test_cli import env_for
 
 CONSULTING = App(
     name="consulting",
@@ -189,6 +191,13 @@ async def test_a_consultation_on_a_real_server_is_decided_and_replays(
         result = await handle.result()
         runs = [handle.id, result.tasks[0].workflow_id, pending.workflow_id]
         replays = [await replay_workflow(relay.client, run) for run in runs]
+        status = await relay_cli("status", handle.id, env=env_for(relay))
+
+    # relay status shows the consultation as the caller's tool call, and the consulted run.
+    assert '↳ consult_returns({"request": "Return P-101 of O-5002 and refund it"}) · ok' in (
+        status.out
+    )
+    assert pending.workflow_id.startswith(f"{result.tasks[0].workflow_id}/returns-")
 
     assert result.status == "completed"
     assert [(a.agent, a.approver) for a in result.approvals] == [("returns", "fiona")]
@@ -292,6 +301,10 @@ async def test_a_handoff_on_a_real_server_replays(temporal_server, tmp_path) -> 
                 task.workflow_id, run_id=run_id
             ).fetch_history()
             replays.append(await replay_history(history, converter=relay.client.data_converter))
+        status = await relay_cli("status", handle.id, env=env_for(relay))
+
+    assert "o · orders → returns (handed off) · completed" in status.out
+    assert f'↳ handoff_to_returns({{"note": "{NOTE}"}}) · ok' in status.out
 
     assert (task.status, task.result) == ("completed", "P-101 of O-5002 can be returned.")
     assert (agent["agent"], agent["handed_off_from"]) == ("returns", ["orders"])
