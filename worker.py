@@ -85,6 +85,7 @@ class RelayPlugin(SimplePlugin):
             workflow_runner=RUNNER,
             activities=[
                 llm.call_llm,
+                llm.check_tool_arguments,
                 self._tools.load_run_config,
                 self._tools.run_tool,
                 self._tools.tool_outcome,

@@ -15,9 +15,11 @@ from relay.activities.providers.breaker import CircuitBreaker
 from relay.activities.providers.model_gate import ModelGate
 from relay.activities.providers.registry import build_providers
 from relay.activities.providers.response_cache import ResponseCache
+from relay.activities.recorded_tools import recorded_tools
 from relay.activities.telemetry import CACHE_HITS, llm_span
 from relay.activities.tool_catalog import TOOLS_UNKNOWN, ToolCatalog
-from relay.agents.llm_models import LlmRequest, LlmResponse
+from relay.agents.argument_check import ArgumentCheck, ArgumentVerdict, invalid_calls, schema_errors
+from relay.agents.llm_models import LlmRequest, LlmResponse, ToolSchema
 from relay.settings import Settings
 from relay.testing.scripted import Brain
 from relay.tools.store import Store
@@ -53,7 +55,23 @@ class LlmActivities:
 
     @activity.defn(name="llm")
     async def call_llm(self, request: LlmRequest) -> LlmResponse:
-        request = self._with_tools(request)
+        request = await self._with_tools(request)
+        reply = await self._answer(request)
+        invalid = invalid_calls(request.tools, reply.tool_calls)
+        return reply.model_copy(update={"invalid_arguments": invalid}) if invalid else reply
+
+    @activity.defn(name="check_tool_arguments")
+    async def check_tool_arguments(self, check: ArgumentCheck) -> ArgumentVerdict:
+        """Edited arguments against the schema of a run's tool by reference (a local
+        activity: the check needs only the schemas this worker knows or reads back)."""
+        tool = next(
+            (t for t in await self._tools(check.tools_digest) if t.name == check.tool), None
+        )
+        if tool is None:
+            return ArgumentVerdict(error=f"{check.tool} is not among the run's tools")
+        return ArgumentVerdict(error=schema_errors(tool.parameters, check.arguments))
+
+    async def _answer(self, request: LlmRequest) -> LlmResponse:
         provider_name, model = split_route_entry(request.model)
         provider = self._providers.get(provider_name)
         if provider is None:
@@ -111,18 +129,31 @@ class LlmActivities:
             )
         return reply
 
-    def _with_tools(self, request: LlmRequest) -> LlmRequest:
+    async def _with_tools(self, request: LlmRequest) -> LlmRequest:
         """The request with its tools' schemas when it names them by digest."""
         if request.tools_digest is None or request.tools:
             return request
-        tools = self._catalog.lookup(request.tools_digest) if self._catalog else None
+        return request.model_copy(update={"tools": await self._tools(request.tools_digest)})
+
+    async def _tools(self, digest: str) -> list[ToolSchema]:
+        """The schemas with `digest`: known to this worker, else read back from the goal's
+        history (what the run recorded when it started)."""
+        tools = self._catalog.lookup(digest) if self._catalog else None
+        if tools is None:
+            info = activity.info()
+            tools = await recorded_tools(
+                activity.client(), info.workflow_id or "", info.workflow_run_id or "", digest
+            )
+            if tools is not None and self._catalog is not None:
+                self._catalog.remember(tools)
         if tools is None:
             raise ApplicationError(
-                f"this worker does not know the tools with digest {request.tools_digest}",
+                f"this worker does not know the tools with digest {digest}, and the goal's "
+                "history does not record them",
                 non_retryable=True,
                 type=TOOLS_UNKNOWN,
             )
-        return request.model_copy(update={"tools": tools})
+        return tools
 
 
 async def _heartbeating(call: Awaitable[LlmResponse]) -> LlmResponse:

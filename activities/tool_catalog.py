@@ -2,7 +2,8 @@
 each agent's tools here as it records them in history; a worker that has not run it (a restart,
 another host) builds the app's native catalogs on a miss. A digest still unknown (the run's
 tools came from an MCP server this worker has not listed, or the app changed since the run
-began) makes the model call fail with `ToolsUnknown`, and the workflow sends the tools inline."""
+began) is read back from the goal's history (activities/recorded_tools.py); a run started
+before tools went by reference sends them inline instead, as its task carries them."""
 
 from collections.abc import Callable, Iterable, Sequence
 
@@ -17,8 +18,11 @@ class ToolCatalog:
         self._native = native
         self._known: dict[str, list[ToolSchema]] = {}
 
-    def remember(self, tools: Sequence[ToolSchema]) -> None:
-        self._known[tools_digest(tools)] = as_schemas(tools)
+    def remember(self, tools: Sequence[ToolSchema]) -> str:
+        """Known from now on by their digest, which is returned."""
+        digest = tools_digest(tools)
+        self._known[digest] = as_schemas(tools)
+        return digest
 
     def lookup(self, digest: str) -> list[ToolSchema] | None:
         if digest not in self._known:

@@ -88,9 +88,10 @@ class ToolActivities:
             agent.name: self._native(agent) + remote[agent.name]
             for agent in agents
         }
-        for listed in tools.values():
-            self.catalog.remember(listed)
+        # Recorded once here; each agent's tasks name their tools by digest.
+        digests = {name: self.catalog.remember(listed) for name, listed in tools.items()}
         return RunConfig(
+            tool_digests=digests,
             app=self._app.name,
             agents=agents,
             routes=self._app.routes,

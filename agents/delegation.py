@@ -70,6 +70,7 @@ class ConsultedAgent(BaseModel):
     instructions: str
     model: str
     tools: list[ToolInfo]
+    tools_digest: str | None = None  # set: its tools go by reference (AgentTask.tools_digest)
     task_queue: str | None = None
     output_schema: dict[str, Any] | None = None
 
@@ -78,18 +79,21 @@ def agent_refs(config: RunConfig, names: list[str], route: str) -> list[dict[str
     """The named agents (those an agent consults, or hands over to), as its task carries
     them (JSON)."""
     specs = {a.name: a for a in config.agents}
-    return [
-        ConsultedAgent(
-            name=name,
-            instructions=specs[name].instructions,
-            model=config.route_of(specs[name], route),
-            tools=config.tools.get(name, []),
-            task_queue=specs[name].task_queue,
-            output_schema=specs[name].output_schema,
-        ).model_dump(mode="json")
-        for name in names
-        if name in specs
-    ]
+    refs = []
+    for name in (n for n in names if n in specs):
+        tools, digest = config.tools_of(name)
+        refs.append(
+            ConsultedAgent(
+                name=name,
+                instructions=specs[name].instructions,
+                model=config.route_of(specs[name], route),
+                tools=tools,
+                tools_digest=digest,
+                task_queue=specs[name].task_queue,
+                output_schema=specs[name].output_schema,
+            ).model_dump(mode="json")
+        )
+    return refs
 
 
 def called_agent(

@@ -86,3 +86,6 @@ class LlmResponse(BaseModel):
     # Set by the workflow: route entries that failed before this one answered.
     model_switches: list[str] = Field(default_factory=list)
     cached: bool = False  # from the response cache, not from the provider
+    # Tool calls whose arguments break their tool's schema: the call's index -> the errors, in
+    # one line the model can correct (checked where the schemas are, in the activity).
+    invalid_arguments: dict[int, str] = Field(default_factory=dict)

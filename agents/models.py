@@ -182,8 +182,11 @@ class CompensationRecord(BaseModel):
 
 
 class ToolInfo(ToolSchema):
-    """A tool as the workflow knows it: schema plus the policy it enforces before calling."""
+    """A tool as the workflow knows it: schema plus the policy it enforces before calling (an
+    agent's task may carry the policy only: see AgentTask.tools_digest)."""
 
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=dict)
     risk: Risk
     approval_rule: ApprovalRule | None = None
     # Set when every call waits for a human, whatever its arguments (e.g. an MCP destructive tool).
@@ -206,6 +209,10 @@ class ToolInfo(ToolSchema):
     # A call over the tool's rate waits this long at most for its slot (a durable timer).
     rate_wait_seconds: float = 0.0
     limits: str | None = None  # its rate and quota in words, for the Web UI's call summary
+
+    def policy_only(self) -> "ToolInfo":
+        """The tool without what only a model needs to see (its description and schema)."""
+        return self.model_copy(update={"description": "", "parameters": {}})
 
 
 class ToolRequest(BaseModel):
@@ -279,6 +286,8 @@ class AgentTask(BaseModel):
     model: str
     upstream: list[UpstreamResult] = Field(default_factory=list)
     tools: list[ToolInfo]
+    # Set: `tools` carry their policy only; the schemas are in the run's configuration.
+    tools_digest: str | None = None
     lease: Lease
     approval_timeout_seconds: float = 24 * 3600
     parent_workflow_id: str | None = None

@@ -61,10 +61,19 @@ class RunConfig(BaseModel):
     memory_opening: int = 0
     # App(cache_responses=...): how long a model's answer may be given again. Recorded.
     response_cache_seconds: int | None = None
+    # Set by workers since tools go by reference: each agent's tools digest. Its tasks then
+    # carry the tools' policy only; the schemas stay here, recorded once. No patch marker.
+    tool_digests: dict[str, str] = Field(default_factory=dict)
 
     def route_of(self, agent: Agent, route: str) -> str:
         """An agent's model route: the worker's choice for it, its own, else the goal's."""
         return self.agent_models.get(agent.name) or agent.model or route
+
+    def tools_of(self, agent: str) -> tuple[list[ToolInfo], str | None]:
+        """The tools an agent's task carries, and their digest when they go by reference."""
+        tools = self.tools.get(agent, [])
+        digest = self.tool_digests.get(agent)
+        return ([t.policy_only() for t in tools], digest) if digest else (tools, None)
 
     def window_for(self, route: str) -> int | None:
         """An agent's input window on `route` (a fallback list may reach a local model)."""

@@ -8,6 +8,10 @@ from pathlib import Path
 
 from examples.helpdesk.app import access, diagnostics
 from relay import App, ApprovalDecision, GoalResult, SupervisorWorkflow
+from relay.activities.recorded_tools import recorded_tools
+from relay.agents.models import AgentTask
+from relay.agents.run_config import RunConfig
+from relay.agents.tool_digest import tools_digest
 from relay.temporal.devserver import DevServer
 from tests.conftest import Relay, relay_settings, running_relay
 from tests.deploy_app import NEW, NEW_DESCRIPTION, UNLOCK_THEN_VPN
@@ -61,33 +65,44 @@ async def test_a_run_finishes_with_the_instructions_it_started_with(
     assert not any(NEW in s for texts in systems.values() for s in texts)
 
 
-async def test_model_calls_name_tools_by_digest_and_a_redeploy_still_shows_the_runs_tools(
+async def test_tools_go_by_reference_and_a_redeploy_reads_the_runs_own_back_from_history(
     temporal_server: DevServer, tmp_path: Path
 ) -> None:
-    """Tool schemas travel by digest. A worker redeployed with a tool described otherwise does
-    not know the run's digest: the call fails with ToolsUnknown and the workflow sends the
-    run's recorded tools inline, so the model still sees what the run started with."""
+    """The run's configuration records each agent's tool schemas once; an agent's task carries
+    their policy only, and its model calls name them by digest. A worker redeployed with a tool
+    described otherwise does not know the run's digest: it reads the run's own schemas back
+    from the goal's history, so the model still sees what the run started with."""
     async with redeployed(temporal_server, tmp_path, described_otherwise) as (after, result):
         children = {t.agent: t.workflow_id for t in result.tasks}
-        access_calls = await after.activity_runs(children["access"], "llm")
+        goal = children["access"].rsplit("/", 1)[0]
+        [loaded] = await after.activity_runs(goal, "load_run_config")
+        config = RunConfig.model_validate(loaded.result)
         diagnostics_calls = await after.activity_runs(children["diagnostics"], "llm")
         history = await after.client.get_workflow_handle(children["diagnostics"]).fetch_history()
+        [task] = await after.client.data_converter.decode(
+            history.events[0].workflow_execution_started_event_attributes.input.payloads,
+            [AgentTask],
+        )
+        read_back = await recorded_tools(
+            after.client, children["diagnostics"], "", config.tool_digests["diagnostics"]
+        )
 
     assert result.status == "completed"
-    # Before the redeploy: by digest, no schemas in history.
-    assert all(c.input["tools"] == [] and c.input["tools_digest"] for c in access_calls)
-    # After: the worker did not know the digest, so the run's own tools went inline.
-    failures = [
-        e.activity_task_failed_event_attributes.failure.message
-        for e in history.events
-        if e.HasField("activity_task_failed_event_attributes")
-    ]
-    assert any("does not know the tools with digest" in f for f in failures), failures
-    described = [
-        t["description"]
-        for c in diagnostics_calls
-        for t in c.input["tools"]
-        if t["name"] == "check_service_status"
-    ]
-    assert len(described) == len(diagnostics_calls) == 2
-    assert NEW_DESCRIPTION not in described
+    digest = config.tool_digests["diagnostics"]
+    assert digest == tools_digest(config.tools["diagnostics"])
+    # The agent's task: the tools' policy (risk, timeouts, ...) and their digest, no schema.
+    assert task.tools_digest == digest
+    assert {t.name for t in task.tools} == {t.name for t in config.tools["diagnostics"]}
+    assert all(t.description == "" and t.parameters == {} for t in task.tools)
+    # Every model call by digest, before and after the redeploy, and none failed for it.
+    assert len(diagnostics_calls) == 2
+    assert all(
+        c.input["tools"] == [] and c.input["tools_digest"] == digest for c in diagnostics_calls
+    )
+    assert not [e for e in history.events if e.HasField("activity_task_failed_event_attributes")]
+    # What the redeployed worker read back: the run's description, not its own new one.
+    assert read_back is not None
+    [status] = [t for t in read_back if t.name == "check_service_status"]
+    [recorded] = [t for t in config.tools["diagnostics"] if t.name == "check_service_status"]
+    assert status.description == recorded.description
+    assert NEW_DESCRIPTION not in status.description

@@ -170,7 +170,8 @@ class AgentWorkflow:
 
     async def _loop(self, task: AgentTask) -> AgentResult:
         tools = {t.name: t for t in task.tools}
-        digest = tools_digest(task.tools) if task.tools else None  # once, not per model call
+        # Once, not per model call; a task whose tools go by reference names their digest.
+        digest = task.tools_digest or (tools_digest(task.tools) if task.tools else None)
         if not self._s.messages:
             self._s.messages, untrusted = await with_memories(task, agent_opening(task))
             if untrusted:
@@ -191,7 +192,7 @@ class AgentWorkflow:
                     agent=task.agent,
                     step=self._s.steps,
                     messages=self._s.messages,
-                    tools=list(task.tools),
+                    tools=[] if task.tools_digest else list(task.tools),
                     tools_digest=digest,
                     cache_seconds=None if self._s.tainted_by else task.cache_seconds,
                 ),
@@ -228,7 +229,8 @@ class AgentWorkflow:
                     )
                 else:
                     place = f"{self._s.steps}.{index}"
-                    record, observation = await self._handle_call(task, tools, call, place)
+                    checked = reply.invalid_arguments.get(index)  # by the activity, by reference
+                    record, observation = await self._handle_call(task, tools, call, place, checked)
                 self._s.records.append(record)
                 message, taint = observed(tools.get(call.name), call, observation, self._s.steps)
                 self._s.messages.append(message)
@@ -282,7 +284,12 @@ class AgentWorkflow:
             await self._settle_by_relay(approval_id, approver, why)
 
     async def _handle_call(
-        self, task: AgentTask, tools: dict[str, ToolInfo], call: ToolCall, place: str
+        self,
+        task: AgentTask,
+        tools: dict[str, ToolInfo],
+        call: ToolCall,
+        place: str,
+        checked: str | None,
     ) -> tuple[ToolCallRecord, ToolObservation]:
         step, key = self._s.steps, call_key(place)
 
@@ -312,7 +319,7 @@ class AgentWorkflow:
                 f"MCP server {tool.server!r} is refused for the rest of this run: "
                 f"{self._s.refused_servers[tool.server]}",
             )
-        invalid = argument_errors(tool, call.arguments)
+        invalid = checked if task.tools_digest else argument_errors(tool, call.arguments)
         if invalid is not None:
             return refused("invalid", f"invalid arguments for {call.name}: {invalid}")
         target = called_agent(task.handoffs, call.name, handoff_tool_name)

@@ -4,13 +4,16 @@ first, then its guard (an activity, so a call to another customer's order is ref
 is approved, not after). Workflow code: deterministic."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.approvals import PendingApproval
+    from relay.agents.argument_check import ArgumentCheck, ArgumentVerdict
     from relay.agents.llm_models import ToolCall
     from relay.agents.models import AgentTask, ToolInfo
 
@@ -43,7 +46,7 @@ class ApprovalEdits:
         waiting = self._calls.get(pending.approval_id)
         if waiting is None:
             return f"{pending.tool} has no arguments an approver can edit"
-        invalid = argument_errors(waiting.tool, edited)
+        invalid = await _schema_errors(task, waiting.tool, edited)
         if invalid is not None:
             return f"edited arguments for {pending.tool}: {invalid}"
         if not waiting.tool.guarded:
@@ -59,3 +62,21 @@ class ApprovalEdits:
         if checked.refused:
             return f"edited arguments for {pending.tool}: {checked.error or 'refused by its guard'}"
         return None
+
+
+async def _schema_errors(task: AgentTask, tool: ToolInfo, edited: dict[str, Any]) -> str | None:
+    """The edits against the tool's schema: here when the task carries it, else where the
+    run's schemas are (the worker's tools by digest, or the goal's recorded configuration)."""
+    if task.tools_digest is None:
+        return argument_errors(tool, edited)
+    try:
+        verdict = await workflow.execute_local_activity(
+            "check_tool_arguments",
+            ArgumentCheck(tools_digest=task.tools_digest, tool=tool.name, arguments=edited),
+            result_type=ArgumentVerdict,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_attempts=3),
+        )
+    except ActivityError as err:
+        return f"they could not be checked against its schema: {err.cause or err}"
+    return verdict.error

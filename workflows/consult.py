@@ -49,6 +49,7 @@ async def consult(
             "instructions": agent.instructions,
             "model": agent.model,
             "tools": agent.tools,
+            "tools_digest": agent.tools_digest,
             "upstream": [],
             "lease": half_left(state.lease, state),
             "carry": None,

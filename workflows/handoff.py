@@ -22,6 +22,7 @@ def handed_over(task: AgentTask, state: AgentCarry, target: ConsultedAgent, note
             "instructions": target.instructions,
             "model": target.model,
             "tools": target.tools,
+            "tools_digest": target.tools_digest,
             "output_schema": target.output_schema,
             "consults": [],
             "handoffs": [],

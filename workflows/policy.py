@@ -8,21 +8,13 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from jsonschema import Draft202012Validator
-
+    from relay.agents.argument_check import schema_errors
     from relay.agents.models import ToolInfo
 
 
 def argument_errors(tool: ToolInfo, arguments: dict[str, Any]) -> str | None:
-    """All schema violations of a call, in one line the model can correct; None when valid."""
-    errors = sorted(
-        Draft202012Validator(tool.parameters).iter_errors(arguments), key=lambda e: list(e.path)
-    )
-    if not errors:
-        return None
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e.path) or 'arguments'}: {e.message}" for e in errors
-    )
+    """All schema violations of a call whose task carries its schema; None when valid."""
+    return schema_errors(tool.parameters, arguments)
 
 
 def approval_reason(tool: ToolInfo, arguments: dict[str, Any]) -> str | None:

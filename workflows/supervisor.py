@@ -254,6 +254,7 @@ class SupervisorWorkflow:
         self._children[task.id] = child_id
         self._show()
         agent_route = config.route_of(spec, route)
+        tools, digest = config.tools_of(task.agent)
         agent_task = AgentTask(
             goal_id=workflow.info().workflow_id,
             task_id=task.id,
@@ -266,7 +267,8 @@ class SupervisorWorkflow:
             upstream=[
                 UpstreamResult(task_id=u.id, agent=u.agent, answer=u.result) for u in upstream
             ],
-            tools=config.tools.get(task.agent, []),
+            tools=tools,
+            tools_digest=digest,
             lease=lease,
             approval_timeout_seconds=config.approval_timeout_seconds,
             parent_workflow_id=workflow.info().workflow_id,
