@@ -8,6 +8,11 @@ from collections.abc import Awaitable
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from relay.activities.conversations import (
+    CONVERSATION_UNKNOWN,
+    ConversationCache,
+    recorded_conversation,
+)
 from relay.activities.faults import kill_if
 from relay.activities.providers import errors
 from relay.activities.providers.base import split_route_entry
@@ -19,6 +24,7 @@ from relay.activities.recorded_tools import recorded_tools
 from relay.activities.telemetry import CACHE_HITS, llm_span
 from relay.activities.tool_catalog import TOOLS_UNKNOWN, ToolCatalog
 from relay.agents.argument_check import ArgumentCheck, ArgumentVerdict, invalid_calls, schema_errors
+from relay.agents.conversation_chain import chained
 from relay.agents.llm_models import LlmRequest, LlmResponse, ToolSchema
 from relay.settings import Settings
 from relay.testing.scripted import Brain
@@ -43,6 +49,7 @@ class LlmActivities:
     ) -> None:
         self._providers = build_providers(settings, brain)
         self._catalog = catalog
+        self._conversations = ConversationCache()
         self._gate = ModelGate(store, settings.model_limits)
         self._cache = ResponseCache(store, app) if store is not None else None
         self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_open_seconds)
@@ -55,7 +62,7 @@ class LlmActivities:
 
     @activity.defn(name="llm")
     async def call_llm(self, request: LlmRequest) -> LlmResponse:
-        request = await self._with_tools(request)
+        request = await self._with_tools(await self._whole(request))
         reply = await self._answer(request)
         invalid = invalid_calls(request.tools, reply.tool_calls)
         return reply.model_copy(update={"invalid_arguments": invalid}) if invalid else reply
@@ -128,6 +135,33 @@ class LlmActivities:
                 extra={"agent": request.agent, "step": request.step},
             )
         return reply
+
+    async def _whole(self, request: LlmRequest) -> LlmRequest:
+        """An agent's turn with its whole conversation: the earlier one it continues (seen by
+        this worker, else read back from the run's history), then its own messages."""
+        if request.purpose != "agent":
+            return request
+        messages = request.messages
+        if request.continues is not None:
+            earlier = self._conversations.get(request.continues)
+            if earlier is None:
+                info = activity.info()
+                earlier = await recorded_conversation(
+                    activity.client(),
+                    info.workflow_id or "",
+                    info.workflow_run_id or "",
+                    request.continues,
+                )
+            if earlier is None:
+                raise ApplicationError(
+                    f"the conversation {request.continues} this turn continues is neither known "
+                    "to this worker nor recorded in the run's history",
+                    non_retryable=True,
+                    type=CONVERSATION_UNKNOWN,
+                )
+            messages = earlier + messages
+        self._conversations.remember(chained(request.continues, request.messages), messages)
+        return request.model_copy(update={"messages": messages, "continues": None})
 
     async def _with_tools(self, request: LlmRequest) -> LlmRequest:
         """The request with its tools' schemas when it names them by digest."""

@@ -68,6 +68,9 @@ class LlmRequest(BaseModel):
     agent: str
     step: int = 0
     messages: list[Message]
+    # Set: `messages` continue the conversation an earlier request of this run named by this
+    # digest (agents/conversation_chain.py); the model sees that conversation, then these.
+    continues: str | None = Field(default=None, max_length=64)
     tools: list[ToolSchema] = Field(default_factory=list)
     # Set instead of `tools`: the worker resolves the schemas (activities/tool_catalog.py).
     tools_digest: str | None = None

@@ -17,7 +17,8 @@ from temporalio.client import Client, WorkflowHandle
 from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from examples.shop.app import app as shop_app
 from relay.agents.approvals import ApprovalDecision, PendingApproval
-from relay.agents.llm_models import LlmRequest, LlmResponse
+from relay.agents.conversation_chain import chained, whole
+from relay.agents.llm_models import LlmRequest, LlmResponse, Message
 from relay.agents.models import (
     AgentResult,
     GoalRequest,
@@ -170,7 +171,10 @@ class Relay:
 
     async def activity_runs(self, workflow_id: str, activity_type: str) -> list[ActivityRun]:
         """Each completed activity of a type in a run's history: its input, the attempt that
-        completed it and its result, as JSON with every field (history leaves defaults out)."""
+        completed it and its result, as JSON with every field (history leaves defaults out).
+        A model call's input has the whole conversation the model saw (an agent's turn records
+        only what it added: agents/conversation_chain.py)."""
+        conversations: dict[str, list[Message]] = {}
         scheduled: dict[int, Any] = {}
         attempts: dict[int, int] = {}
         runs = []
@@ -180,6 +184,8 @@ class Relay:
                 attrs = event.activity_task_scheduled_event_attributes
                 if attrs.activity_type.name == activity_type:
                     scheduled[event.event_id] = _whole(activity_type, 0, attrs.input)
+                    if activity_type == "llm":
+                        scheduled[event.event_id] = _seen(scheduled[event.event_id], conversations)
             elif event.HasField("activity_task_started_event_attributes"):
                 started = event.activity_task_started_event_attributes
                 attempts[started.scheduled_event_id] = started.attempt
@@ -219,6 +225,15 @@ def _whole(activity_type: str, which: int, payloads: Any) -> Any:
     data = json.loads(payloads.payloads[0].data)
     model = ACTIVITY_MODELS[activity_type][which]
     return model.model_validate(data).model_dump(mode="json")
+
+
+def _seen(raw: dict[str, Any], conversations: dict[str, list[Message]]) -> dict[str, Any]:
+    """A model request as the model saw it, given the run's conversations before it."""
+    request = LlmRequest.model_validate(raw)
+    seen = whole(request, conversations)
+    assert seen is not None, f"a turn continues an unknown conversation {request.continues}"
+    conversations[chained(request.continues, request.messages)] = seen
+    return request.model_copy(update={"messages": seen, "continues": None}).model_dump(mode="json")
 
 
 def query(path: Path | str, sql: str, *params: Any) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         call_digest,
     )
     from relay.agents.carry import AgentCarry
+    from relay.agents.conversation_chain import ConversationSender
     from relay.agents.delegation import (
         ConsultedAgent,
         called_agent,
@@ -78,6 +79,7 @@ class AgentWorkflow:
         self._book = ApprovalBook()
         self._edits = ApprovalEdits()
         self._handoff: tuple[ConsultedAgent, str] | None = None
+        self._sender = ConversationSender()  # this run's turns, by reference
         self._task: AgentTask | None = None
         self._s = AgentCarry()  # the working state; carried over by continue-as-new
         self._breaker = LoopBreaker(3)
@@ -184,6 +186,7 @@ class AgentWorkflow:
                 return stop
             await keep_within_window(self._s, task)
             self._s.steps += 1
+            messages, continues = self._turn_messages(task)
             reply = await ask_model(
                 task.model,
                 LlmRequest(
@@ -191,7 +194,8 @@ class AgentWorkflow:
                     purpose="agent",
                     agent=task.agent,
                     step=self._s.steps,
-                    messages=self._s.messages,
+                    messages=messages,
+                    continues=continues,
                     tools=[] if task.tools_digest else list(task.tools),
                     tools_digest=digest,
                     cache_seconds=None if self._s.tainted_by else task.cache_seconds,
@@ -243,6 +247,14 @@ class AgentWorkflow:
                 target, note = self._handoff
                 taken = handed_over(task, self._s, target, note)
                 await self._continue_as_new(taken, target.task_queue)
+
+    def _turn_messages(self, task: AgentTask) -> tuple[list[Message], str | None]:
+        """What a model turn sends: since tools went by reference (the task names their
+        digest), only the messages added since the previous turn, continuing its conversation
+        by digest; runs started before send the whole conversation every turn, as they did."""
+        if task.tools_digest is None:
+            return self._s.messages, None
+        return self._sender.next_turn(self._s.messages)
 
     async def _check_budget(self, task: AgentTask, before_llm: bool = True) -> AgentResult | None:
         """None while the lease has room. When it is spent: stop with `budget_exhausted`, or,
