@@ -148,6 +148,8 @@ class ToolActivities:
         )
         if isinstance(observation.data, dict) and "rate_limited" in observation.data:
             RATE_LIMITED.add(1, {"tool": request.tool, "limit": observation.data["rate_limited"]})
+        if activity.info().is_local:  # its history records no input: the result names the call
+            observation = observation.model_copy(update={"request": _named(request)})
         activity.logger.info(
             "%s%s %s%s",
             request.tool,
@@ -192,7 +194,8 @@ class ToolActivities:
                 name=tool.name,
                 timeout_seconds=tool.timeout_seconds,
                 heartbeat_seconds=tool.heartbeat_seconds,
-                on_beat=activity.heartbeat,
+                # A local activity has no heartbeat: its worker runs the workflow task too.
+                on_beat=_no_beat if activity.info().is_local else activity.heartbeat,
                 launch=self._readers.launch if reads else None,
             )
         except InvalidToolArguments as err:
@@ -244,3 +247,18 @@ class ToolActivities:
                 type="ToolNotAllowed",
             )
         return tool
+
+
+def _no_beat(*_: Any) -> None:
+    pass
+
+
+def _named(request: ToolRequest) -> ToolRequest:
+    """What a reader of history needs to know of a call that ran locally."""
+    return ToolRequest(
+        agent=request.agent,
+        tool=request.tool,
+        arguments=request.arguments,
+        check_only=request.check_only,
+        ledger_key=request.ledger_key,
+    )

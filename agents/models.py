@@ -240,6 +240,8 @@ class ToolObservation(BaseModel):
     abandoned: bool = False  # the ledger's mark of a call relay closed without its effect
     # True when the tool's guard refused the call before any effect (data it may not touch).
     refused: bool = False
+    # Set by a call that ran as a local activity, whose history records no input: the call.
+    request: ToolRequest | None = None
 
 
 # --- plans, tasks, results -------------------------------------------------------------------
@@ -315,6 +317,12 @@ class AgentTask(BaseModel):
     earlier: list[ThreadTurn] = Field(default_factory=list)  # the goal's thread's (GoalRequest)
     memory_opening: int = 0  # memories recalled for the opening (RunConfig.memory_opening)
     cache_seconds: int | None = None  # RunConfig.response_cache_seconds
+
+    @property
+    def by_reference(self) -> bool:
+        """Built since tools went by reference: its turns go by reference too and its short
+        reads run as local activities. Tasks of runs started before do as they did."""
+        return self.tools_digest is not None
 
 
 class TurnRecord(BaseModel):

@@ -5,7 +5,9 @@ The twin is derived from a real goal's histories, so it follows relay's operatio
 are today, not as someone counted them once: every activity (a no-op), search-attribute and
 memo upsert (the same values), timer (started, cancelled or awaited as recorded), child
 workflow, signal sent, signal awaited and the wait for the client's decision, in each
-workflow's recorded order.
+workflow's recorded order. Where relay runs a read as a local activity, the twin calls it as a
+plain activity, as a naive implementation would (issue 29: what Temporal offers that a naive
+twin does not use).
 Signals are counted, not matched, and arrive buffered, so the recorded causal order replays
 without deadlock.
 
@@ -75,7 +77,7 @@ def operations(
             size = _size(scheduled.input) if sized else 0
             ops.append(["activity", _task(scheduled), size, results.get(event.event_id, 0)])
         elif kind == EventType.EVENT_TYPE_MARKER_RECORDED:
-            ops.append(["local_activity", None])  # recorded once it ran: always awaited
+            ops.append(_local(event.marker_recorded_event_attributes, sized))
         elif kind == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
             upsert = event.upsert_workflow_search_attributes_event_attributes
             fields = upsert.search_attributes.indexed_fields
@@ -117,6 +119,19 @@ def operations(
         started = history.events[0].workflow_execution_started_event_attributes
         ops.insert(0, ["pad", None, max(0, _size(started.input) - len(json.dumps(ops)))])
     return ops
+
+
+def _local(marker: Any, sized: bool) -> Op:
+    """A local activity, recorded once it ran (always awaited). relay's reads run as local
+    tool activities; a naive twin calls every tool as a plain activity, so it does here."""
+    data = json.loads(marker.details["data"].payloads[0].data) if "data" in marker.details else {}
+    if data.get("activity_type") != "tool":
+        return ["local_activity", None]
+    result = marker.details.get("result")
+    if not sized or result is None:
+        return ["activity", None, 0, 0]
+    called = json.loads(result.payloads[0].data).get("request")
+    return ["activity", None, len(json.dumps(called)), _size(result)]
 
 
 def _task(command: Any) -> int:

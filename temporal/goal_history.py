@@ -27,13 +27,10 @@ from relay.agents.models import (
 from relay.agents.notices import AgentNotice, Decided
 from relay.agents.progress import TaskProgress
 from relay.agents.typed_output import strip_fences
+from relay.temporal.activity_records import ActivityRecord, activity_records
 
 T = TypeVar("T")
 TOOL_ACTIVITIES = ("tool", "mcp_tool")
-ACTIVITY_ENDINGS = {
-    f"activity_task_{end}_event_attributes"
-    for end in ("completed", "failed", "timed_out", "canceled")
-}
 CHILD_ENDINGS = {
     "child_workflow_execution_failed_event_attributes": "failed",
     "child_workflow_execution_canceled_event_attributes": "cancelled",
@@ -84,13 +81,6 @@ class GoalHistory:
     audit: list[DecisionAudit] = field(default_factory=list)  # as the agents reported it
 
 
-@dataclass
-class _Activity:
-    kind: str
-    input: Payloads
-    ended: HistoryEvent | None = None
-
-
 async def decoded(client: Client, payloads: Payloads, kind: type[T]) -> T | None:
     """The first payload as `kind`; None when there is none or it cannot be read as one."""
     if not payloads.payloads:
@@ -114,24 +104,6 @@ class _Reader:
         return await decoded(self._client, payloads, kind)
 
 
-def _activities(events: list[HistoryEvent]) -> list[_Activity]:
-    """Activities in the order they were scheduled, each with the event that ended it."""
-    scheduled: dict[int, _Activity] = {}
-    for event in events:
-        which = event.WhichOneof("attributes") or ""
-        if which == "activity_task_scheduled_event_attributes":
-            attributes = event.activity_task_scheduled_event_attributes
-            scheduled[event.event_id] = _Activity(attributes.activity_type.name, attributes.input)
-        elif (
-            which.startswith("activity_task_") and which != "activity_task_started_event_attributes"
-        ):
-            attributes = getattr(event, which)
-            entry = scheduled.get(getattr(attributes, "scheduled_event_id", 0))
-            if entry is not None and "cancel_requested" not in which:
-                entry.ended = event
-    return list(scheduled.values())
-
-
 def _failure(event: HistoryEvent) -> str:
     which = event.WhichOneof("attributes") or ""
     failure = getattr(getattr(event, which), "failure", None)
@@ -142,22 +114,20 @@ def _failure(event: HistoryEvent) -> str:
 
 
 async def _tool_calls(
-    reader: _Reader, activities: list[_Activity]
+    reader: _Reader, activities: list[ActivityRecord]
 ) -> tuple[list[CallView], list[UndoView]]:
     calls, undone = [], []
     for entry in activities:
         if entry.kind not in TOOL_ACTIVITIES:
             continue
-        request = await reader.value(entry.input, ToolRequest)
+        observation, failure = None, ""
+        if entry.result is not None:
+            observation = await reader.value(entry.result, ToolObservation)
+        elif entry.ended is not None:
+            failure = _failure(entry.ended)
+        request = await _asked(reader, entry, observation)
         if request is None or request.check_only:
             continue
-        observation, failure = None, ""
-        if entry.ended is not None:
-            if entry.ended.HasField("activity_task_completed_event_attributes"):
-                result = entry.ended.activity_task_completed_event_attributes.result
-                observation = await reader.value(result, ToolObservation)
-            else:
-                failure = _failure(entry.ended)
         place = (request.ledger_key or "").rsplit("/", 1)[-1]
         if place.startswith("undo-"):
             ok = None if entry.ended is None else observation is not None and observation.ok
@@ -190,37 +160,29 @@ async def _tool_calls(
     return calls, undone
 
 
-R = TypeVar("R")
-
-
-async def _completed(
-    reader: _Reader,
-    activities: list[_Activity],
-    kinds: tuple[str, ...],
-    asked: type[T],
-    answered: type[R],
-) -> list[tuple[T, R]]:
-    """The activities of these kinds that completed: what each was asked, what it answered."""
-    pairs = []
-    for entry in activities:
-        ended = entry.ended
-        if entry.kind not in kinds or ended is None:
-            continue
-        if not ended.HasField("activity_task_completed_event_attributes"):
-            continue
-        request = await reader.value(entry.input, asked)
-        result = ended.activity_task_completed_event_attributes.result
-        answer = await reader.value(result, answered)
-        if request is not None and answer is not None:
-            pairs.append((request, answer))
-    return pairs
+async def _asked(
+    reader: _Reader, entry: ActivityRecord, observation: ToolObservation | None
+) -> ToolRequest | None:
+    """The call a tool activity ran: its input, or for a local one what its result names (a
+    local call that failed names none)."""
+    if entry.input is not None:
+        return await reader.value(entry.input, ToolRequest)
+    return observation.request if observation is not None else None
 
 
 async def _replies(
-    reader: _Reader, activities: list[_Activity]
+    reader: _Reader, activities: list[ActivityRecord]
 ) -> list[tuple[LlmRequest, LlmResponse]]:
     """The model calls that were answered, with what was asked."""
-    return await _completed(reader, activities, ("llm",), LlmRequest, LlmResponse)
+    pairs = []
+    for entry in activities:
+        if entry.kind != "llm" or entry.input is None or entry.result is None:
+            continue
+        request = await reader.value(entry.input, LlmRequest)
+        reply = await reader.value(entry.result, LlmResponse)
+        if request is not None and reply is not None:
+            pairs.append((request, reply))
+    return pairs
 
 
 async def tool_results(
@@ -228,15 +190,21 @@ async def tool_results(
 ) -> list[tuple[ToolRequest, ToolObservation]]:
     """The tool calls of a run that returned, with what each returned, in order."""
     reader = _Reader(client)
-    activities = _activities(await reader.events(workflow_id))
-    pairs = await _completed(reader, activities, TOOL_ACTIVITIES, ToolRequest, ToolObservation)
-    return [(request, seen) for request, seen in pairs if not request.check_only]
+    pairs = []
+    for entry in activity_records(await reader.events(workflow_id)):
+        if entry.kind not in TOOL_ACTIVITIES or entry.result is None:
+            continue
+        observation = await reader.value(entry.result, ToolObservation)
+        request = await _asked(reader, entry, observation)
+        if request is not None and observation is not None and not request.check_only:
+            pairs.append((request, observation))
+    return pairs
 
 
 async def read_agent(client: Client, workflow_id: str) -> AgentHistory:
     """An agent's model turns, tool calls and undone effects, from its history."""
     reader = _Reader(client)
-    activities = _activities(await reader.events(workflow_id))
+    activities = activity_records(await reader.events(workflow_id))
     turns = [
         TurnRecord.of(request.step, reply)
         for request, reply in await _replies(reader, activities)
@@ -252,7 +220,7 @@ async def read_goal(client: Client, workflow_id: str) -> GoalHistory:
     calls' usage and the effects it undid."""
     reader = _Reader(client)
     events = await reader.events(workflow_id)
-    activities = _activities(events)
+    activities = activity_records(events)
     goal = GoalHistory()
     plan: Plan | None = None
     for request, reply in await _replies(reader, activities):

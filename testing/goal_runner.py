@@ -27,6 +27,7 @@ from relay.agents.delegation import runs_as_activity
 from relay.agents.models import AgentResult, Budget, GoalRequest, GoalResult
 from relay.app import App
 from relay.settings import Settings
+from relay.temporal.activity_records import activity_records
 from relay.temporal.goals import start_goal
 from relay.testing.function_model import FunctionModel
 from relay.worker import relay_worker
@@ -257,21 +258,17 @@ async def _seen(client: Client, result: GoalResult, asked: list[PendingApproval]
 async def _tool_results(client: Client, workflow_id: str) -> list[Any]:
     """The data of each successful tool call of an agent run, in order (guard checks left out),
     over every run of its workflow (a long conversation or a handoff continues as new)."""
-    scheduled: dict[int, dict[str, Any]] = {}
     found = []
     for events in await _runs(client, workflow_id):
-        for event in events:
-            if event.HasField("activity_task_scheduled_event_attributes"):
-                attrs = event.activity_task_scheduled_event_attributes
-                if attrs.activity_type.name in ("tool", "mcp_tool"):
-                    scheduled[event.event_id] = json.loads(attrs.input.payloads[0].data)
-            elif event.HasField("activity_task_completed_event_attributes"):
-                done = event.activity_task_completed_event_attributes
-                request = scheduled.pop(done.scheduled_event_id, None)
-                if request is not None and not request.get("check_only"):
-                    observation = json.loads(done.result.payloads[0].data)
-                    if observation.get("ok"):
-                        found.append(observation.get("data"))
+        for record in activity_records(events):
+            if record.kind not in ("tool", "mcp_tool") or record.result is None:
+                continue
+            observation = json.loads(record.result.payloads[0].data)
+            asked = observation.get("request") or (
+                json.loads(record.input.payloads[0].data) if record.input else {}
+            )
+            if observation.get("ok") and not asked.get("check_only"):
+                found.append(observation.get("data"))
     return found
 
 

@@ -30,6 +30,7 @@ from relay.agents.models import (
 from relay.agents.run_config import RunConfig, RunConfigRequest
 from relay.app import App
 from relay.settings import Settings
+from relay.temporal.activity_records import activity_records
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
 from relay.temporal.goals import start_goal
@@ -175,30 +176,20 @@ class Relay:
         A model call's input has the whole conversation the model saw (an agent's turn records
         only what it added: agents/conversation_chain.py)."""
         conversations: dict[str, list[Message]] = {}
-        scheduled: dict[int, Any] = {}
-        attempts: dict[int, int] = {}
-        runs = []
         handle = self.client.get_workflow_handle(workflow_id)
-        async for event in handle.fetch_history_events():
-            if event.HasField("activity_task_scheduled_event_attributes"):
-                attrs = event.activity_task_scheduled_event_attributes
-                if attrs.activity_type.name == activity_type:
-                    scheduled[event.event_id] = _whole(activity_type, 0, attrs.input)
-                    if activity_type == "llm":
-                        scheduled[event.event_id] = _seen(scheduled[event.event_id], conversations)
-            elif event.HasField("activity_task_started_event_attributes"):
-                started = event.activity_task_started_event_attributes
-                attempts[started.scheduled_event_id] = started.attempt
-            elif event.HasField("activity_task_completed_event_attributes"):
-                done = event.activity_task_completed_event_attributes
-                if done.scheduled_event_id in scheduled:
-                    runs.append(
-                        ActivityRun(
-                            input=scheduled[done.scheduled_event_id],
-                            attempt=attempts[done.scheduled_event_id],
-                            result=_whole(activity_type, 1, done.result),
-                        )
-                    )
+        events = [event async for event in handle.fetch_history_events()]
+        runs = []
+        for record in activity_records(events):
+            if record.kind != activity_type or record.result is None:
+                continue
+            result = _whole(activity_type, 1, record.result)
+            if record.input is None:  # a local activity: its result names the call
+                asked = ToolRequest.model_validate(result["request"]).model_dump(mode="json")
+            else:
+                asked = _whole(activity_type, 0, record.input)
+            if activity_type == "llm":
+                asked = _seen(asked, conversations)
+            runs.append(ActivityRun(input=asked, attempt=record.attempt, result=result))
         return runs
 
     def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:

@@ -252,7 +252,7 @@ class AgentWorkflow:
         """What a model turn sends: since tools went by reference (the task names their
         digest), only the messages added since the previous turn, continuing its conversation
         by digest; runs started before send the whole conversation every turn, as they did."""
-        if task.tools_digest is None:
+        if not task.by_reference:
             return self._s.messages, None
         return self._sender.next_turn(self._s.messages)
 
@@ -331,7 +331,7 @@ class AgentWorkflow:
                 f"MCP server {tool.server!r} is refused for the rest of this run: "
                 f"{self._s.refused_servers[tool.server]}",
             )
-        invalid = checked if task.tools_digest else argument_errors(tool, call.arguments)
+        invalid = checked if task.by_reference else argument_errors(tool, call.arguments)
         if invalid is not None:
             return refused("invalid", f"invalid arguments for {call.name}: {invalid}")
         target = called_agent(task.handoffs, call.name, handoff_tool_name)

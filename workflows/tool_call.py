@@ -8,7 +8,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.llm_models import Message, ToolCall
@@ -54,28 +54,70 @@ async def call_tool(
     tainted_by: str | None = None,
 ) -> ToolObservation:
     """One governed tool call as an activity: relay's own tools or an MCP server's.
-    `check_only` runs the tool's guard alone, before a human is asked."""
+    `check_only` runs the tool's guard alone, before a human is asked. A read runs as a local
+    activity (`runs_locally`), with the same timeout and retries."""
     retry = tool.retry
+    retry_policy = RetryPolicy(
+        maximum_attempts=retry.max_attempts,
+        initial_interval=timedelta(seconds=retry.initial_interval_seconds),
+        backoff_coefficient=retry.backoff,
+        maximum_interval=timedelta(seconds=retry.max_interval_seconds),
+        non_retryable_error_types=TOOL_NON_RETRYABLE,
+    )
+    # The activity cuts a hung tool off at its own timeout with a clear message; the
+    # server's timeouts are the backstop for a worker that died meanwhile.
+    timeout = timedelta(seconds=tool.timeout_seconds + TIMEOUT_GRACE_SECONDS)
+    request = _request(task, tool, call, key, check_only, tainted_by)
+    summary = _summary(tool, call, check_only)
+    if runs_locally(task, tool, check_only):
+        try:
+            return await workflow.execute_local_activity(
+                "tool",
+                request,
+                result_type=ToolObservation,
+                start_to_close_timeout=timeout,
+                retry_policy=retry_policy,
+                summary=summary,
+            )
+        except ActivityError:
+            raise
+        except FailureError as err:  # a local activity's failure comes unwrapped: wrap it
+            raise ActivityError(
+                "Local activity error",
+                scheduled_event_id=0,
+                started_event_id=0,
+                identity="",
+                activity_type="tool",
+                activity_id="",
+                retry_state=None,
+            ) from err
     return await workflow.execute_activity(
         "mcp_tool" if tool.source == "mcp" else "tool",
-        _request(task, tool, call, key, check_only, tainted_by),
+        request,
         result_type=ToolObservation,
-        # The activity cuts a hung tool off at its own timeout with a clear message; the
-        # server's timeouts are the backstop for a worker that died meanwhile.
-        start_to_close_timeout=timedelta(seconds=tool.timeout_seconds + TIMEOUT_GRACE_SECONDS),
+        start_to_close_timeout=timeout,
         # relay's tool activity heartbeats while it waits, so a killed worker is noticed
         # here; MCP calls are bounded by their timeout alone.
         heartbeat_timeout=(
             timedelta(seconds=WORKER_LIVENESS_SECONDS) if tool.source == "relay" else None
         ),
-        retry_policy=RetryPolicy(
-            maximum_attempts=retry.max_attempts,
-            initial_interval=timedelta(seconds=retry.initial_interval_seconds),
-            backoff_coefficient=retry.backoff,
-            maximum_interval=timedelta(seconds=retry.max_interval_seconds),
-            non_retryable_error_types=TOOL_NON_RETRYABLE,
-        ),
-        summary=_summary(tool, call, check_only),
+        retry_policy=retry_policy,
+        summary=summary,
+    )
+
+
+def runs_locally(task: AgentTask, tool: ToolInfo, check_only: bool) -> bool:
+    """A read of relay's own tools (or a guard's check), in runs since tools went by reference:
+    a local activity, run by the worker that runs the agent within its workflow task, saves
+    the round trip through the server. A worker that dies meanwhile fails the workflow task,
+    and the next worker reads again. Not for tools that heartbeat (long by design), rate
+    limited tools (their waits are durable timers), or MCP servers' tools."""
+    return (
+        task.by_reference
+        and tool.source == "relay"
+        and (check_only or tool.risk == "read")
+        and tool.heartbeat_seconds is None
+        and tool.limits is None
     )
 
 
