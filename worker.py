@@ -105,9 +105,13 @@ class RelayPlugin(SimplePlugin):
         cut, model inputs under 1 MB). The SDK's own size check would fail the workflow task
         that answers an oversized update from a client (a rejection echoes the request): the
         goal stalled for 10-20 s per update. Without it the server refuses that update at once,
-        and it stays the backstop for everything else."""
+        and it stays the backstop for everything else. Runs loaded here read locally only
+        when this worker caches workflows."""
         config = super().configure_worker(config)
         config["disable_payload_error_limit"] = True
+        # A local activity holds its run in the worker's cache until it is done; a worker
+        # without one would time the workflow task out instead (tests replay every step).
+        self._tools.local_reads = config.get("max_cached_workflows", 1000) > 0
         return config
 
     async def run_worker(self, worker: Worker, next: Callable[[Worker], Awaitable[None]]) -> None:

@@ -69,8 +69,8 @@ class LlmActivities:
 
     @activity.defn(name="check_tool_arguments")
     async def check_tool_arguments(self, check: ArgumentCheck) -> ArgumentVerdict:
-        """Edited arguments against the schema of a run's tool by reference (a local
-        activity: the check needs only the schemas this worker knows or reads back)."""
+        """Edited arguments against the schema of a run's tool by reference, where the
+        schemas are (known to this worker, or read back from the goal's history)."""
         tool = next(
             (t for t in await self._tools(check.tools_digest) if t.name == check.tool), None
         )

@@ -317,11 +317,12 @@ class AgentTask(BaseModel):
     earlier: list[ThreadTurn] = Field(default_factory=list)  # the goal's thread's (GoalRequest)
     memory_opening: int = 0  # memories recalled for the opening (RunConfig.memory_opening)
     cache_seconds: int | None = None  # RunConfig.response_cache_seconds
+    local_reads: bool = False  # RunConfig.local_reads
 
     @property
     def by_reference(self) -> bool:
-        """Built since tools went by reference: its turns go by reference too and its short
-        reads run as local activities. Tasks of runs started before do as they did."""
+        """Built since tools went by reference: its turns go by reference too. Tasks of runs
+        started before send whole conversations, as they did."""
         return self.tools_digest is not None
 
 

@@ -70,12 +70,13 @@ async def _schema_errors(task: AgentTask, tool: ToolInfo, edited: dict[str, Any]
     if task.tools_digest is None:
         return argument_errors(tool, edited)
     try:
-        verdict = await workflow.execute_local_activity(
+        verdict = await workflow.execute_activity(
             "check_tool_arguments",
             ArgumentCheck(tools_digest=task.tools_digest, tool=tool.name, arguments=edited),
             result_type=ArgumentVerdict,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RetryPolicy(maximum_attempts=3),
+            summary=f"check edited arguments · {tool.name}",
         )
     except ActivityError as err:
         return f"they could not be checked against its schema: {err.cause or err}"
