@@ -259,7 +259,7 @@ async def running_relay(
     client = await connect_client(settings, wait_seconds=30)
     async with (
         relay_worker(
-            client, settings, app, max_cached_workflows=0, **(worker_options or {})
+            client, settings, app, **({"max_cached_workflows": 0} | dict(worker_options or {}))
         ) as worker,
         worker,
     ):
