@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install model-qwen demo dev test test-faults lint eval bench bench-scale bench-pending bench-conversation bench-agentdojo bench-incident bench-memory bench-limits
+.PHONY: install model-qwen demo dev test test-faults lint eval bench bench-scale bench-pending bench-conversation bench-agentdojo bench-incident bench-memory bench-limits bench-eager
 
 install: $(STAMP)
 
@@ -69,6 +69,10 @@ bench-incident: install
 
 bench-conversation: install
 	$(BIN)/python -m benchmarks.conversation
+
+# Eager workflow start against a plain start, on an in-process worker (as relay demo runs).
+bench-eager: install
+	$(BIN)/python -m benchmarks.eager_start
 
 # agentdojo's banking injection tasks through relay's gate; its own venv (agentdojo pulls in
 # langchain and more), so the project's stays lean. Prints the attack success rate.
