@@ -1,7 +1,9 @@
 """Reads as local activities: on a worker that caches workflows, an agent's reads of relay's
 own tools (and a guard's check before a human is asked) run in its workflow task, recorded as
 one marker each, while writes stay activities. Whatever reads history sees them as before:
-`relay status` of a running agent, the inbox's evidence, replay."""
+`relay status` of a running agent, the inbox's evidence, replay, `relay eval record`."""
+
+import json
 
 from temporalio.api.history.v1 import HistoryEvent
 
@@ -51,6 +53,7 @@ async def test_reads_run_locally_on_a_worker_that_caches_workflows(
         returns = relay.client.get_workflow_handle(pending.workflow_id)
         events = [e async for e in returns.fetch_history_events()]
         replayed = [await replay_workflow(relay.client, w) for w in (handle.id, returns.id)]
+        recorded = await relay_cli("eval", "record", handle.id, env=env_for(relay))
 
     assert result.status == "completed" and "refund F-9001" in result.answer
     assert relay.rows("SELECT return_id, amount_cents FROM refunds") == [
@@ -67,3 +70,12 @@ async def test_reads_run_locally_on_a_worker_that_caches_workflows(
     seen = {request.tool: observation.data for request, observation in evidence}
     assert seen["check_return_eligibility"]["eligible"] is True and "create_return" in seen
     assert replayed == [None, None]
+    # relay eval record makes a case of the run, reads included, in the order they ran.
+    case = json.loads(recorded.out)
+    assert [t["tool"] for t in case["tools"]] == [
+        "get_last_order",
+        "find_similar_products",
+        "check_return_eligibility",
+        "create_return",
+        "issue_refund",
+    ]
