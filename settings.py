@@ -110,6 +110,9 @@ class Settings(BaseModel):
     # history first. A goal waiting on a person keeps two open (supervisor and agent); see
     # docs/PERFORMANCE.md for the memory each costs.
     max_cached_workflows: int = Field(default=4000, ge=0, le=100_000)
+    # Reads of relay's own tools and guard checks run as local activities on a worker that
+    # caches workflows (RELAY_LOCAL_ACTIVITIES=0: every call an activity of its own, as before).
+    local_activities: bool = True
     # Test-only: a fault-injection point where this worker kills itself (activities/faults.py).
     fault: str | None = None
     # Requests and tokens per window of a route entry, shared by every worker through relay's
@@ -188,6 +191,7 @@ class Settings(BaseModel):
             "serve_streams_per_person": os.environ.get("RELAY_SERVE_STREAMS_PER_PERSON"),
             "stop_seconds": os.environ.get("RELAY_STOP_SECONDS"),
             "max_cached_workflows": os.environ.get("RELAY_MAX_CACHED_WORKFLOWS"),
+            "local_activities": os.environ.get("RELAY_LOCAL_ACTIVITIES"),
             "history_limit": {
                 k: v
                 for k, v in {

@@ -111,7 +111,8 @@ class RelayPlugin(SimplePlugin):
         config["disable_payload_error_limit"] = True
         # A local activity holds its run in the worker's cache until it is done; a worker
         # without one would time the workflow task out instead (tests replay every step).
-        self._tools.local_reads = config.get("max_cached_workflows", 1000) > 0
+        cached = config.get("max_cached_workflows", 1000) > 0
+        self._tools.local_reads = self.settings.local_activities and cached
         return config
 
     async def run_worker(self, worker: Worker, next: Callable[[Worker], Awaitable[None]]) -> None:

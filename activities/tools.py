@@ -255,12 +255,9 @@ def _no_beat(*_: Any) -> None:
     pass
 
 
+NAMED = {"agent", "tool", "arguments", "check_only", "ledger_key"}
+
+
 def _named(request: ToolRequest) -> ToolRequest:
     """What a reader of history needs to know of a call that ran locally."""
-    return ToolRequest(
-        agent=request.agent,
-        tool=request.tool,
-        arguments=request.arguments,
-        check_only=request.check_only,
-        ledger_key=request.ledger_key,
-    )
+    return ToolRequest.model_validate(request.model_dump(include=NAMED))

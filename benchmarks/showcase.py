@@ -10,6 +10,7 @@ histories in a fresh process, cold and warm. Numbers and ratios, not pass/fail.
 `BENCH_COMPRESS=1` runs relay with compressed payloads (RELAY_COMPRESS_PAYLOADS);
 `BENCH_TWIN_PAYLOADS=1` gives the twin's inputs, results and signals as many bytes as relay's
 (filler), so the ratios show what relay costs beyond carrying what it records;
+`BENCH_LOCAL_ACTIVITIES=0` runs relay's reads as activities (RELAY_LOCAL_ACTIVITIES=0);
 `BENCH_TWIN_REIMPORT=1` runs the twin in the SDK's default sandbox (its module re-imported for
 every run, where relay's is passed through): the unfair baseline, for comparison.
 """
@@ -176,6 +177,7 @@ async def main() -> None:
         "RELAY_DATA_DIR": str(tmp),
         "RELAY_DB": str(tmp / "shop.db"),
         "RELAY_COMPRESS_PAYLOADS": "1" if compress else "0",
+        "RELAY_LOCAL_ACTIVITIES": os.environ.get("BENCH_LOCAL_ACTIVITIES", "1"),
     }
     print(f"logs: {tmp}")
     relay_bin = str(Path(sys.executable).parent / "relay")

@@ -54,13 +54,17 @@ async def start_goal(
     `WorkflowAlreadyStartedError`, unless `new_run` asks for a new run of a closed goal's id
     (its ledger keys, approvals and decisions are its own: they name the run). `options` go
     to `Client.start_workflow`. The requester is in the memo too, where a service can read
-    who owns a goal without asking a worker."""
+    who owns a goal without asking a worker. A client whose process runs a worker for the
+    queue (`relay demo`, `relay.testing`) starts the goal eagerly: its first workflow task
+    comes back with the start instead of from a poll (`make bench-eager`); for any other client
+    the request is a no-op."""
     reuse = (
         WorkflowIDReusePolicy.ALLOW_DUPLICATE if new_run else WorkflowIDReusePolicy.REJECT_DUPLICATE
     )
     options = {
         "id_reuse_policy": reuse,
         "id_conflict_policy": WorkflowIDConflictPolicy.FAIL,
+        "request_eager_start": True,
         **options,
     }
     return await client.start_workflow(

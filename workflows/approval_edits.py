@@ -67,7 +67,7 @@ class ApprovalEdits:
 async def _schema_errors(task: AgentTask, tool: ToolInfo, edited: dict[str, Any]) -> str | None:
     """The edits against the tool's schema: here when the task carries it, else where the
     run's schemas are (the worker's tools by digest, or the goal's recorded configuration)."""
-    if task.tools_digest is None:
+    if task.tools_digest is None:  # the task carries its schemas (a run started before)
         return argument_errors(tool, edited)
     try:
         verdict = await workflow.execute_activity(
