@@ -112,7 +112,7 @@ class RelayPlugin(SimplePlugin):
         # A local activity holds its run in the worker's cache until it is done; a worker
         # without one would time the workflow task out instead (tests replay every step).
         cached = config.get("max_cached_workflows", 1000) > 0
-        self._tools.local_reads = self.settings.local_activities and cached
+        self._tools.local_activities = self.settings.local_activities and cached
         return config
 
     async def run_worker(self, worker: Worker, next: Callable[[Worker], Awaitable[None]]) -> None:

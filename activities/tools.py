@@ -55,7 +55,8 @@ class ToolActivities:
         # The schemas model calls name by digest: each run's as recorded, else the app's own.
         self.catalog = ToolCatalog(self._native_catalogs)
         self.search_attributes = search_attributes  # set by the worker once it has checked
-        self.local_reads = False  # set by a worker that caches workflows (RunConfig.local_reads)
+        # Set by the worker: it caches workflows, so checks and reads may run locally.
+        self.local_activities = False
         self._mcp = mcp
         self._runtime = runtime
         self._app = runtime.app
@@ -93,7 +94,7 @@ class ToolActivities:
         digests = {name: self.catalog.remember(listed) for name, listed in tools.items()}
         return RunConfig(
             tool_digests=digests,
-            local_reads=self.local_reads,
+            local_activities=self.local_activities,
             app=self._app.name,
             agents=agents,
             routes=self._app.routes,

@@ -317,7 +317,7 @@ class AgentTask(BaseModel):
     earlier: list[ThreadTurn] = Field(default_factory=list)  # the goal's thread's (GoalRequest)
     memory_opening: int = 0  # memories recalled for the opening (RunConfig.memory_opening)
     cache_seconds: int | None = None  # RunConfig.response_cache_seconds
-    local_reads: bool = False  # RunConfig.local_reads
+    local_activities: bool | None = None  # RunConfig.local_activities
 
     @property
     def by_reference(self) -> bool:

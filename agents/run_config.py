@@ -64,9 +64,11 @@ class RunConfig(BaseModel):
     # Set by workers since tools go by reference: each agent's tools digest. Its tasks then
     # carry the tools' policy only; the schemas stay here, recorded once. No patch marker.
     tool_digests: dict[str, str] = Field(default_factory=dict)
-    # Set by workers that cache workflows: reads run as local activities (workflows/tool_call.py
-    # runs_locally). A worker without a cache (tests) would time out each such workflow task.
-    local_reads: bool = False
+    # Whether the worker that loaded the run runs short checks and reads as local activities:
+    # True (it caches workflows), False (it does not, or RELAY_LOCAL_ACTIVITIES=0: a worker
+    # without a cache would time out each such workflow task), None (a run started before:
+    # signature checks local, reads activities, as it recorded them).
+    local_activities: bool | None = None
 
     def route_of(self, agent: Agent, route: str) -> str:
         """An agent's model route: the worker's choice for it, its own, else the goal's."""

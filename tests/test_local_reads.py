@@ -5,9 +5,10 @@ one marker each, while writes stay activities. Whatever reads history sees them 
 
 import json
 
+from pydantic import SecretStr
 from temporalio.api.history.v1 import HistoryEvent
 
-from relay.agents.approvals import ApprovalDecision
+from relay.agents.approvals import ApprovalDecision, DecisionRequest
 from relay.agents.models import ToolObservation
 from relay.temporal.activity_records import activity_records
 from relay.temporal.devserver import DevServer
@@ -16,6 +17,7 @@ from relay.temporal.replay import replay_workflow
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
 from tests.conftest import running_relay
+from tests.test_approval_edits import SECRET, signed
 from tests.test_cli import env_for
 
 
@@ -79,3 +81,27 @@ async def test_reads_run_locally_on_a_worker_that_caches_workflows(
         "create_return",
         "issue_refund",
     ]
+
+
+async def test_a_signed_decision_is_checked_locally_on_a_worker_that_caches_workflows(
+    temporal_server: DevServer, tmp_path
+) -> None:
+    """The signature check runs in the agent's workflow task there (a worker without a cache,
+    as in the other tests, checks it in an activity of its own)."""
+    cached = {"max_cached_workflows": 100}
+    async with running_relay(
+        temporal_server, tmp_path, worker_options=cached, approval_secret=SecretStr(SECRET)
+    ) as relay:
+        handle = await relay.start()
+        pending = await relay.next_pending(handle)
+        request = DecisionRequest(approval_id=pending.approval_id, approver="fiona", approve=True)
+        record = await handle.execute_update(SupervisorWorkflow.decide, signed(request, pending))
+        result = await handle.result()
+        returns = relay.client.get_workflow_handle(pending.workflow_id)
+        records = activity_records([e async for e in returns.fetch_history_events()])
+        replayed = await replay_workflow(relay.client, returns.id)
+
+    assert (record.verdict, result.status) == ("approved", "completed")
+    checks = [r for r in records if r.kind == "verify_decision"]
+    assert len(checks) == 1 and checks[0].input is None  # a local activity: one marker
+    assert replayed is None

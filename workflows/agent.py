@@ -485,7 +485,8 @@ class AgentWorkflow:
             entry = self._book.refuse_malformed(clipped(raw), verdict, decision)
         else:
             signed = self._task is not None and self._task.signed_decisions
-            entry = await self._book.take(decision, verdict, signed, self._edit_refusal)
+            local = self._task is None or self._task.local_activities is not False
+            entry = await self._book.take(decision, verdict, signed, self._edit_refusal, local)
         settled = self._book.decided[entry.approval_id] if entry.accepted else None
         # Past the audit's cap a refusal is only counted, here and not at the supervisor: a
         # flood of refused signals costs no notice, no signature and no check each.

@@ -93,7 +93,12 @@ class ApprovalBook:
         return None
 
     async def take(
-        self, decision: ApprovalDecision, verdict: Verdict, signed: bool, check_edit: EditCheck
+        self,
+        decision: ApprovalDecision,
+        verdict: Verdict,
+        signed: bool,
+        check_edit: EditCheck,
+        local: bool = True,
     ) -> DecisionAudit:
         """Check a decision from outside and settle its approval when it counts. Edited
         arguments count only with an approval, and only when `check_edit` finds no problem."""
@@ -102,7 +107,7 @@ class ApprovalBook:
         if refusal is None and pending is not None:
             refusal = authorization_refusal(pending, decision.approver)
         if refusal is None and signed and pending is not None:
-            refusal = await _signature_refusal(decision, verdict, pending)
+            refusal = await _signature_refusal(decision, verdict, pending, local)
         if refusal is None and pending is not None:
             refusal = _answer_refusal(pending, decision, verdict)
         edited = decision.edited_arguments
@@ -211,15 +216,17 @@ def _answer_refusal(
 
 
 async def _signature_refusal(
-    decision: ApprovalDecision, verdict: Verdict, pending: PendingApproval
+    decision: ApprovalDecision, verdict: Verdict, pending: PendingApproval, local: bool
 ) -> str | None:
     if decision.signature is None or decision.expires_at is None:
         return "the decision is not signed (run `relay approve` with RELAY_APPROVAL_SECRET set)"
     if decision.expires_at < workflow.now():
         return f"the signed decision expired at {decision.expires_at.isoformat()}"
-    # The secret lives on the workers; the activity's answer is kept in history.
+    # The secret lives on the workers; the activity's answer is kept in history. A local
+    # activity, unless the run's worker keeps no workflow cache (RunConfig.local_activities).
+    execute = workflow.execute_local_activity if local else workflow.execute_activity
     try:
-        check = await workflow.execute_local_activity(
+        check = await execute(
             "verify_decision",
             SignatureCheck(
                 **DecisionBinding.of(pending).model_dump(),

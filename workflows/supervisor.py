@@ -290,7 +290,7 @@ class SupervisorWorkflow:
             earlier=request.earlier,
             memory_opening=config.memory_opening if RECALL in spec.tools else 0,
             cache_seconds=config.response_cache_seconds,
-            local_reads=config.local_reads,
+            local_activities=config.local_activities,
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         chain = request.cause.chain if config.search_attributes and request.cause else None

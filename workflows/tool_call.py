@@ -108,12 +108,12 @@ async def call_tool(
 
 def runs_locally(task: AgentTask, tool: ToolInfo, check_only: bool) -> bool:
     """A read of relay's own tools (or a guard's check), in runs whose workers cache workflows
-    (RunConfig.local_reads): a local activity, run by the worker that runs the agent within
+    (RunConfig.local_activities): a local activity, run by the worker that runs the agent within
     its workflow task, saves the round trip through the server. A worker that dies meanwhile
     fails the workflow task, and the next worker reads again. Not for tools that heartbeat
     (long by design), rate limited tools (their waits are durable timers), or MCP servers'."""
     return (
-        task.local_reads
+        task.local_activities is True
         and tool.source == "relay"
         and (check_only or tool.risk == "read")
         and tool.heartbeat_seconds is None
