@@ -16,6 +16,7 @@ from relay.cli_app import (
     app_of,
     context_of,
 )
+from relay.cli_conversation import add_conversation_command
 from relay.cli_eval import add_eval_command
 from relay.cli_events import add_emit_command
 from relay.cli_goals import cmd_decide, cmd_run, cmd_status, existing_goal
@@ -258,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
 
     add_threads_command(sub)
+    add_conversation_command(sub)
     add_memory_command(sub)
 
     status = sub.add_parser(

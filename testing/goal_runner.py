@@ -18,7 +18,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -28,6 +27,7 @@ from relay.agents.models import AgentResult, Budget, GoalRequest, GoalResult
 from relay.app import App
 from relay.settings import Settings
 from relay.temporal.activity_records import activity_records
+from relay.temporal.conversations import run_histories
 from relay.temporal.goals import start_goal
 from relay.testing.function_model import FunctionModel
 from relay.worker import relay_worker
@@ -259,7 +259,7 @@ async def _tool_results(client: Client, workflow_id: str) -> list[Any]:
     """The data of each successful tool call of an agent run, in order (guard checks left out),
     over every run of its workflow (a long conversation or a handoff continues as new)."""
     found = []
-    for events in await _runs(client, workflow_id):
+    for events in await run_histories(client, workflow_id):
         for record in activity_records(events):
             if record.kind not in ("tool", "mcp_tool") or record.result is None:
                 continue
@@ -270,18 +270,3 @@ async def _tool_results(client: Client, workflow_id: str) -> list[Any]:
             if observation.get("ok") and not asked.get("check_only"):
                 found.append(observation.get("data"))
     return found
-
-
-async def _runs(client: Client, workflow_id: str) -> list[list[HistoryEvent]]:
-    """The events of each run of a workflow, oldest run first (each run's start names the run
-    it continues)."""
-    runs: list[list[HistoryEvent]] = []
-    run_id: str | None = None
-    while True:
-        handle = client.get_workflow_handle(workflow_id, run_id=run_id)
-        events = [e async for e in handle.fetch_history_events()]
-        runs.insert(0, events)
-        started = events[0].workflow_execution_started_event_attributes
-        if not started.continued_execution_run_id:
-            return runs
-        run_id = started.continued_execution_run_id

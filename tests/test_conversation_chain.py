@@ -1,7 +1,9 @@
 """An agent's conversation by reference: each model turn records only the messages it added and
 names the conversation it continues; the whole conversation is rebuilt from history alone, and
-a worker that has not seen the earlier turns (a restart) reads them back from there."""
+a worker that has not seen the earlier turns (a restart) reads them back from there, and so
+does `relay conversation` for an auditor."""
 
+import json
 from pathlib import Path
 
 from relay.agents.approvals import ApprovalDecision
@@ -10,7 +12,9 @@ from relay.agents.llm_models import LlmRequest, Message
 from relay.temporal.devserver import DevServer
 from relay.temporal.replay import replay_workflow
 from relay.workflows.supervisor import SupervisorWorkflow
+from tests.cli_runner import relay_cli
 from tests.conftest import relay_settings, running_relay
+from tests.test_cli import env_for
 
 
 def _said(*texts: str) -> list[Message]:
@@ -79,6 +83,11 @@ async def test_a_restarted_worker_reads_the_conversation_back_from_history(
         ]
         seen = [run.input["messages"] for run in await after.activity_runs(returns, "llm")]
         replayed = [await replay_workflow(after.client, w) for w in (handle.id, returns)]
+        env = env_for(after)
+        step_two = await relay_cli("conversation", returns, "--step", "2", env=env)
+        as_json = await relay_cli("conversation", returns, "--json", env=env)
+        unknown = await relay_cli("conversation", f"{handle.id}/nobody-1", env=env)
+        not_an_agent = await relay_cli("conversation", handle.id, env=env)
 
     assert result.status == "completed" and "refund F-9001" in result.answer
     assert replayed == [None, None]
@@ -90,3 +99,17 @@ async def test_a_restarted_worker_reads_the_conversation_back_from_history(
     # What the model saw grew turn by turn: the whole conversation, rebuilt from history.
     assert [len(s) for s in seen] == sorted(len(s) for s in seen)
     assert seen[-1][: len(seen[0])] == seen[0]
+    # `relay conversation` shows an auditor what the model saw at a turn, from history alone.
+    assert step_two.code == 0, step_two.err
+    head, system, *rest = step_two.out.splitlines()
+    assert head == f"{returns} · step 2 · scripted · {len(seen[1])} messages"
+    assert system.startswith("  [system] You are the returns specialist")
+    assert any(line.startswith("  [tool check_return_eligibility]") for line in rest)
+    assert any("→ check_return_eligibility(" in line for line in rest)
+    turns = json.loads(as_json.out)
+    assert [len(t["messages"]) for t in turns] == [len(s) for s in seen]
+    assert [t["messages"] for t in turns] == seen
+    assert unknown.code == 1 and unknown.err.strip() == (
+        f"relay: error: no run '{handle.id}/nobody-1' in this namespace"
+    )
+    assert not_an_agent.code == 1 and "recorded no agent model turn" in not_an_agent.err
