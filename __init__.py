@@ -45,7 +45,7 @@ _WHERE = {
     "relay_worker": "relay.worker",
     "SupervisorWorkflow": "relay.workflows.supervisor",
     "AgentWorkflow": "relay.workflows.agent",
-    "start_goal": "relay.temporal.goals",
+    "start_goal": "relay.client.goals",
     "continue_thread": "relay.temporal.threads",
     "connect_client": "relay.temporal.connect",
 }
@@ -89,9 +89,9 @@ if TYPE_CHECKING:
     from relay.agents.models import Budget, Compensation, GoalRequest, GoalResult, ToolRetry
     from relay.agents.specs import Agent, Route
     from relay.app import App, Database, Demo, load_app
+    from relay.client.goals import start_goal
     from relay.settings import Settings
     from relay.temporal.connect import connect_client
-    from relay.temporal.goals import start_goal
     from relay.temporal.threads import continue_thread
     from relay.tools.context import ToolContext
     from relay.tools.definition import Approval, ToolBusinessError, ToolPermanentError, ToolSet

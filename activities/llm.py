@@ -22,10 +22,11 @@ from relay.activities.providers.registry import build_providers
 from relay.activities.providers.response_cache import ResponseCache
 from relay.activities.recorded_tools import recorded_tools
 from relay.activities.telemetry import CACHE_HITS, llm_span
-from relay.activities.tool_catalog import TOOLS_UNKNOWN, ToolCatalog
+from relay.activities.tool_catalog import ToolCatalog
 from relay.agents.argument_check import ArgumentCheck, ArgumentVerdict, invalid_calls, schema_errors
 from relay.agents.conversation_chain import chained
 from relay.agents.llm_models import LlmRequest, LlmResponse, ToolSchema
+from relay.agents.tool_digest import TOOLS_UNKNOWN
 from relay.settings import Settings
 from relay.testing.scripted import Brain
 from relay.tools.store import Store

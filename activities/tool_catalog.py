@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable, Sequence
 from relay.agents.llm_models import ToolSchema
 from relay.agents.tool_digest import as_schemas, tools_digest
 
-TOOLS_UNKNOWN = "ToolsUnknown"
-
 
 class ToolCatalog:
     def __init__(self, native: Callable[[], Iterable[Sequence[ToolSchema]]]) -> None:

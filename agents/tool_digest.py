@@ -7,6 +7,9 @@ from collections.abc import Sequence
 
 from relay.agents.llm_models import ToolSchema
 
+# The failure type of a model call whose worker cannot find the tools its digest names.
+TOOLS_UNKNOWN = "ToolsUnknown"
+
 
 def tools_digest(tools: Sequence[ToolSchema]) -> str:
     canonical = json.dumps(

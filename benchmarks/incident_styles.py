@@ -26,12 +26,12 @@ from relay.agents.approvals import DecisionRequest, PendingApproval
 from relay.agents.chains import chain_workflow_id
 from relay.agents.events import Event
 from relay.agents.models import GoalRequest, GoalResult
+from relay.agents.search_keys import RELAY_CHAIN
+from relay.client.goals import start_goal
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
 from relay.temporal.events import start_event
-from relay.temporal.goals import start_goal
-from relay.temporal.search_attributes import RELAY_CHAIN
 from relay.worker import relay_worker
 from relay.workflows.supervisor import SupervisorWorkflow
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from relay.agents.memory import MEMORY_MAX_CHARS, RECALL_MAX, MemoryRecord, memory_view
 from relay.agents.models import ToolObservation
 from relay.tools.memory_store import MemoryStore
-from relay.tools.store import open_store
+from relay.tools.stores import open_store
 from tests.postgres_server import new_database, postgres_bin, postgres_server
 
 SUBJECTS = 20

@@ -31,7 +31,8 @@ from relay.agents.rate_limits import ToolLimits, parse_limit
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
 from relay.tools.rate_store import RateLimiter
-from relay.tools.store import Store, open_store
+from relay.tools.store import Store
+from relay.tools.stores import open_store
 from tests.postgres_server import new_database, postgres_bin, postgres_server
 
 QUEUE = "limits"

@@ -16,14 +16,14 @@ async def main(kind: str, files: list[str]) -> None:
     pairs = [f.rsplit("=", 1) for f in files]
     histories = [WorkflowHistory.from_json(i, Path(f).read_text()) for i, f in pairs]
     if kind == "relay":
+        from relay.client.replay import new_replayer
         from relay.settings import Settings
-        from relay.temporal.replay import new_replayer
 
         compressed = Settings(compress_payloads=os.environ.get("BENCH_COMPRESS") == "1")
         replayer = new_replayer(converter=compressed.converter())
     else:
         from benchmarks.twin import TwinWorkflow
-        from relay.temporal.replay import REPLAY_BUILD_ID
+        from relay.client.replay import REPLAY_BUILD_ID
 
         replayer = Replayer(workflows=[TwinWorkflow], build_id=REPLAY_BUILD_ID)
     times = []

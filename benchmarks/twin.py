@@ -34,7 +34,7 @@ from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSear
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from relay.temporal.search_attributes import (
+from relay.agents.search_keys import (
     RELAY_AGENT,
     RELAY_COST_USD,
     RELAY_PENDING_APPROVALS,

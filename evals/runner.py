@@ -18,14 +18,16 @@ from temporalio.client import Client, WorkflowHandle
 from relay.agents.approvals import ApprovalPolicy, DecisionRequest, PendingApproval
 from relay.agents.models import GoalRequest, GoalResult
 from relay.app import App
-from relay.cli_output import CliError, wait_for_result
+from relay.client.errors import UserError
+from relay.client.goals import start_goal
+from relay.client.waiting import wait_for_result
 from relay.evals.cases import ApprovalExpectation, EvalCase
 from relay.evals.matching import Observed, ObservedCall, failures_of
 from relay.settings import Settings
-from relay.temporal.goals import start_goal
 from relay.testing.scripted import Script
 from relay.tools.memory_store import MemoryStore
-from relay.tools.store import connect, open_store
+from relay.tools.store import connect
+from relay.tools.stores import open_store
 from relay.worker import relay_worker
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow
@@ -206,7 +208,7 @@ class CaseRunner:
             seen.status = "timeout"
             seen.answer = f"no result within {case.timeout_seconds:g} s"
             return seen, None
-        except CliError as err:
+        except UserError as err:
             seen.status, seen.answer = "error", str(err)
             return seen, None
         seen.status, seen.answer = result.status, result.answer

@@ -28,13 +28,13 @@ from relay.agents.approvals import (
     with_edits,
 )
 from relay.agents.specs import NAME
-from relay.cli_output import failure_text, validation_text
+from relay.client.decisions import deliver, open_approvals
+from relay.client.errors import failure_text, validation_text
 from relay.service.errors import ApiError
 from relay.service.history_views import evidence
 from relay.service.identities import Person
 from relay.service.state import ServiceState, signed_in, state_of
 from relay.service.waiting_agents import waiting_page, waiting_query
-from relay.temporal.decisions import deliver, open_approvals
 from relay.workflows.supervisor import SupervisorWorkflow
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])

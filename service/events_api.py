@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from relay.agents.events import Event, event_workflow_id
-from relay.cli_output import validation_text
+from relay.client.errors import validation_text
 from relay.service.errors import ApiError
 from relay.service.identities import Person
 from relay.service.state import ServiceState, signed_in, state_of

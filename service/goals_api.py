@@ -19,14 +19,14 @@ from temporalio.service import RPCError, RPCStatusCode
 from relay.agents.approvals import DecisionAudit
 from relay.agents.guardrails import goal_problem
 from relay.agents.models import Budget, GoalRequest, GoalResult
-from relay.cli_output import validation_text
-from relay.cli_status import GoalSnapshot, snapshot
+from relay.client.errors import validation_text
+from relay.client.goals import ask_if_served, start_goal
+from relay.client.snapshot import GoalSnapshot, snapshot
 from relay.service.errors import ApiError
 from relay.service.history_views import progress_stream
 from relay.service.identities import Person
 from relay.service.state import ServiceState, signed_in, state_of
 from relay.temporal.goal_history import read_goal
-from relay.temporal.goals import ask_if_served, start_goal
 from relay.workflows.supervisor import SupervisorWorkflow
 
 router = APIRouter(prefix="/goals", tags=["goals"])

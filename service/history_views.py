@@ -12,8 +12,8 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle
 
 from relay.agents.models import AgentResult, GoalResult
+from relay.agents.search_keys import RELAY_COST_USD, RELAY_PENDING_APPROVALS, RELAY_STATUS
 from relay.temporal.goal_history import decoded, tool_results
-from relay.temporal.search_attributes import RELAY_COST_USD, RELAY_PENDING_APPROVALS, RELAY_STATUS
 
 CHILD_ENDED = {
     EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED: "completed",

@@ -11,7 +11,7 @@ from relay.service.errors import ApiError
 from relay.service.identities import Person
 from relay.service.state import ServiceState, signed_in, state_of
 from relay.tools.memory_store import MemoryStore
-from relay.tools.store import open_store
+from relay.tools.stores import open_store
 
 router = APIRouter(prefix="/memories", tags=["memories"])
 Subject = Annotated[str, Query(min_length=1, max_length=1000)]

@@ -15,9 +15,9 @@ from temporalio.service import RPCError
 
 from relay.agents.approvals import PendingApproval
 from relay.agents.pending_memo import PENDING_MEMO
+from relay.agents.search_keys import RELAY_AGENT, RELAY_PENDING_APPROVALS
 from relay.app import App
 from relay.settings import Settings
-from relay.temporal.search_attributes import RELAY_AGENT, RELAY_PENDING_APPROVALS
 from relay.workflows.agent import AgentWorkflow
 
 WAITING_AGENTS = (

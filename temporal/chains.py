@@ -8,7 +8,7 @@ from temporalio.service import RPCError
 
 from relay.agents.chains import Admission, ChainBudget, ChainStart, ChainState, chain_workflow_id
 from relay.agents.events import Event, chain_of
-from relay.temporal.search_attributes import chain_attribute
+from relay.agents.search_keys import chain_attribute
 
 
 async def admit(

@@ -1,5 +1,5 @@
-"""relay's search attributes: what a person filters runs by in the Web UI ("waiting for
-approval", "by agent", "by cost"). Values are stored in plaintext: never put secrets here."""
+"""Registering relay's search attributes (agents/search_keys.py) in a namespace, and the dev
+server's flags for them."""
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -7,17 +7,16 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
-RELAY_AGENT = SearchAttributeKey.for_keyword("RelayAgent")  # supervisor, orders, returns, ...
-RELAY_STATUS = SearchAttributeKey.for_keyword("RelayStatus")
-RELAY_PENDING_APPROVALS = SearchAttributeKey.for_int("RelayPendingApprovals")
-RELAY_COST_USD = SearchAttributeKey.for_float("RelayCostUsd")
-# A running SubscriptionWorkflow's event types: who listens to what, across apps and workers.
-RELAY_LISTENS = SearchAttributeKey.for_keyword_list("RelayListens")
-# The chain of events a run belongs to (the id of its first event): events and their goals.
-RELAY_CHAIN = SearchAttributeKey.for_keyword("RelayChain")
+from relay.agents.search_keys import (
+    RELAY_AGENT,
+    RELAY_CHAIN,
+    RELAY_COST_USD,
+    RELAY_LISTENS,
+    RELAY_PENDING_APPROVALS,
+    RELAY_STATUS,
+)
 
 _TYPES = {
     RELAY_AGENT.name: ("Keyword", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD),
@@ -27,11 +26,6 @@ _TYPES = {
     RELAY_LISTENS.name: ("KeywordList", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST),
     RELAY_CHAIN.name: ("Keyword", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD),
 }
-
-
-def chain_attribute(chain: str) -> TypedSearchAttributes:
-    """What a goal reacting to an event starts with: its chain, searchable."""
-    return TypedSearchAttributes([SearchAttributePair(RELAY_CHAIN, chain)])
 
 
 def dev_server_args() -> list[str]:

@@ -19,7 +19,7 @@ from relay.agents.events import (
     Listening,
     subscription_id,
 )
-from relay.temporal.search_attributes import RELAY_LISTENS
+from relay.agents.search_keys import RELAY_LISTENS
 
 SUBSCRIPTIONS = "WorkflowType = 'SubscriptionWorkflow' AND ExecutionStatus = 'Running'"
 RENEW_EVERY = timedelta(minutes=3)  # well within the subscription's lease (10 minutes)

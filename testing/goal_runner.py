@@ -25,10 +25,10 @@ from relay.agents.approvals import ApprovalDecision, PendingApproval, with_edits
 from relay.agents.delegation import runs_as_activity
 from relay.agents.models import AgentResult, Budget, GoalRequest, GoalResult
 from relay.app import App
+from relay.client.goals import start_goal
 from relay.settings import Settings
 from relay.temporal.activity_records import activity_records
 from relay.temporal.conversations import run_histories
-from relay.temporal.goals import start_goal
 from relay.testing.function_model import FunctionModel
 from relay.worker import relay_worker
 from relay.workflows.agent import AgentWorkflow

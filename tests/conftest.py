@@ -29,12 +29,13 @@ from relay.agents.models import (
 )
 from relay.agents.run_config import RunConfig, RunConfigRequest
 from relay.app import App
+from relay.client.goals import start_goal
 from relay.settings import Settings
 from relay.temporal.activity_records import activity_records
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
-from relay.temporal.goals import start_goal
-from relay.tools.store import Store, connect, open_store
+from relay.tools.store import Store, connect
+from relay.tools.stores import open_store
 from relay.worker import relay_worker
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.supervisor import SupervisorWorkflow

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from temporalio.client import WorkflowUpdateFailedError
 
 from relay.agents.approvals import DecisionRequest, PendingApproval, sign_decision, with_edits
-from relay.temporal.replay import replay_workflow
+from relay.client.replay import replay_workflow
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay

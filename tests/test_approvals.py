@@ -20,7 +20,7 @@ from relay.agents.approvals import (
     sign_decision,
 )
 from relay.agents.models import GoalRequest
-from relay.temporal.goals import start_goal
+from relay.client.goals import start_goal
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay

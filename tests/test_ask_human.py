@@ -13,7 +13,7 @@ from examples.shop.tools import SHOP
 from relay import Agent, App
 from relay.agents.llm_models import LlmRequest
 from relay.agents.questions import MAX_QUESTIONS
-from relay.temporal.replay import replay_workflow
+from relay.client.replay import replay_workflow
 from relay.testing import FunctionModel, plan, run_goal, tool_call
 from relay.testing.goal_runner import Decide, GoalRun
 from tests.cli_runner import relay_cli

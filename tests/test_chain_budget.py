@@ -13,8 +13,8 @@ from relay.agents.causes import EventCause
 from relay.agents.chains import Admission, ChainBudget, ChainState, Settlement, chain_workflow_id
 from relay.agents.events import EventOutcome
 from relay.agents.models import Budget, GoalResult
+from relay.client.replay import replay_workflow
 from relay.temporal.devserver import DevServer
-from relay.temporal.replay import replay_workflow
 from relay.workflows.budget import capped
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay

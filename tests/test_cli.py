@@ -230,7 +230,7 @@ async def test_help_and_status_load_no_model_runtime_or_provider_sdk() -> None:
         "        build_parser().parse_args(argv)\n"
         "    except SystemExit:\n"
         "        pass\n"
-        "import relay.cli_status\n"
+        "import relay.cli.status\n"
         "print(sorted({'xllamacpp', 'openai', 'anthropic'} & set(sys.modules)))\n"
     )
     outcome = await run_command(sys.executable, "-c", check)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from temporalio.api.common.v1 import Payload
 
+from relay.client.replay import replay_history
 from relay.temporal.codec import build_codec
 from relay.temporal.codec_server import codec_server
 from relay.temporal.compression import CodecChain, CompressionCodec
 from relay.temporal.devserver import DevServer, free_port
-from relay.temporal.replay import replay_history
 from tests.conftest import running_relay
 from tests.test_encryption import UI_ORIGIN, payloads_json, post
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from relay.agents.approvals import ApprovalDecision
 from relay.agents.conversation_chain import ConversationSender, chained, conversations
 from relay.agents.llm_models import LlmRequest, Message
+from relay.client.replay import replay_workflow
 from relay.temporal.devserver import DevServer
-from relay.temporal.replay import replay_workflow
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
 from tests.conftest import relay_settings, running_relay

@@ -16,7 +16,7 @@ from relay.agents.approvals import ApprovalDecision
 from relay.agents.llm_models import LlmRequest
 from relay.agents.models import Budget
 from relay.app import AppError
-from relay.temporal.replay import replay_history, replay_workflow
+from relay.client.replay import replay_history, replay_workflow
 from relay.testing import FunctionModel, plan, run_goal, tool_call
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli

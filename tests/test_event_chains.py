@@ -8,8 +8,8 @@ from pathlib import Path
 
 from relay.agents.events import MAX_CHAIN_DEPTH, EventOutcome
 from relay.agents.models import GoalResult
+from relay.client.replay import replay_workflow
 from relay.temporal.devserver import DevServer
-from relay.temporal.replay import replay_workflow
 from tests.cli_runner import relay_cli
 from tests.conftest import running_relay
 from tests.events_app import (

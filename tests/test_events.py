@@ -17,10 +17,10 @@ from examples.shop.tools import SHOP
 from relay import App
 from relay.agents.events import Event, EventOutcome
 from relay.app import AppError
+from relay.client.replay import replay_workflow
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer
 from relay.temporal.events import start_event
-from relay.temporal.replay import replay_workflow
 from tests.cli_runner import relay_cli
 from tests.conftest import relay_settings, running_relay
 from tests.events_app import (

@@ -12,9 +12,9 @@ from temporalio.client import WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from relay import GoalRequest, start_goal
+from relay.agents.search_keys import RELAY_AGENT, RELAY_PENDING_APPROVALS
 from relay.service.waiting_agents import WAITING_AGENTS
 from relay.temporal.devserver import DevServer
-from relay.temporal.search_attributes import RELAY_AGENT, RELAY_PENDING_APPROVALS
 from tests.conftest import running_relay
 from tests.payments_app import PAY
 from tests.payments_app import app as payments

@@ -14,10 +14,10 @@ from examples.incident.postmortem import app as postmortem
 from relay.agents.approvals import DecisionRequest, PendingApproval
 from relay.agents.models import GoalRequest
 from relay.app import Demo
-from relay.cli_chains import chain_text
-from relay.demo_chain import follow_chain
+from relay.cli.chains import chain_text
+from relay.cli.demo_chain import follow_chain
+from relay.client.goals import start_goal
 from relay.temporal.devserver import DevServer
-from relay.temporal.goals import start_goal
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import RELAY, run_command
 from tests.conftest import Relay, running_relay

@@ -10,10 +10,10 @@ from temporalio.api.history.v1 import HistoryEvent
 
 from relay.agents.approvals import ApprovalDecision, DecisionRequest
 from relay.agents.models import ToolObservation
+from relay.client.replay import replay_workflow
 from relay.temporal.activity_records import activity_records
 from relay.temporal.devserver import DevServer
 from relay.temporal.goal_history import tool_results
-from relay.temporal.replay import replay_workflow
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
 from tests.conftest import running_relay

@@ -15,13 +15,14 @@ import pytest
 from relay.agents.approvals import ApprovalDecision
 from relay.agents.memory import Memory, MemoryRecord, memory_view
 from relay.agents.models import GoalRequest, GoalResult
+from relay.client.goals import start_goal
+from relay.client.replay import replay_workflow
 from relay.temporal.devserver import DevServer
-from relay.temporal.goals import start_goal
-from relay.temporal.replay import replay_workflow
 from relay.tools.context import ToolContext
 from relay.tools.memory_store import MemoryStore
 from relay.tools.memory_tools import memory_tools
-from relay.tools.store import Store, open_store
+from relay.tools.store import Store
+from relay.tools.stores import open_store
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay

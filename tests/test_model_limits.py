@@ -12,7 +12,8 @@ from relay.activities.providers.model_rate import ModelRateLimiter
 from relay.agents.model_limits import ModelLimits
 from relay.settings import ConfigError, Settings
 from relay.temporal.devserver import DevServer
-from relay.tools.store import Store, open_store
+from relay.tools.store import Store
+from relay.tools.stores import open_store
 from tests.fake_llm_server import FakeLlmServer
 from tests.worker_process import relay_for_worker_processes, worker_process
 

@@ -14,11 +14,12 @@ from temporalio.service import RPCError
 
 from relay.agents.models import GoalRequest, GoalResult
 from relay.agents.rate_limits import ToolLimits, parse_limit
+from relay.client.goals import start_goal
 from relay.temporal.devserver import DevServer
-from relay.temporal.goals import start_goal
 from relay.tools.definition import ToolDefinitionError, ToolSet
 from relay.tools.rate_store import RateLimiter
-from relay.tools.store import Store, open_store
+from relay.tools.store import Store
+from relay.tools.stores import open_store
 from tests.conftest import Relay, running_relay
 from tests.limited_app import LIMITED_APP
 from tests.worker_process import relay_for_worker_processes, worker_process

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from examples.shop.app import app as shop_app
 from relay import Agent, ApprovalDecision, GoalRequest, SupervisorWorkflow
+from relay.client.goals import start_goal
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer
-from relay.temporal.goals import start_goal
 from relay.worker import relay_worker
 from tests.cli_runner import run_command
 from tests.conftest import Relay, relay_settings

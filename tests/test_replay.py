@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from relay.temporal.replay import replay_file
+from relay.client.replay import replay_file
 from tests.cli_runner import relay_cli
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))

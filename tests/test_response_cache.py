@@ -14,9 +14,9 @@ from relay import App
 from relay.agents.llm_models import LlmResponse
 from relay.agents.models import GoalRequest, GoalResult
 from relay.app import AppError
+from relay.client.goals import start_goal
+from relay.client.replay import replay_workflow
 from relay.temporal.devserver import DevServer
-from relay.temporal.goals import start_goal
-from relay.temporal.replay import replay_workflow
 from tests.cached_app import CACHED_APP, CACHED_TOOLS, CLERK
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay, running_relay

@@ -9,7 +9,7 @@ from relay.agents.models import GoalRequest, GoalResult
 from relay.temporal.devserver import DevServer
 from relay.temporal.threads import continue_thread, started_goal
 from relay.tools.memory_store import MemoryStore
-from relay.tools.store import open_store
+from relay.tools.stores import open_store
 from tests.conftest import Relay, running_relay
 
 

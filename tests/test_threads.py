@@ -12,8 +12,8 @@ import httpx
 from relay.agents.models import GoalRequest, GoalResult
 from relay.agents.prompts import planning_prompt, task_prompt
 from relay.agents.threads import TURNS_SHOWN, turn_of
+from relay.client.replay import replay_workflow
 from relay.temporal.devserver import DevServer
-from relay.temporal.replay import replay_workflow
 from relay.temporal.threads import continue_thread, started_goal
 from relay.workflows.thread import ThreadWorkflow
 from tests.cli_runner import relay_cli

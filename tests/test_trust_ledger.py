@@ -14,8 +14,8 @@ from mcp.client.stdio import StdioServerParameters
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from relay.agents.models import GoalRequest
+from relay.client.goals import start_goal
 from relay.temporal.devserver import DevServer
-from relay.temporal.goals import start_goal
 from tests.cli_runner import RELAY, relay_cli
 from tests.conftest import query, running_relay
 from tests.extra_tools import CALLS, TEST_APP

@@ -10,13 +10,13 @@ from temporalio.client import Client, WorkflowHandle
 from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
 from relay.agents.approvals import ApprovalDecision
 from relay.agents.models import GoalRequest
-from relay.temporal.goals import goal_summary
-from relay.temporal.search_attributes import (
+from relay.agents.search_keys import (
     RELAY_AGENT,
     RELAY_COST_USD,
     RELAY_PENDING_APPROVALS,
     RELAY_STATUS,
 )
+from relay.client.goals import goal_summary
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.conftest import Relay
 

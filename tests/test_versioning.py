@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from relay.temporal.replay import replay_file
+from relay.client.replay import replay_file
 from relay.workflows.agent import AgentWorkflow
 from tests.cli_runner import relay_cli
 from tests.conftest import Relay

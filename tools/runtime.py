@@ -15,8 +15,9 @@ from relay.tools.executor import CallScope, call_outcome, execute_tool
 from relay.tools.memory_store import MemoryStore
 from relay.tools.memory_tools import memory_tools
 from relay.tools.rate_store import RateLimiter
-from relay.tools.store import Store, is_postgres_url, open_store
+from relay.tools.store import Store, is_postgres_url
 from relay.tools.stored_results import stored_result_tool
+from relay.tools.stores import open_store
 
 
 class AppRuntime:

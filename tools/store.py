@@ -193,14 +193,5 @@ def is_postgres_url(location: str) -> bool:
     return location.startswith(("postgresql://", "postgres://"))
 
 
-def open_store(location: Path | str) -> Store:
-    """The store at a SQLite path or a `postgresql://` URL."""
-    if isinstance(location, str) and is_postgres_url(location):
-        from relay.tools.store_postgres import PostgresStore  # psycopg only when used
-
-        return PostgresStore(location)
-    return SqliteStore(Path(location))
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat()

@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         event_goal,
     )
     from relay.agents.models import GoalRequest, GoalResult
-    from relay.temporal.search_attributes import RELAY_CHAIN, RELAY_STATUS, chain_attribute
+    from relay.agents.search_keys import RELAY_CHAIN, RELAY_STATUS, chain_attribute
 
 from relay.workflows.supervisor import SupervisorWorkflow
 from relay.workflows.waiting import waited

@@ -2,10 +2,15 @@
 
 from collections.abc import Sequence
 
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from relay.agents.models import GoalStatus
+
 BROKEN = ("failed", "skipped", "loop_detected")
 
 
-def goal_status(statuses: Sequence[str]) -> str:
+def goal_status(statuses: Sequence[str]) -> GoalStatus:
     if all(s == "completed" for s in statuses):
         return "completed"
     if all(s in BROKEN for s in statuses):

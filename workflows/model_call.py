@@ -8,9 +8,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from relay.activities.tool_catalog import TOOLS_UNKNOWN
     from relay.agents.llm_models import LlmRequest, LlmResponse
-    from relay.agents.tool_digest import tools_digest
+    from relay.agents.tool_digest import TOOLS_UNKNOWN, tools_digest
 
 # How workflows that track usage ask a model: (route, request, activity summary) -> the answer.
 Ask = Callable[[str, LlmRequest, str], Awaitable[str]]

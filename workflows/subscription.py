@@ -11,7 +11,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.events import SUBSCRIPTION_QUEUE_MEMO, Listening
-    from relay.temporal.search_attributes import RELAY_LISTENS
+    from relay.agents.search_keys import RELAY_LISTENS
 
 from relay.workflows.waiting import waited
 

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
@@ -17,13 +16,9 @@ with workflow.unsafe.imports_passed_through():
         DecisionRequest,
         PendingApproval,
     )
-    from relay.agents.delegation import agent_refs
-    from relay.agents.guardrails import GOAL_HARD_LIMIT, goal_problem
     from relay.agents.llm_models import LlmRequest, Usage
-    from relay.agents.memory import RECALL
     from relay.agents.models import (
         AgentResult,
-        AgentTask,
         Budget,
         CompletedEffect,
         GoalRequest,
@@ -32,19 +27,21 @@ with workflow.unsafe.imports_passed_through():
         Plan,
         PlannedTask,
         TaskReport,
-        UpstreamResult,
     )
     from relay.agents.notices import AgentNotice
     from relay.agents.progress import GoalProgress, TaskProgress
     from relay.agents.redaction import Redaction, redact, redact_data
-    from relay.agents.run_config import RunConfig, RunConfigRequest
-    from relay.agents.specs import Agent, route_goal
+    from relay.agents.run_config import RunConfig
+    from relay.agents.specs import Agent
 
 from relay.workflows.agent import AgentWorkflow
+from relay.workflows.agent_task import agent_task_for
 from relay.workflows.approval_desk import ApprovalDesk
 from relay.workflows.budget import capped, goal_spent, lease_for
 from relay.workflows.client_input import read_input
-from relay.workflows.compensation import compensate, compensation_note
+from relay.workflows.compensation import compensate
+from relay.workflows.goal_intake import admitted, candidates, load_config, route_of
+from relay.workflows.goal_result import goal_result
 from relay.workflows.goal_status import goal_status
 from relay.workflows.history_guard import history_problem
 from relay.workflows.model_call import ask_model
@@ -53,7 +50,6 @@ from relay.workflows.synthesis import Synthesis, synthesize
 from relay.workflows.ui import RunBoard, progress_table, start_attributes
 from relay.workflows.verification import grounded
 
-CONFIG_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
 # Statuses whose answer a dependent task may build on.
 USABLE = ("completed", "rejected")
 
@@ -86,40 +82,19 @@ class SupervisorWorkflow:
     @workflow.run
     async def run(self, raw: GoalRequest | Any) -> GoalResult:
         # Taken loosely: a malformed goal fails the run with one line, not every workflow task.
-        request = read_input(GoalRequest, raw, "goal")
-        if isinstance(request, str):
-            raise ApplicationError(request, non_retryable=True, type="InvalidGoal")
-        _refuse_goal(request.goal, GOAL_HARD_LIMIT)
+        request = admitted(raw)
         goal = request.goal.strip()
-        config = await workflow.execute_activity(
-            "load_run_config",
-            RunConfigRequest(
-                goal_id=workflow.info().workflow_id, app=request.app, app_digest=request.app_digest
-            ),
-            result_type=RunConfig,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=CONFIG_RETRY,
-            summary="load tools and defaults",
-        )
-        _refuse_goal(request.goal, config.max_goal_bytes)
+        config = await load_config(request)
         self._redaction = config.redaction
         self._desk.signed = config.signed_decisions
         self._board.enable(config.search_attributes, config.lean_bookkeeping)
         self._show()
-        route = request.model or config.default_model
-        if not route:
-            raise ApplicationError(
-                f"no model is configured for app {config.app!r}: set RELAY_MODEL on the "
-                "workers or name a model in the goal",
-                non_retryable=True,
-                type="NoModel",
-            )
+        route = route_of(request, config)
         self._specs = {agent.name: agent for agent in config.agents}
-        candidates = self._candidates(request, goal, config)
         self._budget = capped((request.budget or Budget()).over(config.budget), request.cause)
         if self._budget.max_seconds is not None:
             self._deadline = workflow.now() + timedelta(seconds=self._budget.max_seconds)
-        agents = [self._specs[c] for c in candidates]
+        agents = [self._specs[c] for c in candidates(request, goal, config)]
         direct = config.direct_single_agent or request.agent is not None
         plan = (direct and direct_plan(goal, agents)) or await make_plan(
             goal,
@@ -162,48 +137,21 @@ class SupervisorWorkflow:
         if status != "completed":
             undone = await compensate(self._effects(), request.context, config.keep_effects)
         synthesis = await self._synthesize(goal, reports, route, config.output_schema)
-        answer = synthesis.answer
-        unverified = [r for r in reports if r.status == "unverified"]
-        if unverified:
-            answer += "\n\nNot verified against the tools' results: " + "; ".join(
-                f"{r.id} ({r.agent}): {r.result}" for r in unverified
-            )
-        if undone:
-            answer += "\n\n" + compensation_note(undone)
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._show(status)
-        audit, audit_omitted = self._desk.goal_audit(list(self._results.values()), self._children)
-        return GoalResult(
-            status=status,
-            answer=redact(answer, self._redaction),
-            tasks=reports,
-            approvals=[a for r in self._results.values() for a in r.approvals],
+        return goal_result(
+            status,
+            synthesis,
+            reports,
+            list(self._results.values()),
+            undone,
+            self._desk.goal_audit(list(self._results.values()), self._children),
             usage=self._usage,
             models=self._models,
-            model_switches=self._switches,
-            warnings=[
-                f"MCP server {server!r} was refused for the rest of the run: {why}"
-                for server, why in self._refused_servers.items()
-            ]
-            + ([synthesis.warning] if synthesis.warning else []),
-            compensations=undone,
-            audit=audit,
-            audit_omitted=audit_omitted,
-            output=redact_data(synthesis.output, self._redaction),
+            switches=self._switches,
+            refused_servers=self._refused_servers,
+            redaction=self._redaction,
         )
-
-    def _candidates(self, request: GoalRequest, goal: str, config: RunConfig) -> list[str]:
-        """The agents the goal may go to: the one it names (an event's subscriber), else the
-        app's routes decide."""
-        if request.agent is None:
-            return route_goal(goal, config.routes, list(self._specs))
-        if request.agent not in self._specs:
-            raise ApplicationError(
-                f"app {config.app!r} has no agent {request.agent!r}",
-                non_retryable=True,
-                type="UnknownAgent",
-            )
-        return [request.agent]
 
     def _effects(self) -> list[CompletedEffect]:
         """Side effects of the agents that finished, in the order they happened: kept as soon
@@ -253,44 +201,8 @@ class SupervisorWorkflow:
         child_id = f"{workflow.info().workflow_id}/{task.agent}-{same_agent.index(task.id) + 1}"
         self._children[task.id] = child_id
         self._show()
-        agent_route = config.route_of(spec, route)
-        tools, digest = config.tools_of(task.agent)
-        agent_task = AgentTask(
-            goal_id=workflow.info().workflow_id,
-            task_id=task.id,
-            agent=task.agent,
-            instruction=task.instruction,
-            instructions=spec.instructions,
-            context=request.context,
-            id_pattern=config.id_pattern,
-            model=agent_route,
-            upstream=[
-                UpstreamResult(task_id=u.id, agent=u.agent, answer=u.result) for u in upstream
-            ],
-            tools=tools,
-            tools_digest=digest,
-            lease=lease,
-            approval_timeout_seconds=config.approval_timeout_seconds,
-            parent_workflow_id=workflow.info().workflow_id,
-            refused_servers=dict(self._refused_servers),
-            approval_policy=config.approval_policy,
-            signed_decisions=config.signed_decisions,
-            requested_by=request.requested_by,
-            search_attributes=config.search_attributes,
-            keep_effects=config.keep_effects,
-            context_tokens=config.window_for(agent_route),
-            lean_bookkeeping=config.lean_bookkeeping,
-            history_limit=config.history_limit,
-            output_schema=spec.output_schema,
-            pending_memo=config.pending_memo,
-            consults=agent_refs(config, spec.consults, route),
-            handoffs=agent_refs(config, spec.handoffs, route),
-            app=config.app,
-            cause=request.cause,
-            earlier=request.earlier,
-            memory_opening=config.memory_opening if RECALL in spec.tools else 0,
-            cache_seconds=config.response_cache_seconds,
-            local_activities=config.local_activities,
+        agent_task = agent_task_for(
+            task, request, config, route, upstream, lease, self._refused_servers
         )
         lean_board = config.search_attributes and config.lean_bookkeeping
         chain = request.cause.chain if config.search_attributes and request.cause else None
@@ -448,9 +360,3 @@ async def _cancelled(work: "asyncio.Future[Any]") -> None:
     work.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await work
-
-
-def _refuse_goal(goal: object, max_bytes: int) -> None:
-    problem = goal_problem(goal, max_bytes)
-    if problem is not None:
-        raise ApplicationError(problem, non_retryable=True, type="InvalidGoal")

@@ -9,7 +9,7 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.llm_models import Usage
     from relay.agents.pending_memo import PENDING_MEMO, memo_entries
     from relay.agents.progress import GoalProgress
-    from relay.temporal.search_attributes import (
+    from relay.agents.search_keys import (
         RELAY_AGENT,
         RELAY_CHAIN,
         RELAY_COST_USD,

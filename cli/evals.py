@@ -4,8 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from relay.cli_app import add_app_option, app_of
-from relay.cli_output import CliError
+from relay.cli.options import add_app_option, app_of
+from relay.client.errors import UserError
 from relay.settings import Settings
 
 USAGE = """\
@@ -51,18 +51,18 @@ async def cmd_eval(args: argparse.Namespace, settings: Settings) -> None:
         return
     if args.target[:1] == ["record"]:
         if len(args.target) != 2:
-            raise CliError("usage: relay eval record (WORKFLOW_ID | HISTORY.json)")
+            raise UserError("usage: relay eval record (WORKFLOW_ID | HISTORY.json)")
         await _record(args.target[1], args.into, settings)
         return
     if len(args.target) != 1:
-        raise CliError("name one cases file: relay eval CASES.jsonl (see relay eval --help)")
+        raise UserError("name one cases file: relay eval CASES.jsonl (see relay eval --help)")
     if not 1 <= args.repeat <= 100 or not 1 <= args.concurrency <= 64:
-        raise CliError("--repeat is 1 to 100, --concurrency 1 to 64")
+        raise UserError("--repeat is 1 to 100, --concurrency 1 to 64")
     if args.sample is not None and args.sample < 1:
-        raise CliError("--sample is at least 1")
+        raise UserError("--sample is at least 1")
     failed = await _run(args, settings)
     if failed:
-        raise CliError(f"{failed} case run(s) failed")
+        raise UserError(f"{failed} case run(s) failed")
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -74,14 +74,14 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         cases = load_cases(path)
     except CasesError as err:
-        raise CliError(str(err)) from None
+        raise UserError(str(err)) from None
     if args.sample is not None and args.sample < len(cases):
         # Every k-th case, so a sample of an expensive route spans the file's kinds of case.
         cases = [cases[i * len(cases) // args.sample] for i in range(args.sample)]
     app = app_of(args)
     routes = args.model or [settings.model or app.model or ""]
     if not routes[0]:
-        raise CliError(f"app {app.name!r} names no model: pass --model ROUTE")
+        raise UserError(f"app {app.name!r} names no model: pass --model ROUTE")
     plan = EvalPlan(path, cases, routes, args.repeat, args.concurrency)
     out = Path(args.out) if args.out else None
     runs = len(cases) * len(routes) * args.repeat
@@ -104,9 +104,9 @@ def _compare(old: str, new: str) -> str:
         try:
             reports.append(EvalReport.model_validate_json(Path(name).read_bytes()))
         except OSError as err:
-            raise CliError(f"cannot read {name}: {err.strerror}") from None
+            raise UserError(f"cannot read {name}: {err.strerror}") from None
         except ValidationError as err:
-            raise CliError(
+            raise UserError(
                 f"{name} is not a results.json of relay eval: {err.errors()[0]['msg']}"
             ) from None
     return compare(*reports)
@@ -127,7 +127,7 @@ async def _record(source: str, into: str | None, settings: Settings) -> None:
     try:
         case = await case_from_history(history, converter)
     except RecordError as err:
-        raise CliError(str(err)) from None
+        raise UserError(str(err)) from None
     line = case.model_dump_json(exclude_defaults=True)
     if into is None:
         print(line)

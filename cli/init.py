@@ -6,7 +6,7 @@ import argparse
 import re
 from pathlib import Path
 
-from relay.cli_output import CliError
+from relay.client.errors import UserError
 from relay.settings import Settings
 
 PROJECT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -220,12 +220,12 @@ def add_init_command(sub: argparse._SubParsersAction) -> None:
 
 async def cmd_init(args: argparse.Namespace, settings: Settings) -> None:
     if not PROJECT_NAME.match(args.name):
-        raise CliError(
+        raise UserError(
             f"project name {args.name!r}: lowercase letters, digits and '_', starting with a letter"
         )
     root = Path(args.into) / args.name
     if root.exists() and any(root.iterdir()):
-        raise CliError(f"{root} exists and is not empty; pick another name or folder")
+        raise UserError(f"{root} exists and is not empty; pick another name or folder")
     for path, text in files(args.name).items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)

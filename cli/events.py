@@ -10,13 +10,13 @@ import uuid
 from pydantic import ValidationError
 
 from relay.agents.events import Event, EventOutcome, event_workflow_id
-from relay.cli_app import add_app_option, add_context_option, app_of, context_of
-from relay.cli_chains import chain_text, event_outcome
-from relay.cli_output import CliError, validation_text
+from relay.agents.search_keys import RELAY_STATUS
+from relay.cli.chains import chain_text, event_outcome
+from relay.cli.options import add_app_option, add_context_option, app_of, context_of
+from relay.client.errors import UserError, validation_text
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
 from relay.temporal.events import start_event
-from relay.temporal.search_attributes import RELAY_STATUS
 from relay.workflows.event_delivery import EventWorkflow
 
 
@@ -62,7 +62,7 @@ async def cmd_emit(args: argparse.Namespace, settings: Settings) -> None:
     model = app.events.get(args.type)
     if model is None:
         known = ", ".join(app.events) or "none"
-        raise CliError(f"app {app.name!r} has no event type {args.type!r}; it has: {known}")
+        raise UserError(f"app {app.name!r} has no event type {args.type!r}; it has: {known}")
     try:
         data = json.loads(args.data)
         model.model_validate(data)
@@ -75,9 +75,9 @@ async def cmd_emit(args: argparse.Namespace, settings: Settings) -> None:
             context=context_of(args),
         )
     except json.JSONDecodeError as err:
-        raise CliError(f"--data is not JSON: {err.msg} at character {err.pos}") from None
+        raise UserError(f"--data is not JSON: {err.msg} at character {err.pos}") from None
     except ValidationError as err:
-        raise CliError(validation_text(err, f"event {args.type}")) from None
+        raise UserError(validation_text(err, f"event {args.type}")) from None
     client = await connect_client(settings)
     started = await start_event(client, event, settings.queue_for(app.name))
     workflow_id = event_workflow_id(app.name, event.id)
@@ -120,7 +120,7 @@ async def cmd_events_retry(args: argparse.Namespace, settings: Settings) -> None
     workflow_id = event_workflow_id(app.name, args.event_id)
     outcome = await event_outcome(client, workflow_id)
     if not outcome.dead:
-        raise CliError(f"event {args.event_id!r} is not a dead letter: nothing failed for good")
+        raise UserError(f"event {args.event_id!r} is not a dead letter: nothing failed for good")
     await client.get_workflow_handle(workflow_id).signal(EventWorkflow.retry)
     print(f"event {args.event_id}: redelivering to {', '.join(outcome.dead)}")
 

@@ -11,8 +11,8 @@ from temporalio.service import RPCError
 from relay.agents.chains import ChainState, chain_workflow_id
 from relay.agents.events import EVENT_ID_PATTERN, EventOutcome
 from relay.agents.models import GoalResult
-from relay.cli_output import CliError
-from relay.temporal.search_attributes import RELAY_CHAIN
+from relay.agents.search_keys import RELAY_CHAIN
+from relay.client.errors import UserError
 from relay.workflows.chain import ChainWorkflow
 from relay.workflows.event_delivery import EventWorkflow
 
@@ -20,13 +20,13 @@ from relay.workflows.event_delivery import EventWorkflow
 async def chain_text(client: Client, chain: str) -> str:
     missing = f"no workflow with id {chain!r}, and no chain of events by that id"
     if not re.match(EVENT_ID_PATTERN, chain):
-        raise CliError(missing)
+        raise UserError(missing)
     query = f"WorkflowType = 'EventWorkflow' AND {RELAY_CHAIN.name} = '{chain}'"
     runs = sorted(
         [run async for run in client.list_workflows(query)], key=lambda run: run.start_time
     )
     if not runs:
-        raise CliError(missing)
+        raise UserError(missing)
     lines, total, app = [], 0.0, ""
     for run in runs:
         outcome = await event_outcome(client, run.id)
@@ -73,9 +73,9 @@ async def event_outcome(client: Client, workflow_id: str) -> EventOutcome:
     try:
         outcome = await client.get_workflow_handle(workflow_id).query(EventWorkflow.outcome)
     except RPCError as err:
-        raise CliError(f"no event workflow {workflow_id!r} answers: {err.message}") from None
+        raise UserError(f"no event workflow {workflow_id!r} answers: {err.message}") from None
     if outcome is None:
-        raise CliError(f"event workflow {workflow_id!r} has not started delivering yet")
+        raise UserError(f"event workflow {workflow_id!r} has not started delivering yet")
     return outcome
 
 

@@ -1,36 +1,13 @@
-"""What the `relay` commands print, and the one-line error every command fails with."""
+"""What the `relay` commands print: pending approvals, a goal's result."""
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 
-from pydantic import ValidationError
-from temporalio.client import WorkflowFailureError, WorkflowHandle
-from temporalio.service import RPCError
+from temporalio.client import WorkflowHandle
 
 from relay.agents.approvals import ANYONE, PendingApproval
 from relay.agents.llm_models import Usage
 from relay.agents.models import GoalResult
-from relay.workflows.supervisor import SupervisorWorkflow
-
-
-class CliError(Exception):
-    """A failure the user can act on; printed as one line."""
-
-
-def validation_text(err: ValidationError, subject: str) -> str:
-    """A pydantic error as one line naming the field: `budget.max_steps: Input should be ...`."""
-    first = err.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    return f"{where or subject}: {first['msg']}"
-
-
-def failure_text(err: BaseException) -> str:
-    """The innermost message of a Temporal failure chain: what actually went wrong."""
-    while err.__cause__ is not None:
-        err = err.__cause__
-    # Temporal failures carry the sender's message without the type prefix str() adds.
-    return getattr(err, "message", None) or str(err) or type(err).__name__
+from relay.client.waiting import wait_for_result
 
 
 def print_pending(pending: list[PendingApproval], workflow_id: str, hints: bool = True) -> None:
@@ -103,27 +80,10 @@ def cache_note(usage: Usage) -> str:
     )
 
 
-async def wait_for_result(
-    handle: WorkflowHandle,
-    on_pending: Callable[[list[PendingApproval]], Awaitable[None]] | None = None,
-) -> GoalResult:
-    """Wait for the goal, reporting each new pending approval once as it appears."""
-    result_task = asyncio.ensure_future(handle.result())
-    seen: set[str] = set()
-    while not result_task.done():
-        try:
-            pending = await handle.query(SupervisorWorkflow.pending_approvals)
-        except RPCError:
-            pending = []  # the run may finish between the check and the query
-        fresh = [p for p in pending if p.approval_id not in seen]
-        if fresh:
-            seen.update(p.approval_id for p in fresh)
-            if on_pending is None:
-                print_pending(fresh, handle.id)
-            else:
-                await on_pending(fresh)
-        await asyncio.wait([result_task], timeout=1.0)
-    try:
-        return result_task.result()
-    except WorkflowFailureError as err:
-        raise CliError(f"goal {handle.id} failed: {failure_text(err)}") from err
+async def follow(handle: WorkflowHandle) -> GoalResult:
+    """Wait for the goal, printing each approval it asks for (and how to decide it) once."""
+
+    async def printed(pending: list[PendingApproval]) -> None:
+        print_pending(pending, handle.id)
+
+    return await wait_for_result(handle, printed)

@@ -13,11 +13,11 @@ from relay.agents.approvals import PendingApproval
 from relay.agents.chains import chain_workflow_id
 from relay.agents.events import Event, event_data_json
 from relay.agents.models import GoalResult
+from relay.agents.search_keys import RELAY_CHAIN, RELAY_STATUS
 from relay.app import App, Demo
-from relay.cli_chains import chain_text
+from relay.cli.chains import chain_text
 from relay.settings import Settings
 from relay.temporal.events import start_event
-from relay.temporal.search_attributes import RELAY_CHAIN, RELAY_STATUS
 from relay.workflows.supervisor import SupervisorWorkflow
 
 Decide = Callable[[WorkflowHandle, list[PendingApproval]], Awaitable[None]]

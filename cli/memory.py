@@ -5,11 +5,11 @@ import argparse
 
 from relay.agents.memory import Memory
 from relay.app import App
-from relay.cli_app import add_app_option, app_of
-from relay.cli_output import CliError
+from relay.cli.options import add_app_option, app_of
+from relay.client.errors import UserError
 from relay.settings import Settings
 from relay.tools.memory_store import MemoryStore
-from relay.tools.store import open_store
+from relay.tools.stores import open_store
 
 
 def add_memory_command(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +32,7 @@ def add_memory_command(sub: argparse._SubParsersAction) -> None:
 
 def _memories(app: App, settings: Settings) -> tuple[MemoryStore, Memory]:
     if app.memory is None:
-        raise CliError(f"app {app.name!r} keeps no memory (App(memory=Memory(scope=...)))")
+        raise UserError(f"app {app.name!r} keeps no memory (App(memory=Memory(scope=...)))")
     memories = MemoryStore(open_store(settings.store()))
     memories.create_schema()
     return memories, app.memory
@@ -62,5 +62,5 @@ async def cmd_memory_forget(args: argparse.Namespace, settings: Settings) -> Non
     memories, memory = _memories(app, settings)
     gone = memories.forget(app.name, args.subject, args.memory_id)
     if args.memory_id is not None and gone == 0:
-        raise CliError(f"no memory {args.memory_id!r} about {memory.scope} {args.subject}")
+        raise UserError(f"no memory {args.memory_id!r} about {memory.scope} {args.subject}")
     print(f"forgot {gone} (memories and preferences) about {memory.scope} {args.subject}")

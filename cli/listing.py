@@ -8,15 +8,11 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
-from relay.cli_goals import existing_goal
-from relay.cli_output import CliError
+from relay.agents.search_keys import RELAY_COST_USD, RELAY_PENDING_APPROVALS, RELAY_STATUS
+from relay.cli.goals import existing_goal
+from relay.client.errors import UserError
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
-from relay.temporal.search_attributes import (
-    RELAY_COST_USD,
-    RELAY_PENDING_APPROVALS,
-    RELAY_STATUS,
-)
 
 STATES = {"running", "completed", "failed", "canceled", "terminated", "timed_out"}
 CANCEL_WAIT_SECONDS = 120.0
@@ -70,7 +66,7 @@ async def _row(listed: WorkflowExecution) -> dict[str, Any]:
 
 async def cmd_list(args: argparse.Namespace, settings: Settings) -> None:
     if not 1 <= args.limit <= 1000:
-        raise CliError(f"--limit {args.limit}: 1-1000")
+        raise UserError(f"--limit {args.limit}: 1-1000")
     client = await connect_client(settings)
     rows = []
     async for listed in client.list_workflows(_query(args), limit=args.limit * 5):
@@ -102,7 +98,7 @@ async def cmd_cancel(args: argparse.Namespace, settings: Settings) -> None:
     described = await handle.describe()
     if described.status != WorkflowExecutionStatus.RUNNING:
         state = described.status.name.lower() if described.status else "not running"
-        raise CliError(f"goal {handle.id} is {state}; there is nothing to cancel")
+        raise UserError(f"goal {handle.id} is {state}; there is nothing to cancel")
     await handle.cancel()
     print(f"cancel requested for {handle.id}; waiting for its agents to undo their effects")
     for _ in range(int(CANCEL_WAIT_SECONDS / 0.5)):
@@ -111,7 +107,7 @@ async def cmd_cancel(args: argparse.Namespace, settings: Settings) -> None:
             break
         await asyncio.sleep(0.5)
     else:
-        raise CliError(f"goal {handle.id} is still closing after {CANCEL_WAIT_SECONDS:g} s")
+        raise UserError(f"goal {handle.id} is still closing after {CANCEL_WAIT_SECONDS:g} s")
     state = described.status.name.lower() if described.status else "closed"
     undone = await undone_effects(client, handle.id)
     print(f"{handle.id}: {state}")

@@ -14,14 +14,16 @@ from temporalio.client import Client, WorkflowHandle
 from relay.agents.approvals import DecisionRequest, PendingApproval
 from relay.agents.models import GoalRequest
 from relay.app import App, Demo
-from relay.cli_output import CliError, print_pending, print_result, wait_for_result
-from relay.demo_chain import Decide, follow_chain
+from relay.cli.demo_chain import Decide, follow_chain
+from relay.cli.output import print_pending, print_result
+from relay.client.errors import UserError
+from relay.client.goals import start_goal
+from relay.client.waiting import wait_for_result
 from relay.service.demo_inbox import demo_inbox, serving
 from relay.settings import Settings
 from relay.temporal.codec_server import codec_server, origin_of
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, port_open
-from relay.temporal.goals import start_goal
 from relay.worker import relay_worker
 from relay.workflows.supervisor import SupervisorWorkflow
 
@@ -110,12 +112,12 @@ async def run_demo(
     inbox_port: int | None = None,
 ) -> None:
     if app.demo is None:
-        raise CliError(f"app {app.name!r} has no demo (App(demo=Demo(...)))")
+        raise UserError(f"app {app.name!r} has no demo (App(demo=Demo(...)))")
     demo = app.demo
     interactive = sys.stdin.isatty()
     inbox = demo_inbox(settings, inbox_port) if inbox_port is not None else None
     if approve_as is None and not interactive and inbox is None:
-        raise CliError(
+        raise UserError(
             "the demo needs a human decision and there is no terminal: "
             "run `relay demo --approve-as NAME` (add --reject to reject) or `relay demo --inbox`"
         )

@@ -10,8 +10,9 @@ from temporalio.service import RPCError
 
 from relay.agents.models import GoalRequest
 from relay.agents.threads import THREAD_ID, ThreadState, thread_workflow_id
-from relay.cli_app import add_app_option, app_of
-from relay.cli_output import CliError, print_result, wait_for_result
+from relay.cli.options import add_app_option, app_of
+from relay.cli.output import follow, print_result
+from relay.client.errors import UserError
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
 from relay.temporal.threads import ThreadRefused, continue_thread, started_goal
@@ -45,17 +46,17 @@ async def run_in_thread(
 ) -> None:
     problem = thread_id_problem(args.thread)
     if problem is not None:
-        raise CliError(problem)
+        raise UserError(problem)
     owner = request.requested_by or getuser()
     asked = request.model_copy(update={"thread": args.thread, "requested_by": owner})
     try:
         goal_id = await continue_thread(client, asked, settings.queue_for(asked.app or ""))
     except ThreadRefused as err:
-        raise CliError(str(err)) from None
+        raise UserError(str(err)) from None
     print(f"goal {goal_id} continues thread {args.thread}\n  web UI: {settings.run_url(goal_id)}")
     if args.wait:
         handle = await started_goal(client, goal_id)
-        print_result(await wait_for_result(handle))
+        print_result(await follow(handle))
 
 
 async def cmd_threads(args: argparse.Namespace, settings: Settings) -> None:
@@ -80,7 +81,7 @@ async def thread_state(client: Client, workflow_id: str) -> ThreadState:
     try:
         return await client.get_workflow_handle(workflow_id).query(ThreadWorkflow.state)
     except RPCError as err:
-        raise CliError(f"no thread {workflow_id!r}: {err.message}") from None
+        raise UserError(f"no thread {workflow_id!r}: {err.message}") from None
 
 
 def thread_text(state: ThreadState) -> str:

@@ -4,8 +4,8 @@ import argparse
 import os
 from pathlib import Path
 
-from relay.cli_app import add_app_option, app_of
-from relay.cli_output import CliError
+from relay.cli.options import add_app_option, app_of
+from relay.client.errors import UserError
 from relay.settings import Settings
 from relay.temporal.connect import TemporalUnreachable, connect_client
 
@@ -44,17 +44,17 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         print(token_hash(args.hash_token))
         return
     if not args.identities:
-        raise CliError("relay serve needs an identities file: --identities FILE")
+        raise UserError("relay serve needs an identities file: --identities FILE")
     try:
         identities = load_identities(Path(args.identities))
     except IdentitiesError as err:
-        raise CliError(str(err)) from None
+        raise UserError(str(err)) from None
     app = app_of(args)
     try:
         approval_secret(settings)  # a setting's problem before a connection's
         api = create_api(settings, app, identities, await connect_client(settings))
     except (ValueError, TemporalUnreachable) as err:
-        raise CliError(str(err)) from None
+        raise UserError(str(err)) from None
     print(
         f"serving app {app.name!r} at http://{args.host}:{args.port} (inbox /inbox, API docs "
         f"/docs) for {len(identities.people)} people; Ctrl-C stops it",

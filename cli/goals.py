@@ -24,19 +24,14 @@ from relay.activities.providers.routes import route_problem
 from relay.agents.approvals import DecisionRequest, PendingApproval, sign_decision, with_edits
 from relay.agents.guardrails import goal_problem
 from relay.agents.models import Budget, GoalRequest
-from relay.cli_app import app_of, context_of
-from relay.cli_output import (
-    CliError,
-    failure_text,
-    print_result,
-    validation_text,
-    wait_for_result,
-)
-from relay.cli_threads import run_in_thread
+from relay.cli.options import app_of, context_of
+from relay.cli.output import follow, print_result
+from relay.cli.threads import run_in_thread
+from relay.client.decisions import deliver, open_approvals
+from relay.client.errors import UserError, failure_text, validation_text
+from relay.client.goals import start_goal
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
-from relay.temporal.decisions import deliver, open_approvals
-from relay.temporal.goals import start_goal
 from relay.workflows.supervisor import SupervisorWorkflow
 
 
@@ -47,7 +42,7 @@ async def existing_goal(client: Client, workflow_id: str) -> WorkflowHandle:
         await handle.describe()
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise CliError(f"no workflow with id {workflow_id!r}") from err
+            raise UserError(f"no workflow with id {workflow_id!r}") from err
         raise
     return handle
 
@@ -56,31 +51,31 @@ async def _require_running(handle: WorkflowHandle) -> WorkflowExecutionDescripti
     info = await handle.describe()
     if info.status != WorkflowExecutionStatus.RUNNING:
         state = info.status.name.lower() if info.status else "not running"
-        raise CliError(f"goal {handle.id} is {state}; there is nothing left to decide")
+        raise UserError(f"goal {handle.id} is {state}; there is nothing left to decide")
     return info
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     if args.new_run and not args.id:
-        raise CliError("--new-run starts a new run of a goal id: give it with --id")
+        raise UserError("--new-run starts a new run of a goal id: give it with --id")
     if args.thread and args.id:
-        raise CliError("a thread names its goals (<thread>/goal-N): drop --id or --thread")
+        raise UserError("a thread names its goals (<thread>/goal-N): drop --id or --thread")
     problem = goal_problem(args.goal, settings.max_goal_bytes)
     if problem is not None:
-        raise CliError(problem)
+        raise UserError(problem)
     app = app_of(args)
     request = _goal_request(args).model_copy(update={"app": app.name, "app_digest": app.digest})
     route = args.model or settings.model or app.model
     if not route:
-        raise CliError(
+        raise UserError(
             f"no model is configured for app {app.name!r}: set RELAY_MODEL or pass --model"
         )
     problem = route_problem(route)
     if problem is not None:
-        raise CliError(problem)
+        raise UserError(problem)
     missing = missing_credentials(route)
     if missing:
-        raise CliError(
+        raise UserError(
             f"model route {route!r} needs {' and '.join(missing)}; set it here and on the workers"
         )
     client = await connect_client(settings)
@@ -93,13 +88,13 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
             client, request, workflow_id, settings.queue_for(app.name), new_run=args.new_run
         )
     except WorkflowAlreadyStartedError:
-        raise CliError(
+        raise UserError(
             f"goal id {workflow_id!r} is taken: it has a run"
             + ("" if args.new_run else " (pass --new-run to start a new run of a closed goal)")
         ) from None
     print(f"started {workflow_id}\n  web UI: {settings.run_url(workflow_id)}")
     if args.wait:
-        print_result(await wait_for_result(handle))
+        print_result(await follow(handle))
 
 
 def _goal_request(args: argparse.Namespace) -> GoalRequest:
@@ -120,17 +115,18 @@ def _goal_request(args: argparse.Namespace) -> GoalRequest:
             requested_by=args.requester,
         )
     except ValidationError as err:
-        raise CliError(validation_text(err, "the goal")) from None
+        raise UserError(validation_text(err, "the goal")) from None
 
 
 async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
-    from relay.cli_status import render, snapshot
+    from relay.cli.status import render
+    from relay.client.snapshot import snapshot
 
     client = await connect_client(settings)
     try:
         handle = await existing_goal(client, args.workflow_id)
-    except CliError:  # not a goal: perhaps a chain of events
-        from relay.cli_chains import chain_text
+    except UserError:  # not a goal: perhaps a chain of events
+        from relay.cli.chains import chain_text
 
         print(await chain_text(client, args.workflow_id))
         return
@@ -155,7 +151,7 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
 
 async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
     if not args.approver.strip():
-        raise CliError("--as needs a name")
+        raise UserError("--as needs a name")
     client = await connect_client(settings)
     handle = await existing_goal(client, args.workflow_id)
     queue = (await _require_running(handle)).task_queue
@@ -165,18 +161,18 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
     pending = found.approvals
     ids = ", ".join(p.approval_id for p in pending) or "none"
     if args.approval_id is None and len(pending) != 1:
-        raise CliError(f"name the approval: {len(pending)} pending ({ids})")
+        raise UserError(f"name the approval: {len(pending)} pending ({ids})")
     wanted = args.approval_id or pending[0].approval_id
     target = next((p for p in pending if p.approval_id == wanted), None)
     if target is None:
-        raise CliError(f"no pending approval {wanted!r} in {handle.id}; pending: {ids}")
+        raise UserError(f"no pending approval {wanted!r} in {handle.id}; pending: {ids}")
     if target.kind == "question" and args.command == "approve":
-        raise CliError(
+        raise UserError(
             f"{wanted} is a question from {target.agent}: relay answer {handle.id} {wanted} "
             "--as NAME --text TEXT (or relay reject to decline it)"
         )
     if target.kind != "question" and args.command == "answer":
-        raise CliError(f"{wanted} is an approval, not a question: relay approve or relay reject")
+        raise UserError(f"{wanted} is an approval, not a question: relay approve or relay reject")
     try:
         request = DecisionRequest(
             approval_id=wanted,
@@ -187,7 +183,7 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
             answer=args.text,
         )
     except ValidationError as err:
-        raise CliError(validation_text(err, "the decision")) from None
+        raise UserError(validation_text(err, "the decision")) from None
     if settings.approval_secret is not None:
         expires_at = datetime.now(UTC) + timedelta(seconds=args.valid_for)
         secret = settings.approval_secret.get_secret_value()
@@ -195,7 +191,7 @@ async def cmd_decide(args: argparse.Namespace, settings: Settings) -> None:
     try:
         record = await deliver(handle, request, found.served)
     except WorkflowUpdateFailedError as err:
-        raise CliError(f"{args.command} refused: {failure_text(err)}") from err
+        raise UserError(f"{args.command} refused: {failure_text(err)}") from err
     except RPCError:
         await _require_running(handle)  # the run may have ended since the check above
         raise
@@ -219,7 +215,7 @@ def edited_arguments(pending: PendingApproval, edit: str | None) -> dict[str, An
     try:
         changes = json.loads(edit)
     except json.JSONDecodeError as err:
-        raise CliError(f"--edit is not JSON: {err.msg} at character {err.pos}") from None
+        raise UserError(f"--edit is not JSON: {err.msg} at character {err.pos}") from None
     if not isinstance(changes, dict) or not changes:
-        raise CliError("--edit is a JSON object of the fields to change, e.g. '{\"amount\": 40}'")
+        raise UserError("--edit is a JSON object of the fields to change, e.g. '{\"amount\": 40}'")
     return with_edits(pending, changes)

@@ -7,7 +7,7 @@ import json
 from temporalio.service import RPCError, RPCStatusCode
 
 from relay.agents.llm_models import Message
-from relay.cli_output import CliError
+from relay.client.errors import UserError
 from relay.settings import Settings
 from relay.temporal.connect import connect_client
 from relay.temporal.conversations import SeenTurn, seen_turns
@@ -33,13 +33,13 @@ async def cmd_conversation(args: argparse.Namespace, settings: Settings) -> None
         turns = await seen_turns(client, args.workflow_id)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise CliError(f"no run {args.workflow_id!r} in this namespace") from err
+            raise UserError(f"no run {args.workflow_id!r} in this namespace") from err
         raise
     if args.step is not None:
         turns = [t for t in turns if t.step == args.step]
     if not turns:
         which = f" at step {args.step}" if args.step is not None else ""
-        raise CliError(
+        raise UserError(
             f"{args.workflow_id} recorded no agent model turn{which} (an agent run's id looks "
             "like GOAL/orders-1: `relay status GOAL` lists them)"
         )
