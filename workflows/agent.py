@@ -206,7 +206,9 @@ class AgentWorkflow:
                 else:
                     place = f"{self._s.steps}.{index}"
                     checked = reply.invalid_arguments.get(index)  # by the activity, by reference
-                    record, observation = await self._handle_call(task, tools, call, place, checked)
+                    record, observation = await self._calls.handle(
+                        task, self._s, tools, call, place, checked
+                    )
                 self._s.records.append(record)
                 message, taint = observed(tools.get(call.name), call, observation, self._s.steps)
                 self._s.messages.append(message)
