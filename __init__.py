@@ -30,8 +30,8 @@ _WHERE = {
     "ToolBusinessError": "relay.tools.definition",
     "ToolPermanentError": "relay.tools.definition",
     "ToolContext": "relay.tools.context",
-    "Compensation": "relay.agents.models",
-    "ToolRetry": "relay.agents.models",
+    "Compensation": "relay.agents.tool_models",
+    "ToolRetry": "relay.agents.tool_models",
     "Budget": "relay.agents.models",
     "Memory": "relay.agents.memory",
     "ChainBudget": "relay.agents.chains",
@@ -86,8 +86,9 @@ if TYPE_CHECKING:
     from relay.agents.approvals import ApprovalDecision, DecisionRequest, PendingApproval
     from relay.agents.chains import ChainBudget
     from relay.agents.memory import Memory
-    from relay.agents.models import Budget, Compensation, GoalRequest, GoalResult, ToolRetry
+    from relay.agents.models import Budget, GoalRequest, GoalResult
     from relay.agents.specs import Agent, Route
+    from relay.agents.tool_models import Compensation, ToolRetry
     from relay.app import App, Database, Demo, load_app
     from relay.client.goals import start_goal
     from relay.settings import Settings

@@ -3,7 +3,7 @@
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from relay.agents.models import ToolRequest
+from relay.agents.tool_models import ToolRequest
 
 
 def call_key(request: ToolRequest) -> str:

@@ -18,8 +18,8 @@ from relay.activities.failures import clipped_text, failures_that_fit
 from relay.activities.ledger_keys import call_key
 from relay.activities.mcp_connections import McpConnections, McpUnavailable
 from relay.activities.telemetry import tool_span
-from relay.agents.models import ToolInfo, ToolObservation, ToolRequest
 from relay.agents.specs import Agent
+from relay.agents.tool_models import ToolInfo, ToolObservation, ToolRequest
 from relay.settings import Settings
 from relay.tools.mcp_bridge import description_hash, exposed_name, granted, grants_server, tool_info
 

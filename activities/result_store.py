@@ -6,7 +6,7 @@ again."""
 import json
 
 from relay.activities.failures import clipped_text
-from relay.agents.models import ToolObservation
+from relay.agents.tool_models import ToolObservation
 from relay.tools.store import Store
 from relay.tools.stored_results import READ_STORED_RESULT
 

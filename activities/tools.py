@@ -26,15 +26,10 @@ from relay.activities.telemetry import RATE_LIMITED, tool_span
 from relay.activities.tool_catalog import ToolCatalog
 from relay.agents.delegation import consult_tool, handoff_tool
 from relay.agents.events import emit_tool
-from relay.agents.models import (
-    ToolInfo,
-    ToolObservation,
-    ToolOutcome,
-    ToolRequest,
-)
 from relay.agents.questions import ASK_HUMAN, ASK_HUMAN_TOOL
 from relay.agents.run_config import RunConfig, RunConfigRequest
 from relay.agents.specs import Agent
+from relay.agents.tool_models import ToolInfo, ToolObservation, ToolOutcome, ToolRequest
 from relay.settings import Settings
 from relay.tools.definition import ToolDefinition, ToolPermanentError
 from relay.tools.executor import InvalidToolArguments

@@ -11,11 +11,11 @@ from relay.agents.models import (
     AgentResult,
     AgentStatus,
     AgentTask,
-    CompletedEffect,
     Lease,
     ToolCallRecord,
     TurnRecord,
 )
+from relay.agents.tool_models import CompletedEffect
 
 
 class AgentCarry(BaseModel):

@@ -10,10 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from relay.agents.models import ToolInfo
 from relay.agents.questions import ASK_HUMAN
 from relay.agents.run_config import RunConfig
 from relay.agents.specs import Agent
+from relay.agents.tool_models import ToolInfo
 
 CONSULT_PREFIX = "consult_"
 HANDOFF_PREFIX = "handoff_to_"

@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from relay.agents.causes import EventCause
-from relay.agents.models import CONTEXT_MAX_ENTRIES, GoalContext, ToolInfo
+from relay.agents.models import CONTEXT_MAX_ENTRIES, GoalContext
+from relay.agents.tool_models import ToolInfo
 
 EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 EVENT_TYPE_MAX_CHARS = 100

@@ -4,7 +4,7 @@ answered like one) and waits durably for the answer. Only agents that list it ma
 
 from pydantic import BaseModel, Field
 
-from relay.agents.models import ToolInfo
+from relay.agents.tool_models import ToolInfo
 
 ASK_HUMAN = "ask_human"
 QUESTION_MAX_CHARS = 1000

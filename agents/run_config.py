@@ -7,9 +7,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from relay.agents.approvals import ApprovalPolicy
-from relay.agents.models import Budget, HistoryLimit, ToolInfo
+from relay.agents.models import Budget, HistoryLimit
 from relay.agents.redaction import Redaction
 from relay.agents.specs import Agent, Route
+from relay.agents.tool_models import ToolInfo
 
 
 class RunConfigRequest(BaseModel):

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from relay.agents.memory import MEMORY_MAX_CHARS, RECALL_MAX, MemoryRecord, memory_view
-from relay.agents.models import ToolObservation
+from relay.agents.tool_models import ToolObservation
 from relay.tools.memory_store import MemoryStore
 from relay.tools.stores import open_store
 from tests.postgres_server import new_database, postgres_bin, postgres_server

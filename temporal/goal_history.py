@@ -15,17 +15,10 @@ from temporalio.client import Client
 
 from relay.agents.approvals import ApprovalRecord, DecisionAudit, PendingApproval
 from relay.agents.llm_models import LlmRequest, LlmResponse, Usage
-from relay.agents.models import (
-    AgentResult,
-    AgentTask,
-    Plan,
-    ToolCallRecord,
-    ToolObservation,
-    ToolRequest,
-    TurnRecord,
-)
+from relay.agents.models import AgentResult, AgentTask, Plan, ToolCallRecord, TurnRecord
 from relay.agents.notices import AgentNotice, Decided
 from relay.agents.progress import TaskProgress
+from relay.agents.tool_models import ToolObservation, ToolRequest
 from relay.agents.typed_output import strip_fences
 from relay.temporal.activity_records import ActivityRecord, activity_records
 

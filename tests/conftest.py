@@ -19,15 +19,9 @@ from examples.shop.app import app as shop_app
 from relay.agents.approvals import ApprovalDecision, PendingApproval
 from relay.agents.conversation_chain import chained, whole
 from relay.agents.llm_models import LlmRequest, LlmResponse, Message
-from relay.agents.models import (
-    AgentResult,
-    GoalRequest,
-    GoalResult,
-    ToolObservation,
-    ToolOutcome,
-    ToolRequest,
-)
+from relay.agents.models import AgentResult, GoalRequest, GoalResult
 from relay.agents.run_config import RunConfig, RunConfigRequest
+from relay.agents.tool_models import ToolObservation, ToolOutcome, ToolRequest
 from relay.app import App
 from relay.client.goals import start_goal
 from relay.settings import Settings

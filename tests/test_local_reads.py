@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from temporalio.api.history.v1 import HistoryEvent
 
 from relay.agents.approvals import ApprovalDecision, DecisionRequest
-from relay.agents.models import ToolObservation
+from relay.agents.tool_models import ToolObservation
 from relay.client.replay import replay_workflow
 from relay.temporal.activity_records import activity_records
 from relay.temporal.devserver import DevServer

@@ -15,7 +15,7 @@ from examples.shop.app import app as shop_app
 from relay.activities.mcp_connections import McpConnections
 from relay.activities.mcp_tools import McpToolActivities
 from relay.agents.approvals import ApprovalDecision
-from relay.agents.models import ToolRequest
+from relay.agents.tool_models import ToolRequest
 from relay.settings import Settings
 from relay.temporal.devserver import DevServer
 from relay.tools.mcp_config import McpConfigError, load_mcp_config

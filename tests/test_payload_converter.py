@@ -11,7 +11,7 @@ from temporalio.converter import WithSerializationContext, WorkflowSerialization
 
 from relay import GoalRequest
 from relay.agents.llm_models import LlmResponse, Usage
-from relay.agents.models import ToolInfo
+from relay.agents.tool_models import ToolInfo
 from relay.temporal.codec import RELAY_CONVERTER
 from relay.temporal.payload_converter import RelayPayloadConverter
 

@@ -12,7 +12,7 @@ from examples.shop.app import app as shop_app
 from relay.activities.mcp_connections import McpConnections
 from relay.activities.mcp_tools import McpToolActivities
 from relay.activities.tools import ToolActivities
-from relay.agents.models import ToolRequest
+from relay.agents.tool_models import ToolRequest
 from relay.app import App
 from relay.settings import Settings
 from relay.tools.mcp_config import McpConfig

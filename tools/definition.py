@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from relay.agents.models import ApprovalRule, Compensation, Risk, ToolInfo, ToolRetry
 from relay.agents.rate_limits import ToolLimits, parse_limit
+from relay.agents.tool_models import ApprovalRule, Compensation, Risk, ToolInfo, ToolRetry
 from relay.tools.context import ToolContext
 from relay.tools.signature_args import (
     ToolDefinitionError,

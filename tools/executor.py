@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
-from relay.agents.models import ToolObservation, ToolOutcome
+from relay.agents.tool_models import ToolObservation, ToolOutcome
 from relay.tools.context import ToolContext
 from relay.tools.definition import ToolDefinition, ToolPermanentError
 from relay.tools.store import LedgerRow, Store, Transaction

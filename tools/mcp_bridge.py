@@ -6,7 +6,7 @@ import re
 
 import mcp_types
 
-from relay.agents.models import Risk, ToolInfo, ToolRetry
+from relay.agents.tool_models import Risk, ToolInfo, ToolRetry
 from relay.tools.mcp_config import McpServerConfig
 
 SEPARATOR = "__"

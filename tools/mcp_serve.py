@@ -21,8 +21,8 @@ from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
-from relay.agents.models import Risk
 from relay.agents.specs import Agent
+from relay.agents.tool_models import Risk
 from relay.tools.definition import ToolDefinition
 from relay.tools.executor import InvalidToolArguments
 from relay.tools.runtime import AppRuntime

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from relay.agents.memory import Preference
-from relay.agents.models import ToolObservation, ToolOutcome
+from relay.agents.tool_models import ToolObservation, ToolOutcome
 from relay.app import App, AppError
 from relay.settings import Settings
 from relay.tools.definition import ToolDefinition

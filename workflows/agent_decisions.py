@@ -20,7 +20,8 @@ with workflow.unsafe.imports_passed_through():
         call_digest,
     )
     from relay.agents.llm_models import ToolCall
-    from relay.agents.models import AgentTask, ToolInfo
+    from relay.agents.models import AgentTask
+    from relay.agents.tool_models import ToolInfo
 
 from relay.workflows.approval_book import ApprovalBook
 from relay.workflows.approval_edits import ApprovalEdits

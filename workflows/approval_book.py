@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         Verdict,
         authorization_refusal,
     )
-    from relay.agents.models import ToolObservation
+    from relay.agents.tool_models import ToolObservation
 
 
 # Why edited arguments cannot run (the tool's argument model, its guard); None when they can.

@@ -15,7 +15,8 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.approvals import PendingApproval
     from relay.agents.argument_check import ArgumentCheck, ArgumentVerdict
     from relay.agents.llm_models import ToolCall
-    from relay.agents.models import AgentTask, ToolInfo
+    from relay.agents.models import AgentTask
+    from relay.agents.tool_models import ToolInfo
 
 from relay.workflows.policy import argument_errors
 from relay.workflows.tool_call import call_tool

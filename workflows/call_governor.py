@@ -18,8 +18,9 @@ with workflow.unsafe.imports_passed_through():
         handoff_tool_name,
     )
     from relay.agents.llm_models import ToolCall
-    from relay.agents.models import AgentTask, ToolCallRecord, ToolInfo, ToolObservation
+    from relay.agents.models import AgentTask, ToolCallRecord
     from relay.agents.questions import ASK_HUMAN
+    from relay.agents.tool_models import ToolInfo, ToolObservation
 
 from relay.workflows.agent_decisions import AgentDecisions
 from relay.workflows.consult import consult

@@ -9,7 +9,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from relay.agents.models import (
+    from relay.agents.tool_models import (
         CompensationRecord,
         CompletedEffect,
         ToolObservation,

@@ -12,8 +12,9 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.carry import AgentCarry
     from relay.agents.delegation import ConsultedAgent
     from relay.agents.llm_models import ToolCall
-    from relay.agents.models import AgentResult, AgentTask, Lease, ToolObservation
+    from relay.agents.models import AgentResult, AgentTask, Lease
     from relay.agents.notices import Consulting
+    from relay.agents.tool_models import ToolObservation
 
 from relay.workflows.parent_notices import tell_parent
 

@@ -15,8 +15,9 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.chains import CHAIN_REFUSED
     from relay.agents.events import MAX_CHAIN_DEPTH, Event
     from relay.agents.llm_models import ToolCall
-    from relay.agents.models import CONTEXT_MAX_ENTRIES, AgentTask, ToolObservation
+    from relay.agents.models import CONTEXT_MAX_ENTRIES, AgentTask
     from relay.agents.specs import one_line
+    from relay.agents.tool_models import ToolObservation
 
 EMIT_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=10))
 

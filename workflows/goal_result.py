@@ -7,14 +7,9 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from relay.agents.approvals import DecisionAudit
     from relay.agents.llm_models import Usage
-    from relay.agents.models import (
-        AgentResult,
-        CompensationRecord,
-        GoalResult,
-        GoalStatus,
-        TaskReport,
-    )
+    from relay.agents.models import AgentResult, GoalResult, GoalStatus, TaskReport
     from relay.agents.redaction import Redaction, redact, redact_data
+    from relay.agents.tool_models import CompensationRecord
 
 from relay.workflows.compensation import compensation_note
 from relay.workflows.synthesis import Synthesis

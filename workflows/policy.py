@@ -9,7 +9,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from relay.agents.argument_check import schema_errors
-    from relay.agents.models import ToolInfo
+    from relay.agents.tool_models import ToolInfo
 
 
 def argument_errors(tool: ToolInfo, arguments: dict[str, Any]) -> str | None:

@@ -10,8 +10,8 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.approvals import ApprovalRecord
     from relay.agents.carry import AgentCarry
     from relay.agents.llm_models import ToolCall
-    from relay.agents.models import ToolObservation
     from relay.agents.questions import ASK_HUMAN, MAX_QUESTIONS
+    from relay.agents.tool_models import ToolObservation
 
 
 async def ask_human(

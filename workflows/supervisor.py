@@ -20,7 +20,6 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.models import (
         AgentResult,
         Budget,
-        CompletedEffect,
         GoalRequest,
         GoalResult,
         HistoryLimit,
@@ -33,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.redaction import Redaction, redact, redact_data
     from relay.agents.run_config import RunConfig
     from relay.agents.specs import Agent
+    from relay.agents.tool_models import CompletedEffect
 
 from relay.workflows.agent import AgentWorkflow
 from relay.workflows.agent_task import agent_task_for

@@ -13,8 +13,10 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 with workflow.unsafe.imports_passed_through():
     from relay.agents.llm_models import Message, ToolCall
     from relay.agents.memory import RECALL, recalled_untrusted
-    from relay.agents.models import (
-        AgentTask,
+    from relay.agents.models import AgentTask
+    from relay.agents.prompts import tool_output
+    from relay.agents.rate_limits import RATE_WAITS
+    from relay.agents.tool_models import (
         Compensation,
         CompletedEffect,
         ToolInfo,
@@ -22,8 +24,6 @@ with workflow.unsafe.imports_passed_through():
         ToolOutcome,
         ToolRequest,
     )
-    from relay.agents.prompts import tool_output
-    from relay.agents.rate_limits import RATE_WAITS
 
 TOOL_NON_RETRYABLE = [
     "ToolNotAllowed",
