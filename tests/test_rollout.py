@@ -23,10 +23,12 @@ from tests.test_cli import env_for
 from tests.worker_process import relay_for_worker_processes, worker_process
 
 CHECKOUT = Path(__file__).resolve().parent.parent
-SYNTHESIS = "        answer = synthesis.answer\n"
-V2_SYNTHESIS = (
+SYNTHESIS = (
+    "        synthesis = await self._synthesize(goal, reports, route, config.output_schema)\n"
+)
+V2_SYNTHESIS = SYNTHESIS + (
     "        await workflow.sleep(timedelta(milliseconds=10))\n"
-    '        answer = "[v2] " + synthesis.answer\n'
+    '        synthesis.answer = "[v2] " + synthesis.answer\n'
 )
 VPN_ONLY = {
     "plan": [
