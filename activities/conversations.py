@@ -5,11 +5,11 @@ reads it back from the agent run's history, where every message is recorded once
 
 from collections import OrderedDict
 
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from relay.agents.conversation_chain import conversations
 from relay.agents.llm_models import LlmRequest, Message
+from relay.temporal.activity_records import activity_records
 
 # Conversations kept per worker (their messages are shared between the turns of one run).
 KEPT_CONVERSATIONS = 2000
@@ -40,13 +40,10 @@ async def recorded_conversation(
 ) -> list[Message] | None:
     """The conversation named `digest`, rebuilt from the model requests of the agent run."""
     handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+    events = [event async for event in handle.fetch_history_events()]
     requests = []
-    async for event in handle.fetch_history_events():
-        scheduled = event.activity_task_scheduled_event_attributes
-        if (
-            event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-            and scheduled.activity_type.name == LLM_ACTIVITY
-        ):
-            [request] = await client.data_converter.decode(scheduled.input.payloads, [LlmRequest])
+    for record in activity_records(events):
+        if record.kind == LLM_ACTIVITY and record.input is not None:
+            [request] = await client.data_converter.decode(record.input.payloads, [LlmRequest])
             requests.append(request)
     return conversations(requests).get(digest)
