@@ -92,8 +92,9 @@ class Settings(BaseModel):
     encryption_key_id: str | None = None
     decryption_keys: SecretStr | None = None
     codec_token: SecretStr | None = None  # bearer token the codec server requires, if set
-    # zlib-compress payloads over 1 KiB (RELAY_COMPRESS_PAYLOADS=1; temporal/compression.py).
-    compress_payloads: bool = False
+    # zlib-compress relay's internal payloads over 512 bytes (RELAY_COMPRESS_PAYLOADS=0 turns it
+    # off; temporal/compression.py). Compressed payloads read back whatever this says.
+    compress_payloads: bool = True
     # Model routes an HTTP client may name for its goal (RELAY_SERVE_MODELS=a,b); none: goals
     # started over HTTP run on the default route. Never a `scripted:FILE` route.
     serve_models: list[str] = Field(default_factory=list)
@@ -184,7 +185,7 @@ class Settings(BaseModel):
             "encryption_key_id": os.environ.get("RELAY_ENCRYPTION_KEY_ID"),
             "decryption_keys": os.environ.get("RELAY_DECRYPTION_KEYS"),
             "codec_token": os.environ.get("RELAY_CODEC_TOKEN"),
-            "compress_payloads": os.environ.get("RELAY_COMPRESS_PAYLOADS") == "1",
+            "compress_payloads": os.environ.get("RELAY_COMPRESS_PAYLOADS"),
             "serve_models": [
                 r.strip() for r in os.environ.get("RELAY_SERVE_MODELS", "").split(",") if r.strip()
             ],
@@ -236,15 +237,12 @@ class Settings(BaseModel):
             secret(self.encryption_key), self.encryption_key_id, secret(self.decryption_keys)
         )
 
-    def payload_codec(self) -> PayloadCodec | None:
-        """Everything payloads go through: compression, then encryption; None for neither."""
-        codecs: list[PayloadCodec] = [CompressionCodec()] if self.compress_payloads else []
+    def payload_codec(self) -> PayloadCodec:
+        """Everything payloads go through: compression (which, turned off, still reads
+        compressed payloads back), then encryption when it is on."""
+        compression = CompressionCodec(enabled=self.compress_payloads)
         encryption = self.codec()
-        if encryption is not None:
-            codecs.append(encryption)
-        if not codecs:
-            return None
-        return codecs[0] if len(codecs) == 1 else CodecChain(codecs)
+        return compression if encryption is None else CodecChain([compression, encryption])
 
     def converter(self) -> DataConverter:
         """The data converter of relay's clients and workers for these settings."""

@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from relay.agents.internal import InternalModel
+
 
 class Usage(BaseModel):
     input_tokens: int = 0
@@ -62,7 +64,7 @@ class ToolSchema(BaseModel):
 LlmPurpose = Literal["plan", "agent", "synthesize", "verify", "summarize"]
 
 
-class LlmRequest(BaseModel):
+class LlmRequest(InternalModel):
     model: str  # one route entry, e.g. "openai:gpt-4o-mini" or "scripted"
     purpose: LlmPurpose
     agent: str
@@ -80,7 +82,7 @@ class LlmRequest(BaseModel):
     cache_seconds: int | None = None
 
 
-class LlmResponse(BaseModel):
+class LlmResponse(InternalModel):
     content: str = ""
     tool_calls: list[ToolCall] = Field(default_factory=list)
     model: str

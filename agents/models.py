@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from relay.agents.approvals import ApprovalPolicy, ApprovalRecord, DecisionAudit
 from relay.agents.causes import EventCause
+from relay.agents.internal import InternalModel
 from relay.agents.llm_models import LlmResponse, Usage
 from relay.agents.threads import TURNS_SHOWN, ThreadTurn
 from relay.agents.tool_models import CompensationRecord, CompletedEffect, ToolInfo
@@ -129,7 +130,7 @@ class UpstreamResult(BaseModel):
     answer: str
 
 
-class AgentTask(BaseModel):
+class AgentTask(InternalModel):
     goal_id: str
     task_id: str
     agent: str
@@ -207,7 +208,7 @@ class ToolCallRecord(BaseModel):
     replayed: bool = False  # the idempotency ledger answered: the effect happened before
 
 
-class AgentResult(BaseModel):
+class AgentResult(InternalModel):
     task_id: str
     agent: str
     status: AgentStatus

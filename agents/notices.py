@@ -20,6 +20,7 @@ from relay.agents.approvals import (
     signature_for,
     signature_matches,
 )
+from relay.agents.internal import InternalModel
 
 
 class Decided(BaseModel):
@@ -47,7 +48,7 @@ BODIES: dict[str, type[BaseModel]] = {
 }
 
 
-class AgentNotice(BaseModel):
+class AgentNotice(InternalModel):
     kind: NoticeKind
     sender: str  # the agent's workflow id
     body: str  # the PendingApproval, ApprovalRecord or DecisionAudit, as JSON

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from relay.agents.approvals import ApprovalPolicy
+from relay.agents.internal import InternalModel
 from relay.agents.models import Budget, HistoryLimit
 from relay.agents.redaction import Redaction
 from relay.agents.specs import Agent, Route
@@ -19,7 +20,7 @@ class RunConfigRequest(BaseModel):
     app_digest: str | None = None
 
 
-class RunConfig(BaseModel):
+class RunConfig(InternalModel):
     """The app (agents, routes, tool catalog) and the worker's defaults, fetched once per run
     and kept in history: a worker redeployed with other agents does not change a run."""
 

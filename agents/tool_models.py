@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from relay.agents.internal import InternalModel
 from relay.agents.llm_models import ToolSchema
 
 Risk = Literal["read", "write", "irreversible"]
@@ -117,7 +118,7 @@ class ToolInfo(ToolSchema):
         return self.model_copy(update={"description": "", "parameters": {}})
 
 
-class ToolRequest(BaseModel):
+class ToolRequest(InternalModel):
     agent: str
     tool: str
     arguments: dict[str, Any]
@@ -131,7 +132,7 @@ class ToolRequest(BaseModel):
     tainted_by: str | None = Field(default=None, max_length=1000)  # the agent's, at the call
 
 
-class ToolObservation(BaseModel):
+class ToolObservation(InternalModel):
     """What a tool call returns to the agent: data, or a business error the model can act on."""
 
     tool: str

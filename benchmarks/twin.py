@@ -40,6 +40,7 @@ from relay.agents.search_keys import (
     RELAY_PENDING_APPROVALS,
     RELAY_STATUS,
 )
+from relay.temporal.compression import CompressionCodec
 
 KEYS: dict[str, SearchAttributeKey[Any]] = {
     k.name: k for k in (RELAY_AGENT, RELAY_STATUS, RELAY_PENDING_APPROVALS, RELAY_COST_USD)
@@ -130,7 +131,7 @@ def _local(marker: Any, sized: bool) -> Op:
     result = marker.details.get("result")
     if not sized or result is None:
         return ["activity", None, 0, 0]
-    called = json.loads(result.payloads[0].data).get("request")
+    called = json.loads(CompressionCodec.decompress(result.payloads[0]).data).get("request")
     return ["activity", None, len(json.dumps(called)), _size(result)]
 
 

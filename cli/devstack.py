@@ -46,8 +46,8 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[bool]:
         port=int(port),
         ui_port=urlsplit(settings.ui_url).port or 8233,
         log_file=data_dir / "temporal.log",
-        # With encryption or compression on, the UI decodes through relay's codec server.
-        extra_args=["--ui-codec-endpoint", CODEC_URL] if codec else [],
+        # The UI decodes compressed (and encrypted) payloads through relay's codec server.
+        extra_args=["--ui-codec-endpoint", CODEC_URL],
     )
     print(
         f"starting Temporal dev server on {server.address}, Web UI {settings.ui_url} "
@@ -56,13 +56,10 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[bool]:
     # On this thread: the server is told to stop when the thread that started it ends.
     server.start()
     try:
-        if codec is None:
+        token = settings.codec_token.get_secret_value() if settings.codec_token else None
+        with codec_server(codec, CODEC_PORT, origin_of(settings.ui_url), token):
+            print(f"the Web UI decodes relay's payloads through {CODEC_URL}")
             yield True
-        else:
-            token = settings.codec_token.get_secret_value() if settings.codec_token else None
-            with codec_server(codec, CODEC_PORT, origin_of(settings.ui_url), token):
-                print(f"payloads are encrypted; the Web UI decrypts them through {CODEC_URL}")
-                yield True
     finally:
         server.stop()
         print("stopped the Temporal dev server")

@@ -9,6 +9,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
 from relay.agents.search_keys import RELAY_COST_USD, RELAY_PENDING_APPROVALS, RELAY_STATUS
+from relay.agents.tool_models import ToolObservation
 from relay.cli.goals import existing_goal
 from relay.client.errors import UserError
 from relay.settings import Settings
@@ -131,8 +132,10 @@ async def undone_effects(client: Client, goal_id: str) -> list[str]:
             elif event.HasField("activity_task_completed_event_attributes"):
                 done = event.activity_task_completed_event_attributes
                 if done.scheduled_event_id in undo:
-                    answer = json.loads(done.result.payloads[0].data)
-                    verdict = "done" if answer.get("ok") else f"FAILED: {answer.get('error')}"
+                    [answer] = await client.data_converter.decode(
+                        done.result.payloads[:1], [ToolObservation]
+                    )
+                    verdict = "done" if answer.ok else f"FAILED: {answer.error}"
                     lines.append(f"undone: {undo[done.scheduled_event_id]} ({verdict})")
             elif event.HasField("activity_task_failed_event_attributes"):
                 failed = event.activity_task_failed_event_attributes

@@ -204,9 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     codec = sub.add_parser(
         "codec-server",
-        help="decrypt payloads for the Web UI and the temporal CLI (--codec-endpoint)",
-        description="Serves POST /encode and /decode with the worker's encryption keys, with "
-        "CORS for RELAY_UI_URL's origin; RELAY_CODEC_TOKEN makes it require a bearer token.",
+        help="decode payloads for the Web UI and the temporal CLI (--codec-endpoint)",
+        description="Serves POST /encode and /decode: relay's compressed payloads, and with "
+        "the worker's encryption keys its encrypted ones, with CORS for RELAY_UI_URL's origin; "
+        "RELAY_CODEC_TOKEN makes it require a bearer token.",
     )
     codec.add_argument("--port", type=int, default=8081, help="port on 127.0.0.1 (default 8081)")
     codec.set_defaults(handler=cmd_codec_server)

@@ -87,11 +87,6 @@ async def cmd_codec_server(args: argparse.Namespace, settings: Settings) -> None
     from relay.temporal.codec_server import origin_of, serve_until_cancelled
 
     codec = settings.payload_codec()
-    if codec is None:
-        raise UserError(
-            "payloads are plain: set RELAY_ENCRYPTION_KEY and RELAY_ENCRYPTION_KEY_ID, or "
-            "RELAY_COMPRESS_PAYLOADS=1"
-        )
     token = settings.codec_token.get_secret_value() if settings.codec_token else None
     print(
         f"codec server on http://127.0.0.1:{args.port} (/encode, /decode) for "

@@ -1,9 +1,16 @@
-"""zlib compression of large payloads (RELAY_COMPRESS_PAYLOADS=1), and chaining it with
-encryption. Off by default: compressed payloads are binary in the Temporal Web UI unless it
-decodes through relay's codec server (`relay codec-server`), which handles both.
+"""zlib compression of the large payloads only relay's own workflows and activities exchange
+(on by default; RELAY_COMPRESS_PAYLOADS=0 turns it off), and chaining it with encryption.
 
-Payloads under COMPRESS_OVER_BYTES stay as they are (compressing them saves nothing); a payload
-written before compression was turned on decodes unchanged."""
+relay's payload converter marks the payload of an internal model (agents/internal.py: an
+agent's task and result, a run's configuration, model requests and answers, tool calls); this
+codec takes the mark off and compresses the payload when it is over COMPRESS_OVER_BYTES. What a
+client sends or reads carries no mark and stays plain JSON. Compressed payloads are binary in
+a Web UI that does not decode through relay's codec server (`relay dev` wires it; elsewhere
+`relay codec-server` and the UI's codec endpoint); relay's own readers (`relay status`,
+`relay conversation`, replay, eval record) decode them themselves.
+
+Decoding never depends on the setting: a payload compressed by another worker, or before
+compression was turned off, reads back, and a plain one reads unchanged."""
 
 import zlib
 from collections.abc import Sequence
@@ -12,21 +19,30 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
 ENCODING = b"binary/zlib"
-COMPRESS_OVER_BYTES = 1024
+COMPRESSIBLE = "relay-compressible"  # metadata relay's payload converter sets; never stored
+# Below this a payload stays as it is: JSON this small gains little and stays readable.
+COMPRESS_OVER_BYTES = 512
 
 
 class CompressionCodec(PayloadCodec):
+    def __init__(self, enabled: bool = True) -> None:
+        self._enabled = enabled
+
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self.compress(p) for p in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self.decompress(p) for p in payloads]
 
-    @staticmethod
-    def compress(payload: Payload) -> Payload:
-        whole = payload.SerializeToString()
-        if len(whole) <= COMPRESS_OVER_BYTES:
+    def compress(self, payload: Payload) -> Payload:
+        if COMPRESSIBLE not in payload.metadata:
             return payload
+        plain = Payload()
+        plain.CopyFrom(payload)
+        del plain.metadata[COMPRESSIBLE]
+        whole = plain.SerializeToString()
+        if not self._enabled or len(whole) <= COMPRESS_OVER_BYTES:
+            return plain
         return Payload(metadata={"encoding": ENCODING}, data=zlib.compress(whole, 6))
 
     @staticmethod

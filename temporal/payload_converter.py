@@ -14,6 +14,9 @@ defaults: `"approval_rule": null`, `"guarded": false`, ...); reading fills them 
 payload written whole (every history recorded before) reads the same. The rule this sets: a
 field's default never changes once runs have recorded the model; a new behaviour comes with a
 new field whose default is the old behaviour (as RunConfig's flags do).
+
+A model only relay's own workflows and activities exchange (agents/internal.py) is marked as
+compressible; the compression codec takes the mark off, and compresses it when it is large.
 """
 
 import functools
@@ -24,12 +27,18 @@ from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, PydanticPayloadConverter
 from temporalio.converter import CompositePayloadConverter, EncodingPayloadConverter
 
+from relay.agents.internal import InternalModel
+from relay.temporal.compression import COMPRESSIBLE
+
 
 class LeanJSONPayloadConverter(PydanticJSONPlainPayloadConverter):
     def to_payload(self, value: Any) -> Payload | None:
         if isinstance(value, BaseModel):
             data = value.model_dump_json(exclude_defaults=True).encode()
-            return Payload(metadata={"encoding": self.encoding.encode()}, data=data)
+            payload = Payload(metadata={"encoding": self.encoding.encode()}, data=data)
+            if isinstance(value, InternalModel):
+                payload.metadata[COMPRESSIBLE] = b"1"
+            return payload
         return super().to_payload(value)
 
 

@@ -7,7 +7,6 @@ else is left to do, so a 24-hour approval timeout takes no wall time. Approvals 
 import asyncio
 import copy
 import inspect
-import json
 import shutil
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from relay.agents.approvals import ApprovalDecision, PendingApproval, with_edits
 from relay.agents.delegation import runs_as_activity
 from relay.agents.models import AgentResult, Budget, GoalRequest, GoalResult
+from relay.agents.tool_models import ToolObservation, ToolRequest
 from relay.app import App
 from relay.client.goals import start_goal
 from relay.settings import Settings
@@ -263,10 +263,14 @@ async def _tool_results(client: Client, workflow_id: str) -> list[Any]:
         for record in activity_records(events):
             if record.kind not in ("tool", "mcp_tool") or record.result is None:
                 continue
-            observation = json.loads(record.result.payloads[0].data)
-            asked = observation.get("request") or (
-                json.loads(record.input.payloads[0].data) if record.input else {}
+            [observation] = await client.data_converter.decode(
+                record.result.payloads[:1], [ToolObservation]
             )
-            if observation.get("ok") and not asked.get("check_only"):
-                found.append(observation.get("data"))
+            asked = observation.request
+            if asked is None and record.input is not None:
+                [asked] = await client.data_converter.decode(
+                    record.input.payloads[:1], [ToolRequest]
+                )
+            if observation.ok and not (asked is not None and asked.check_only):
+                found.append(observation.data)
     return found

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHandle
 
 from examples.shop.app import SHOWCASE_CUSTOMER, SHOWCASE_GOAL
@@ -26,6 +27,7 @@ from relay.app import App
 from relay.client.goals import start_goal
 from relay.settings import Settings
 from relay.temporal.activity_records import activity_records
+from relay.temporal.compression import CompressionCodec
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
 from relay.tools.store import Store, connect
@@ -177,15 +179,21 @@ class Relay:
         for record in activity_records(events):
             if record.kind != activity_type or record.result is None:
                 continue
-            result = _whole(activity_type, 1, record.result)
+            result = await self._whole(activity_type, 1, record.result)
             if record.input is None:  # a local activity: its result names the call
                 asked = ToolRequest.model_validate(result["request"]).model_dump(mode="json")
             else:
-                asked = _whole(activity_type, 0, record.input)
+                asked = await self._whole(activity_type, 0, record.input)
             if activity_type == "llm":
                 asked = _seen(asked, conversations)
             runs.append(ActivityRun(input=asked, attempt=record.attempt, result=result))
         return runs
+
+    async def _whole(self, activity_type: str, which: int, payloads: Any) -> Any:
+        """A payload of a history as JSON with every field (decoded as relay's clients do)."""
+        model = ACTIVITY_MODELS[activity_type][which]
+        [value] = await self.client.data_converter.decode(payloads.payloads[:1], [model])
+        return value.model_dump(mode="json")
 
     def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         """Rows of the app's database (the shop's, where its ledger lives too)."""
@@ -207,12 +215,6 @@ ACTIVITY_MODELS: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
 }
 
 
-def _whole(activity_type: str, which: int, payloads: Any) -> Any:
-    data = json.loads(payloads.payloads[0].data)
-    model = ACTIVITY_MODELS[activity_type][which]
-    return model.model_validate(data).model_dump(mode="json")
-
-
 def _seen(raw: dict[str, Any], conversations: dict[str, list[Message]]) -> dict[str, Any]:
     """A model request as the model saw it, given the run's conversations before it."""
     request = LlmRequest.model_validate(raw)
@@ -220,6 +222,12 @@ def _seen(raw: dict[str, Any], conversations: dict[str, list[Message]]) -> dict[
     assert seen is not None, f"a turn continues an unknown conversation {request.continues}"
     conversations[chained(request.continues, request.messages)] = seen
     return request.model_copy(update={"messages": seen, "continues": None}).model_dump(mode="json")
+
+
+def payload_json(payload: Payload) -> Any:
+    """A history payload's JSON as stored plain or compressed (relay's internal shapes are,
+    once large: temporal/compression.py)."""
+    return json.loads(CompressionCodec.decompress(payload).data)
 
 
 def query(path: Path | str, sql: str, *params: Any) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from relay.tools.store import Store
 from relay.tools.stores import open_store
 from relay.workflows.supervisor import SupervisorWorkflow
 from tests.cli_runner import relay_cli
-from tests.conftest import Relay, running_relay
+from tests.conftest import Relay, payload_json, running_relay
 from tests.memory_app import MEMORIES
 from tests.serve_process import bearer, serve_process
 from tests.test_cli import env_for
@@ -152,7 +152,7 @@ async def test_a_later_goal_recalls_what_an_earlier_one_remembered_for_that_cust
     assert case["tools"] == [{"tool": "recall", "arguments": {"query": "What colour do I prefer?"}}]
     assert case["script"]["agents"]["concierge"][-1]["content"].startswith("I know: prefers green")
     recalls = [
-        json.loads(e.activity_task_completed_event_attributes.result.payloads[0].data)
+        payload_json(e.activity_task_completed_event_attributes.result.payloads[0])
         for e in history.events
         if e.HasField("activity_task_completed_event_attributes")
     ]

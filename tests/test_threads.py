@@ -4,7 +4,6 @@ of the same name, does not), goals of one thread run one at a time, in order, an
 HTTP ways in (`relay run --thread`, `relay threads`, `POST /threads/{id}/goals`)."""
 
 import asyncio
-import json
 from pathlib import Path
 
 import httpx
@@ -17,7 +16,7 @@ from relay.temporal.devserver import DevServer
 from relay.temporal.threads import continue_thread, started_goal
 from relay.workflows.thread import ThreadWorkflow
 from tests.cli_runner import relay_cli
-from tests.conftest import Relay, running_relay
+from tests.conftest import Relay, payload_json, running_relay
 from tests.serve_process import bearer, serve_process
 from tests.test_cli import env_for
 from tests.threads_app import CONCIERGE, THREADED
@@ -51,7 +50,7 @@ async def test_a_later_goal_of_a_thread_answers_from_an_earlier_one(
     assert second_id == f"thread/threaded/ada/{thread}/goal-2"
     # What the agent was given is in its history (its task), so replay and audit see the same.
     started = history.events[0].workflow_execution_started_event_attributes
-    task = json.loads(started.input.payloads[0].data)
+    task = payload_json(started.input.payloads[0])
     assert [(t["goal"], t["answer"]) for t in task["earlier"]] == [
         ("I prefer green", "Noted: you prefer green.")
     ]
@@ -167,7 +166,7 @@ async def test_older_turns_are_folded_into_a_summary_the_next_goal_sees(
     assert len(state.turns) == 8 and state.summarized == 2
     assert state.summary is not None and state.summary.status == "summary"
     started = history.events[0].workflow_execution_started_event_attributes
-    earlier = json.loads(started.input.payloads[0].data)["earlier"]
+    earlier = payload_json(started.input.payloads[0])["earlier"]
     # The 8th goal saw the summary of turn 1 and the 6 turns after it.
     assert [t["status"] for t in earlier] == ["summary"] + ["completed"] * 6
     assert [t["goal"] for t in earlier[1:]] == [f"I prefer {c}" for c in colours[1:]]
