@@ -59,6 +59,19 @@ class DecisionRequest(ApprovalDecision):
     approve: bool
 
 
+class ApprovalsSeen(BaseModel):
+    """Input of the `next_approvals` update: the approvals the caller already knows of."""
+
+    approval_ids: list[str] = Field(default_factory=list, max_length=500)
+
+    @field_validator("approval_ids")
+    @classmethod
+    def _short_ids(cls, ids: list[str]) -> list[str]:
+        if any(len(i) > 200 for i in ids):
+            raise ValueError("an approval id is at most 200 characters")
+        return ids
+
+
 class PendingApproval(BaseModel):
     approval_id: str
     agent: str

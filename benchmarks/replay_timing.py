@@ -3,7 +3,6 @@
 relay's histories replay as `relay replay` does; the twin's with the same replayer options."""
 
 import asyncio
-import os
 import sys
 import time
 from pathlib import Path
@@ -19,8 +18,8 @@ async def main(kind: str, files: list[str]) -> None:
         from relay.client.replay import new_replayer
         from relay.settings import Settings
 
-        compressed = Settings(compress_payloads=os.environ.get("BENCH_COMPRESS") == "1")
-        replayer = new_replayer(converter=compressed.converter())
+        # Compressed payloads read back whatever the setting says.
+        replayer = new_replayer(converter=Settings().converter())
     else:
         from benchmarks.twin import TwinWorkflow
         from relay.client.replay import REPLAY_BUILD_ID

@@ -7,7 +7,8 @@ latency per goal (one at a time), goals/s with N at once, worker and server CPU 
 per goal (from /proc), events and bytes of history per goal, and replay time of one goal's
 histories in a fresh process, cold and warm. Numbers and ratios, not pass/fail.
 `BENCH_GOALS` (default 20) and `BENCH_CONCURRENT` (default 50) size the runs;
-`BENCH_COMPRESS=1` runs relay with compressed payloads (RELAY_COMPRESS_PAYLOADS);
+`BENCH_COMPRESS=0` runs relay with its internal payloads plain (RELAY_COMPRESS_PAYLOADS=0;
+compressed over 512 bytes by default);
 `BENCH_TWIN_PAYLOADS=1` gives the twin's inputs, results and signals as many bytes as relay's
 (filler), so the ratios show what relay costs beyond carrying what it records;
 `BENCH_LOCAL_ACTIVITIES=0` runs relay's reads as activities (RELAY_LOCAL_ACTIVITIES=0);
@@ -161,7 +162,7 @@ async def main() -> None:
     concurrent = int(os.environ.get("BENCH_CONCURRENT", "50"))
     tmp = Path(tempfile.mkdtemp())
     server = DevServer(db_file=tmp / "temporal.db", port=free_port(), ui_port=None).start()
-    compress = os.environ.get("BENCH_COMPRESS") == "1"
+    compress = os.environ.get("BENCH_COMPRESS") != "0"
     sized_twin = os.environ.get("BENCH_TWIN_PAYLOADS") == "1"
     settings = Settings(
         temporal_address=server.address,

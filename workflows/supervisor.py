@@ -12,6 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from relay.agents.approvals import (
         ApprovalDecision,
         ApprovalRecord,
+        ApprovalsSeen,
         DecisionAudit,
         DecisionRequest,
         PendingApproval,
@@ -78,6 +79,7 @@ class SupervisorWorkflow:
         self._specs: dict[str, Agent] = {}  # the app's agents, from the recorded run config
         self._history_limit: HistoryLimit | None = None  # set once the run config is loaded
         self._history_full: str | None = None  # why the run stops itself (history_guard)
+        self._ending = False  # the goal is about to end: clients waiting on approvals hear so
 
     @workflow.run
     async def run(self, raw: GoalRequest | Any) -> GoalResult:
@@ -128,6 +130,7 @@ class SupervisorWorkflow:
             await workflow.wait_condition(lambda: self._closed >= set(self._children))
             await compensate(self._effects(), request.context, config.keep_effects)
             # Notices the agents sent while closing are still being checked: let them finish.
+            self._ending = True
             await workflow.wait_condition(workflow.all_handlers_finished)
             self._show("cancelled")
             raise
@@ -137,6 +140,7 @@ class SupervisorWorkflow:
         if status != "completed":
             undone = await compensate(self._effects(), request.context, config.keep_effects)
         synthesis = await self._synthesize(goal, reports, route, config.output_schema)
+        self._ending = True
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._show(status)
         return goal_result(
@@ -340,6 +344,26 @@ class SupervisorWorkflow:
         refusal = self._desk.early_refusal(checked.approval_id)
         if refusal is not None:
             raise ApplicationError(refusal, type="ApprovalRefused", non_retryable=True)
+
+    # A pure wait: a goal that fails while a client waits here abandons it (the client then
+    # reads the goal's result) instead of warning of an unfinished handler.
+    @workflow.update(unfinished_policy=workflow.HandlerUnfinishedPolicy.ABANDON)
+    async def next_approvals(self, seen: ApprovalsSeen | Any) -> list[PendingApproval]:
+        """Every pending approval, once one the caller has not seen is pending; none once the
+        goal is ending. What a client waits on instead of polling `pending_approvals`."""
+        checked = read_input(ApprovalsSeen, seen, "request")
+        assert not isinstance(checked, str)  # the validator refused it otherwise
+        known = set(checked.approval_ids)
+        await workflow.wait_condition(
+            lambda: self._ending or any(a not in known for a in self._desk.pending)
+        )
+        return [] if self._ending else list(self._desk.pending.values())
+
+    @next_approvals.validator
+    def _validate_next_approvals(self, seen: ApprovalsSeen | Any) -> None:
+        checked = read_input(ApprovalsSeen, seen, "request")
+        if isinstance(checked, str):
+            raise ApplicationError(checked, type="BadRequest", non_retryable=True)
 
     @workflow.query
     def pending_approvals(self) -> list[PendingApproval]:
