@@ -15,6 +15,7 @@ from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, Telemetr
 from temporalio.worker import Replayer
 
 from relay.temporal.codec import data_converter
+from relay.temporal.compression import CompressionCodec
 from relay.worker import RUNNER, WORKFLOWS
 
 # A replayer names its build; without one, the SDK hashes the bytecode of every loaded module
@@ -29,7 +30,7 @@ def new_replayer(
     return Replayer(
         workflows=workflows,
         workflow_runner=RUNNER,
-        data_converter=converter or data_converter(None),
+        data_converter=converter or data_converter(CompressionCodec(), encode_failures=False),
         runtime=_quiet_runtime(),
         build_id=REPLAY_BUILD_ID,
     )

@@ -1,13 +1,19 @@
 """Records the showcase histories replayed by test_replay.py. Rerun after an intended,
-patched change to the workflows: python -m tests.record_histories"""
+patched change to the workflows: python -m tests.record_histories [approve|reject|waited ...]
+(all three by default). `approve` and `reject` were recorded on 2026-12-02 and keep that
+shape (tools inline, whole conversations, plain payloads); `waited` (2026-12-05) is today's:
+tools and conversations by reference, local reads, compressed internal payloads, and the
+client's wait on `next_approvals` before it approves."""
 
 import asyncio
 import json
+import sys
 import tempfile
 from pathlib import Path
 
 from examples.shop.app import app as shop_app
 from relay.agents.approvals import ApprovalDecision
+from relay.client.waiting import next_pending
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
 from relay.worker import relay_worker
@@ -15,12 +21,16 @@ from relay.workflows.supervisor import SupervisorWorkflow
 from tests.conftest import Relay, relay_settings
 
 HISTORIES = Path(__file__).parent / "histories"
+VERDICTS = ("approve", "reject", "waited")
 
 
 async def record(relay: Relay, verdict: str) -> None:
     handle = await relay.start()
-    pending = await relay.next_pending(handle)
-    signal = SupervisorWorkflow.approve if verdict == "approve" else SupervisorWorkflow.reject
+    if verdict == "waited":
+        [pending] = await next_pending(handle, set())
+    else:
+        pending = await relay.next_pending(handle)
+    signal = SupervisorWorkflow.reject if verdict == "reject" else SupervisorWorkflow.approve
     await handle.signal(
         signal,
         ApprovalDecision(approval_id=pending.approval_id, approver="alice", reason="recorded"),
@@ -33,11 +43,11 @@ async def record(relay: Relay, verdict: str) -> None:
         (HISTORIES / f"showcase-{verdict}-{name}.json").write_text(json.dumps(body, indent=1))
 
 
-async def main() -> None:
+async def main(verdicts: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = DevServer(db_file=Path(tmp) / "t.db", port=free_port(), ui_port=None).start()
         try:
-            for verdict in ("approve", "reject"):
+            for verdict in verdicts:
                 settings = relay_settings(server, Path(tmp) / verdict)
                 client = await connect_client(settings, wait_seconds=30)
                 async with relay_worker(client, settings, shop_app) as worker, worker:
@@ -47,4 +57,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:] or list(VERDICTS)))

@@ -13,7 +13,7 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_histories_are_committed() -> None:
     names = {h.stem for h in HISTORIES}
-    for verdict in ("approve", "reject"):
+    for verdict in ("approve", "reject", "waited"):
         assert {
             f"showcase-{verdict}-{run}" for run in ("supervisor", "orders", "catalog", "returns")
         } <= names
