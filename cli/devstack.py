@@ -23,12 +23,11 @@ from relay.service.demo_inbox import demo_inbox, serving
 from relay.settings import Settings
 from relay.temporal.codec_server import codec_server, origin_of
 from relay.temporal.connect import connect_client
-from relay.temporal.devserver import DevServer, port_open
+from relay.temporal.devserver import DevServer, free_port, port_open
 from relay.worker import relay_worker
 from relay.workflows.supervisor import SupervisorWorkflow
 
-CODEC_PORT = 8081
-CODEC_URL = f"http://127.0.0.1:{CODEC_PORT}"
+CODEC_PORT = 8081  # `relay codec-server`'s default too; another free port when it is taken
 
 
 @contextlib.asynccontextmanager
@@ -41,13 +40,15 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[bool]:
         yield False
         return
     codec = settings.payload_codec()
+    codec_port = free_port() if port_open(CODEC_PORT, "127.0.0.1") else CODEC_PORT
+    codec_url = f"http://127.0.0.1:{codec_port}"
     server = DevServer(
         db_file=data_dir / "temporal.db",
         port=int(port),
         ui_port=urlsplit(settings.ui_url).port or 8233,
         log_file=data_dir / "temporal.log",
         # The UI decodes compressed (and encrypted) payloads through relay's codec server.
-        extra_args=["--ui-codec-endpoint", CODEC_URL],
+        extra_args=["--ui-codec-endpoint", codec_url],
     )
     print(
         f"starting Temporal dev server on {server.address}, Web UI {settings.ui_url} "
@@ -57,8 +58,8 @@ async def dev_server(settings: Settings, data_dir: Path) -> AsyncIterator[bool]:
     server.start()
     try:
         token = settings.codec_token.get_secret_value() if settings.codec_token else None
-        with codec_server(codec, CODEC_PORT, origin_of(settings.ui_url), token):
-            print(f"the Web UI decodes relay's payloads through {CODEC_URL}")
+        with codec_server(codec, codec_port, origin_of(settings.ui_url), token):
+            print(f"the Web UI decodes relay's payloads through {codec_url}")
             yield True
     finally:
         server.stop()
