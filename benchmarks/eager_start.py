@@ -23,10 +23,10 @@ from pathlib import Path
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 
-from benchmarks.showcase import seed_customers
+from benchmarks.showcase import approved, seed_customers
 from examples.shop.app import SHOWCASE_GOAL
 from examples.shop.app import app as shop
-from relay import ApprovalDecision, GoalRequest, Settings, SupervisorWorkflow, start_goal
+from relay import GoalRequest, Settings, SupervisorWorkflow, start_goal
 from relay.agents.approvals import ApprovalsSeen
 from relay.client.goals import goal_summary
 from relay.client.waiting import next_pending
@@ -60,12 +60,7 @@ async def one(client: Client, queue: str, customer: str, way: str) -> tuple[floa
             client, request, workflow_id, queue, request_eager_start=way == "eager"
         )
         pending = await next_pending(handle, set())
-    await handle.signal(
-        SupervisorWorkflow.approve,
-        ApprovalDecision(approval_id=pending[0].approval_id, approver="bench"),
-    )
-    result = await handle.result()
-    assert result.status == "completed", result.answer
+    await approved(handle, pending)
     latency = (time.perf_counter() - started) * 1000
     events = (await handle.fetch_history()).events
     first_task = next(e for e in events if e.HasField("workflow_task_started_event_attributes"))

@@ -36,6 +36,7 @@ from benchmarks.twin import TwinWorkflow, filled, operations
 from examples.shop.app import SHOWCASE_GOAL
 from examples.shop.data import setup
 from relay import ApprovalDecision, GoalRequest, Settings, SupervisorWorkflow, start_goal
+from relay.agents.approvals import PendingApproval
 from relay.client.waiting import next_pending
 from relay.temporal.connect import connect_client
 from relay.temporal.devserver import DevServer, free_port
@@ -85,13 +86,18 @@ async def one_goal(client: Client, queue: str, customer: str) -> tuple[WorkflowH
             await asyncio.sleep(0.05)
     else:
         pending = await next_pending(handle, set())
+    await approved(handle, pending)
+    return handle, (time.perf_counter() - started) * 1000
+
+
+async def approved(handle: WorkflowHandle, pending: list[PendingApproval]) -> None:
+    """Approve the goal's first pending approval and wait for it to complete."""
     await handle.signal(
         SupervisorWorkflow.approve,
         ApprovalDecision(approval_id=pending[0].approval_id, approver="bench"),
     )
     result = await handle.result()
     assert result.status == "completed", result.answer
-    return handle, (time.perf_counter() - started) * 1000
 
 
 async def twin_goal(client: Client, ops: list, poll_seconds: float = 0.05) -> float:
